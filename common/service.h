@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+/* The skeleton every sipr daemon shares: options (--bus, --log-level, --help, --version),
+ * bus connection in the GLib loop, name ownership, sd_notify READY/STATUS/WATCHDOG, and
+ * a clean exit on SIGTERM/SIGINT. A daemon: service_init(), export its objects,
+ * service_ready(), service_run(), service_done(). */
+typedef struct Service Service;
+
+/* Called on SIGTERM/SIGINT. Return 0 to quit now, or 1 when work is pending: the daemon
+ * then calls service_quit() itself, or the skeleton quits after stop_timeout_usec. */
+typedef int (*ServiceStopFunc)(Service *s, void *userdata);
+
+struct Service {
+        const char *program;  /* "sipr-configd" */
+        const char *bus_name; /* "org.sipr.Config1" */
+        const char *summary;  /* one line for --help */
+
+        GMainLoop *loop;
+        sd_bus *bus;
+        GSource *bus_source;
+        bool user_bus;
+        int exit_status;
+        bool stopping;
+
+        ServiceStopFunc stop;
+        void *stop_userdata;
+        uint64_t stop_timeout_usec;
+
+        guint watchdog_id, sigterm_id, sigint_id, stop_timer_id;
+};
+
+/* Parses argv (daemon-specific options in extra, may be NULL), sets up logging and the bus.
+ * Returns 0 to continue, >0 when the program should exit 0 (--help/--version), <0 on error
+ * (already logged). */
+int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra);
+
+/* Takes the bus name, then tells systemd READY=1 and starts the watchdog. */
+int service_ready(Service *s);
+
+void service_status(Service *s, const char *format, ...) _printf_(2, 3);
+int service_run(Service *s);
+void service_quit(Service *s, int exit_status);
+void service_done(Service *s);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bus-util.h"
+#include "log.h"
+#include "siprctl.h"
+
+static const SiprctlCommand *const families[] = {
+        siprctl_reg_commands,
+        siprctl_config_commands,
+        siprctl_resolve_commands,
+        siprctl_health_commands,
+};
+
+static void help(void) {
+        printf("Usage: siprctl [OPTIONS] COMMAND [ARGS…]\n\n"
+               "Query and control the sipr SIP registration services.\n\n"
+               "Commands:\n");
+        for (size_t f = 0; f < ELEMENTSOF(families); f++)
+                for (const SiprctlCommand *c = families[f]; c->name; c++)
+                        printf("  %-9s %-24s %s\n", c->name, c->args ?: "", c->summary);
+        printf("\nOptions:\n"
+               "  --json            machine-readable output (read commands)\n"
+               "  --bus=BUS         system (default) or session\n"
+               "  -h --help         show this help\n"
+               "  --version         show the version\n\n"
+               "Exit status: 0 ok, 1 a service reported a failure, 2 usage error,\n"
+               "3 a service is not running.\n");
+}
+
+int siprctl_call_failed(const char *service, const char *bus_name, const sd_bus_error *error, int r) {
+        if (error && (sd_bus_error_has_name(error, SD_BUS_ERROR_SERVICE_UNKNOWN) ||
+                      sd_bus_error_has_name(error, SD_BUS_ERROR_NAME_HAS_NO_OWNER))) {
+                fprintf(stderr, "siprctl: %s is not running (no owner of %s on the bus).\n", service, bus_name);
+                return SIPRCTL_EXIT_NOT_RUNNING;
+        }
+        if (error && sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED)) {
+                fprintf(stderr, "siprctl: %s: permission denied: %s (this needs root or the sipr-admin group)\n",
+                        service, error->message ?: "access denied");
+                return SIPRCTL_EXIT_FAILURE;
+        }
+        if (error && sd_bus_error_is_set(error))
+                fprintf(stderr, "siprctl: %s: %s\n", service, error->message ?: error->name);
+        else
+                fprintf(stderr, "siprctl: %s: %s\n", service, strerror(r < 0 ? -r : r));
+        return SIPRCTL_EXIT_FAILURE;
+}
+
+void siprctl_json_string(const char *s) {
+        putchar('"');
+        for (const unsigned char *p = (const unsigned char *) strempty(s); *p; p++) {
+                switch (*p) {
+                case '"': fputs("\\\"", stdout); break;
+                case '\\': fputs("\\\\", stdout); break;
+                case '\n': fputs("\\n", stdout); break;
+                case '\r': fputs("\\r", stdout); break;
+                case '\t': fputs("\\t", stdout); break;
+                default:
+                        if (*p < 0x20)
+                                printf("\\u%04x", *p);
+                        else
+                                putchar(*p);
+                }
+        }
+        putchar('"');
+}
+
+int main(int argc, char **argv) {
+        enum { ARG_JSON = 0x100, ARG_BUS, ARG_VERSION };
+        static const struct option options[] = {
+                { "json", no_argument, NULL, ARG_JSON },
+                { "bus", required_argument, NULL, ARG_BUS },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        SiprctlContext ctx = { .color = isatty(STDOUT_FILENO) };
+        const SiprctlCommand *cmd = NULL;
+        int c, r, nargs;
+
+        log_set_prefix("siprctl");
+        log_set_target_console(true);
+        log_set_max_level(LOG_WARNING);
+
+        /* "+" stops at the command, so its own arguments may start with '-'. --json may
+         * also follow the command; see below. */
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("siprctl %s\n", SIPR_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        ctx.json = true;
+                        break;
+                case ARG_BUS:
+                        if (streq(optarg, "session") || streq(optarg, "user"))
+                                ctx.user_bus = true;
+                        else if (!streq(optarg, "system")) {
+                                fprintf(stderr, "siprctl: invalid --bus '%s': use system or session\n", optarg);
+                                return SIPRCTL_EXIT_USAGE;
+                        }
+                        break;
+                default:
+                        return SIPRCTL_EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                fprintf(stderr, "siprctl: missing command (see siprctl --help)\n");
+                return SIPRCTL_EXIT_USAGE;
+        }
+
+        for (size_t f = 0; f < ELEMENTSOF(families) && !cmd; f++)
+                for (const SiprctlCommand *k = families[f]; k->name; k++)
+                        if (streq(k->name, argv[optind])) {
+                                cmd = k;
+                                break;
+                        }
+        if (!cmd) {
+                fprintf(stderr, "siprctl: unknown command '%s' (see siprctl --help)\n", argv[optind]);
+                return SIPRCTL_EXIT_USAGE;
+        }
+
+        /* Accept "--json" anywhere after the command too: "siprctl status --json". */
+        char **args = argv + optind + 1;
+        nargs = 0;
+        for (int i = optind + 1; i < argc; i++) {
+                if (streq(argv[i], "--json"))
+                        ctx.json = true;
+                else
+                        args[nargs++] = argv[i];
+        }
+        if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args)) {
+                fprintf(stderr, "siprctl: usage: siprctl %s %s\n", cmd->name, cmd->args ?: "");
+                return SIPRCTL_EXIT_USAGE;
+        }
+
+        r = bus_open(ctx.user_bus, "siprctl", &ctx.bus);
+        if (r < 0) {
+                fprintf(stderr, "siprctl: cannot connect to the %s bus: %s\n",
+                        ctx.user_bus ? "session" : "system", strerror(-r));
+                return SIPRCTL_EXIT_NOT_RUNNING;
+        }
+        r = cmd->run(&ctx, nargs, args);
+        sd_bus_flush_close_unref(ctx.bus);
+        return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+/* Exit codes (API.md): 0 ok, 1 failure reported by a service, 2 usage, 3 service not running. */
+enum {
+        SIPRCTL_EXIT_OK = 0,
+        SIPRCTL_EXIT_FAILURE = 1,
+        SIPRCTL_EXIT_USAGE = 2,
+        SIPRCTL_EXIT_NOT_RUNNING = 3,
+};
+
+typedef struct SiprctlContext {
+        sd_bus *bus;
+        bool json;
+        bool user_bus;
+        bool color; /* stdout is a terminal */
+} SiprctlContext;
+
+typedef struct SiprctlCommand {
+        const char *name;
+        const char *args;    /* usage synopsis, e.g. "KEY=VALUE…" */
+        const char *summary; /* one line for --help */
+        int min_args, max_args;
+        int (*run)(SiprctlContext *c, int argc, char **argv); /* returns an exit code */
+} SiprctlCommand;
+
+/* Turns a failed call into a message naming the service and an exit code. */
+int siprctl_call_failed(const char *service, const char *bus_name, const sd_bus_error *error, int r);
+
+/* Prints s as a JSON string literal (with quotes and escapes) to stdout. */
+void siprctl_json_string(const char *s);
+
+/* Each command family lives in its own file and registers here. */
+extern const SiprctlCommand siprctl_config_commands[];
+extern const SiprctlCommand siprctl_resolve_commands[];
+extern const SiprctlCommand siprctl_health_commands[];
+extern const SiprctlCommand siprctl_reg_commands[];
