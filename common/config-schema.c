@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config-schema.h"
+#include "macro.h"
+
+#define U32MAX_S 2147483647ULL
+
+static const char *const transport_names[] = { "UDP", "TCP", "TLS", "DNS-NAPTR", NULL };
+static const char *const failback_names[] = { "newRequests", "DNSTTL", "registration", "duration", NULL };
+static const char *const redundancy_names[] = { "concurrent", "successive", NULL };
+static const char *const method_names[] = { "options", "crlf", "connect", "none", NULL };
+
+#define BOOL(p, d, f, desc) { p, SIPR_CONFIG_BOOL, 0, 1, NULL, d, f, desc }
+#define UINT(p, lo, hi, d, desc) { p, SIPR_CONFIG_UINT, lo, hi, NULL, d, 0, desc }
+#define TEXT(p, d, f, desc) { p, SIPR_CONFIG_TEXT, 0, SIPR_CONFIG_TEXT_MAX, NULL, d, f, desc }
+
+const SiprConfigKey sipr_config_keys[] = {
+        BOOL("account.X.enable", "0", 0, "account active"),
+        TEXT("account.X.label", "", 0, "label shown to users"),
+        TEXT("account.X.display_name", "", 0, "display name shown to users"),
+        TEXT("account.X.user_name", "", 0, "user part of the AOR"),
+        TEXT("account.X.auth_name", "", SIPR_CONFIG_DEFAULT_USER_NAME, "digest user name (default: user_name)"),
+        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password (secret)"),
+        { "account.X.sip_server.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
+          "server Y (host name or IP); its domain is the AOR domain for Y=1" },
+        UINT("account.X.sip_server.Y.port", 0, 65535, "5060", "server port; 0 = take the port from SRV"),
+        { "account.X.sip_server.Y.transport_type", SIPR_CONFIG_UINT, 0, 3, transport_names, "0", 0,
+          "transport; 3 = choose by NAPTR/SRV (RFC 3263)" },
+        UINT("account.X.sip_server.Y.expires", 30, U32MAX_S, "3600", "requested registration lifetime (s)"),
+        UINT("account.X.sip_server.Y.retry_counts", 0, 20, "3",
+             "retransmissions on a server that is not the last before moving on"),
+        { "account.X.sip_server.Y.failback_mode", SIPR_CONFIG_UINT, 0, 3, failback_names, "0", 0,
+          "when to go back to the primary server" },
+        { "account.X.sip_server.Y.failback_timeout", SIPR_CONFIG_UINT, 0, 65535, NULL, "3600",
+          SIPR_CONFIG_ROUND_UP_TO_60,
+          "failback_mode 3: seconds before failback (1…59 become 60); 0 = only when the current server fails" },
+        BOOL("account.X.sip_server.Y.register_on_enable", "0", 0,
+             "in failover, also REGISTER with the secondary server it sends to"),
+        BOOL("account.X.sip_server.Y.only_signal_with_registered", "0", 0,
+             "send requests only to a server this account is registered with"),
+        { "account.X.fallback.redundancy_type", SIPR_CONFIG_UINT, 0, 1, redundancy_names, "0", 0,
+          "fallback registration method" },
+        UINT("account.X.fallback.timeout", 10, U32MAX_S, "120",
+             "successive mode: how often to REGISTER to the working server to see if it is back (s)"),
+        BOOL("account.X.outbound_proxy_enable", "0", 0, "route requests through an outbound proxy"),
+        { "account.X.outbound_proxy.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
+          "outbound proxy Y (Y=1 preferred)" },
+        UINT("account.X.outbound_proxy.Y.port", 0, 65535, "5060", "outbound proxy port"),
+        UINT("account.X.outbound_proxy_fallback_interval", 30, U32MAX_S, "3600",
+             "how often to try the preferred proxy again after falling back (s)"),
+        UINT("account.X.reg_fail_retry_interval", 0, 1800, "30",
+             "wait before re-registering after all servers failed (s)"),
+        BOOL("account.X.nat.udp_update_enable", "1", 0, "send keep-alives on the registration flow"),
+        UINT("account.X.nat.udp_update_time", 15, U32MAX_S, "30", "keep-alive period (s)"),
+        { "sip.timer_t1", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "0.5", 0, "RFC 3261 timer T1 (s)" },
+        { "sip.timer_t2", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "4", 0, "RFC 3261 timer T2 (s)" },
+        { "sip.timer_t4", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "5", 0, "RFC 3261 timer T4 (s)" },
+        { "network.primary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
+          "DNS server (IP or IP:port); empty = /etc/resolv.conf" },
+        { "network.secondary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
+          "second DNS server (IP or IP:port)" },
+        UINT("sipr.health.interval", 200, 3600000, "5000",
+             "probe period (ms) for every server a registration depends on"),
+        { "sipr.health.method", SIPR_CONFIG_ENUM, 0, 3, method_names, "options", 0,
+          "how healthd probes (crlf needs TCP/TLS)" },
+        UINT("sipr.health.down_after", 1, 100, "2", "consecutive failed probes before a target is down"),
+        UINT("sipr.health.up_after", 1, 100, "2", "consecutive good probes before a target is up"),
+        BOOL("sipr.health.proactive_failover", "1", 0,
+             "a target that goes down makes regd fail over at once"),
+        UINT("sipr.dns.serve_stale", 0, 604800, "86400",
+             "how long an expired DNS answer may be used when no DNS server answers (s)"),
+        UINT("sipr.failback.hold_down", 0, 3600, "30",
+             "a recovered primary must stay up this long before failback (s)"),
+        BOOL("sipr.unregister_on_stop", "0", 0, "send REGISTER Expires: 0 on clean stop"),
+};
+
+const size_t sipr_config_n_keys = ELEMENTSOF(sipr_config_keys);
+
+SiprConfigScope sipr_config_key_scope(const SiprConfigKey *k) {
+        if (strstr(k->pattern, ".Y."))
+                return SIPR_CONFIG_SERVER;
+        if (strneq(k->pattern, "account.X.", 10))
+                return SIPR_CONFIG_ACCOUNT;
+        return SIPR_CONFIG_GLOBAL;
+}
+
+/* A strict index: decimal, no sign, no leading zero. Returns the length consumed, 0 if none. */
+static size_t parse_index(const char *s, unsigned *ret) {
+        size_t n = 0;
+        unsigned long v = 0;
+
+        if (s[0] < '1' || s[0] > '9')
+                return 0;
+        while (s[n] >= '0' && s[n] <= '9') {
+                if (n >= 6)
+                        return 0;
+                v = v * 10 + (unsigned long) (s[n] - '0');
+                n++;
+        }
+        *ret = (unsigned) v;
+        return n;
+}
+
+/* Matches key against pattern; X/Y placeholders take any index, range checked by the caller. */
+static bool pattern_match(const char *pattern, const char *key, unsigned *x, unsigned *y) {
+        const char *p = pattern, *k = key;
+
+        *x = *y = 0;
+        while (*p) {
+                if ((*p == 'X' || *p == 'Y') && (p[1] == '.' || p[1] == 0) && p > pattern && p[-1] == '.') {
+                        unsigned v;
+                        size_t n = parse_index(k, &v);
+
+                        if (n == 0)
+                                return false;
+                        if (*p == 'X')
+                                *x = v;
+                        else
+                                *y = v;
+                        p++;
+                        k += n;
+                        continue;
+                }
+                if (*p != *k)
+                        return false;
+                p++;
+                k++;
+        }
+        return *k == 0;
+}
+
+const SiprConfigKey *sipr_config_lookup(const char *key, unsigned *ret_x, unsigned *ret_y,
+                                        const char **ret_reason) {
+        const char *reason = NULL;
+
+        if (!key)
+                return NULL;
+        for (size_t i = 0; i < sipr_config_n_keys; i++) {
+                const SiprConfigKey *k = &sipr_config_keys[i];
+                unsigned x, y;
+
+                if (!pattern_match(k->pattern, key, &x, &y))
+                        continue;
+                if (strchr(k->pattern, 'X') && (x < 1 || x > SIPR_CONFIG_ACCOUNT_MAX)) {
+                        reason = "account index out of range 1…256";
+                        continue;
+                }
+                if (strstr(k->pattern, ".Y.") && (y < 1 || y > SIPR_CONFIG_SERVER_MAX)) {
+                        reason = "server index out of range 1…4";
+                        continue;
+                }
+                if (ret_x)
+                        *ret_x = x;
+                if (ret_y)
+                        *ret_y = y;
+                if (ret_reason)
+                        *ret_reason = NULL;
+                return k;
+        }
+        if (ret_reason)
+                *ret_reason = reason;
+        return NULL;
+}
+
+char *sipr_config_key_format(const SiprConfigKey *k, unsigned x, unsigned y) {
+        char buf[256];
+        size_t n = 0;
+
+        for (const char *p = k->pattern; *p && n < sizeof(buf) - 16; p++) {
+                if ((*p == 'X' || *p == 'Y') && p > k->pattern && p[-1] == '.' && (p[1] == '.' || p[1] == 0))
+                        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%u", *p == 'X' ? x : y);
+                else
+                        buf[n++] = *p;
+        }
+        buf[n] = 0;
+        return strdup(buf);
+}
+
+static char *format_ms(uint64_t ms) {
+        char *s = NULL;
+
+        if (ms % 1000 == 0)
+                return asprintf(&s, "%" PRIu64, ms / 1000) < 0 ? NULL : s;
+        if (ms % 100 == 0)
+                return asprintf(&s, "%" PRIu64 ".%01" PRIu64, ms / 1000, (ms % 1000) / 100) < 0 ? NULL : s;
+        if (ms % 10 == 0)
+                return asprintf(&s, "%" PRIu64 ".%02" PRIu64, ms / 1000, (ms % 1000) / 10) < 0 ? NULL : s;
+        return asprintf(&s, "%" PRIu64 ".%03" PRIu64, ms / 1000, ms % 1000) < 0 ? NULL : s;
+}
+
+char *sipr_config_range_string(const SiprConfigKey *k) {
+        _cleanup_free_ char *lo = NULL, *hi = NULL;
+        char *s = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        switch (k->type) {
+        case SIPR_CONFIG_BOOL:
+                return strdup("0 or 1");
+        case SIPR_CONFIG_UINT:
+                if (!k->names) {
+                        if (k->flags & SIPR_CONFIG_ROUND_UP_TO_60)
+                                return asprintf(&s, "0 or 60…%" PRIu64 " (1…59 are taken as 60)", k->max) < 0 ? NULL : s;
+                        return asprintf(&s, "%" PRIu64 "…%" PRIu64, k->min, k->max) < 0 ? NULL : s;
+                }
+                f = open_memstream(&s, &len);
+                if (!f)
+                        return NULL;
+                for (uint64_t v = k->min; v <= k->max && k->names[v - k->min]; v++)
+                        fprintf(f, "%s%" PRIu64 " %s", v > k->min ? ", " : "", v, k->names[v - k->min]);
+                fclose(f);
+                return s;
+        case SIPR_CONFIG_ENUM:
+                f = open_memstream(&s, &len);
+                if (!f)
+                        return NULL;
+                for (size_t i = 0; k->names[i]; i++)
+                        fprintf(f, "%s%s", i > 0 ? ", " : "", k->names[i]);
+                fclose(f);
+                return s;
+        case SIPR_CONFIG_TEXT:
+                return asprintf(&s, "UTF-8 text without control characters, at most %d bytes",
+                                SIPR_CONFIG_TEXT_MAX) < 0 ? NULL : s;
+        case SIPR_CONFIG_HOST:
+                return strdup("a host name or an IP address, or empty");
+        case SIPR_CONFIG_ADDRESS:
+                return strdup("an IP address, IP:port or [IPv6]:port, or empty");
+        case SIPR_CONFIG_SECONDS:
+                lo = format_ms(k->min);
+                hi = format_ms(k->max);
+                if (!lo || !hi)
+                        return NULL;
+                return asprintf(&s, "%s…%s seconds (at most 3 decimals)", lo, hi) < 0 ? NULL : s;
+        default:
+                return NULL;
+        }
+}
+
+bool sipr_config_text_valid(const char *s, size_t max) {
+        const unsigned char *p = (const unsigned char *) s;
+        size_t len = strlen(s);
+
+        if (len > max)
+                return false;
+        while (*p) {
+                unsigned c = *p, n;
+                uint32_t cp;
+
+                if (c < 0x80) {
+                        if ((c < 0x20 && c != '\t') || c == 0x7f)
+                                return false;
+                        p++;
+                        continue;
+                }
+                if ((c & 0xe0) == 0xc0) {
+                        n = 1;
+                        cp = c & 0x1f;
+                } else if ((c & 0xf0) == 0xe0) {
+                        n = 2;
+                        cp = c & 0x0f;
+                } else if ((c & 0xf8) == 0xf0) {
+                        n = 3;
+                        cp = c & 0x07;
+                } else
+                        return false;
+                for (unsigned i = 1; i <= n; i++) {
+                        if ((p[i] & 0xc0) != 0x80)
+                                return false;
+                        cp = (cp << 6) | (p[i] & 0x3f);
+                }
+                /* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+                    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+                        return false;
+                p += n + 1;
+        }
+        return true;
+}
+
+int sipr_config_parse_seconds_ms(const char *s, uint64_t *ret_ms) {
+        uint64_t whole = 0, frac = 0;
+        const char *p = s;
+        int digits = 0, fd = 0;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (; *p >= '0' && *p <= '9'; p++, digits++) {
+                if (digits >= 9)
+                        return -ERANGE;
+                whole = whole * 10 + (uint64_t) (*p - '0');
+        }
+        if (*p == '.') {
+                p++;
+                for (; *p >= '0' && *p <= '9'; p++, fd++) {
+                        if (fd >= 3)
+                                return -EINVAL;
+                        frac = frac * 10 + (uint64_t) (*p - '0');
+                }
+                if (fd == 0)
+                        return -EINVAL;
+        }
+        if (*p || digits == 0)
+                return -EINVAL;
+        for (; fd < 3; fd++)
+                frac *= 10;
+        *ret_ms = whole * 1000 + frac;
+        return 0;
+}
+
+static bool host_name_valid(const char *s) {
+        size_t len = strlen(s), label = 0;
+
+        if (len == 0 || len > 253 + 1)
+                return false;
+        for (const char *p = s; *p; p++) {
+                if (*p == '.') {
+                        if (label == 0)
+                                return false;
+                        label = 0;
+                        continue;
+                }
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '-' || *p == '_'))
+                        return false;
+                if (++label > 63)
+                        return false;
+        }
+        return true;
+}
+
+static bool ip_valid(const char *s, bool allow_brackets) {
+        unsigned char buf[16];
+        char tmp[64];
+        size_t len = strlen(s);
+
+        if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+                return true;
+        if (allow_brackets && len > 2 && len < sizeof(tmp) && s[0] == '[' && s[len - 1] == ']') {
+                memcpy(tmp, s + 1, len - 2);
+                tmp[len - 2] = 0;
+                return inet_pton(AF_INET6, tmp, buf) == 1;
+        }
+        return false;
+}
+
+static bool address_valid(const char *s) {
+        const char *colon;
+        char host[64];
+        uint64_t port;
+        size_t hl;
+
+        if (ip_valid(s, true))
+                return true;
+        /* IPv4:port or [IPv6]:port */
+        colon = strrchr(s, ':');
+        if (!colon)
+                return false;
+        hl = (size_t) (colon - s);
+        if (hl == 0 || hl >= sizeof(host))
+                return false;
+        memcpy(host, s, hl);
+        host[hl] = 0;
+        if (host[0] == '[' ? !ip_valid(host, true) : (strchr(host, ':') || !ip_valid(host, false)))
+                return false;
+        if (colon[1] < '1' || colon[1] > '9' || strlen(colon + 1) > 5)
+                return false;
+        port = strtoull(colon + 1, NULL, 10);
+        for (const char *p = colon + 1; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return false;
+        return port >= 1 && port <= 65535;
+}
+
+static int parse_uint(const char *s, uint64_t *ret) {
+        uint64_t v = 0;
+        size_t n = 0;
+
+        if (!*s)
+                return -EINVAL;
+        for (; s[n]; n++) {
+                if (s[n] < '0' || s[n] > '9')
+                        return -EINVAL;
+                if (v > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                v = v * 10 + (uint64_t) (s[n] - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
+int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value,
+                         char **ret_normalized, char **ret_error) {
+        _cleanup_free_ char *norm = NULL;
+        uint64_t v;
+        bool ok = false;
+
+        if (!value)
+                value = "";
+        switch (k->type) {
+        case SIPR_CONFIG_BOOL:
+                ok = streq(value, "0") || streq(value, "1");
+                if (ok)
+                        norm = strdup(value);
+                break;
+        case SIPR_CONFIG_UINT:
+                if (parse_uint(value, &v) >= 0 && v >= k->min && v <= k->max) {
+                        ok = true;
+                        if ((k->flags & SIPR_CONFIG_ROUND_UP_TO_60) && v >= 1 && v < 60)
+                                v = 60;
+                        if (asprintf(&norm, "%" PRIu64, v) < 0)
+                                return -ENOMEM;
+                }
+                break;
+        case SIPR_CONFIG_ENUM:
+                for (size_t i = 0; k->names[i]; i++)
+                        if (streq(value, k->names[i]))
+                                ok = true;
+                if (ok)
+                        norm = strdup(value);
+                break;
+        case SIPR_CONFIG_TEXT:
+                ok = sipr_config_text_valid(value, (size_t) k->max);
+                if (ok)
+                        norm = strdup(value);
+                break;
+        case SIPR_CONFIG_HOST:
+                ok = isempty(value) || ip_valid(value, true) || host_name_valid(value);
+                if (ok)
+                        norm = strdup(value);
+                break;
+        case SIPR_CONFIG_ADDRESS:
+                ok = isempty(value) || address_valid(value);
+                if (ok)
+                        norm = strdup(value);
+                break;
+        case SIPR_CONFIG_SECONDS:
+                if (sipr_config_parse_seconds_ms(value, &v) >= 0 && v >= k->min && v <= k->max) {
+                        ok = true;
+                        norm = format_ms(v);
+                }
+                break;
+        default:
+                break;
+        }
+
+        if (ok) {
+                if (!norm)
+                        return -ENOMEM;
+                if (ret_normalized)
+                        *ret_normalized = TAKE_PTR(norm);
+                return 0;
+        }
+
+        if (ret_error) {
+                _cleanup_free_ char *range = sipr_config_range_string(k);
+                char shown[80];
+                const char *v_log;
+
+                /* Never echo a secret, and keep a huge or binary value from flooding the message. */
+                if (k->flags & SIPR_CONFIG_SECRET)
+                        v_log = SIPR_CONFIG_SECRET_MASK;
+                else if (!sipr_config_text_valid(value, SIZE_MAX))
+                        v_log = "(not valid UTF-8 text)";
+                else if (strlen(value) > 64) {
+                        snprintf(shown, sizeof(shown), "%.48s… (%zu bytes)", value, strlen(value));
+                        v_log = shown;
+                } else
+                        v_log = value;
+                if (asprintf(ret_error, "%s: invalid value '%s': permitted %s", key, v_log,
+                             strempty(range)) < 0)
+                        return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+bool sipr_config_key_is_secret(const char *key) {
+        const SiprConfigKey *k = sipr_config_lookup(key, NULL, NULL, NULL);
+
+        if (k)
+                return k->flags & SIPR_CONFIG_SECRET;
+        /* Unknown keys that look like passwords (Yealink has many) are masked as well. */
+        return key && (strstr(key, "password") || strstr(key, "passwd") || strstr(key, "secret") ||
+                       strstr(key, "pin"));
+}
+
+const char *sipr_config_value_for_log(const char *key, const char *value) {
+        if (sipr_config_key_is_secret(key))
+                return isempty(value) ? "" : SIPR_CONFIG_SECRET_MASK;
+        return strempty(value);
+}

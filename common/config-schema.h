@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The one table of every key sipr acts on (CONFIG.md). The parser, the validator, Set, siprctl
+ * and docs/config.md are all derived from it. Patterns use X for the account index (1…256) and
+ * Y for the server/proxy index (1…4). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIPR_CONFIG_ACCOUNT_MAX 256
+#define SIPR_CONFIG_SERVER_MAX 4
+#define SIPR_CONFIG_TEXT_MAX 1024 /* bytes of a text value */
+#define SIPR_CONFIG_SECRET_MASK "********"
+
+typedef enum SiprConfigType {
+        SIPR_CONFIG_BOOL,    /* 0/1 */
+        SIPR_CONFIG_UINT,    /* decimal integer in [min, max]; names[] documents numeric enums */
+        SIPR_CONFIG_ENUM,    /* one of names[] */
+        SIPR_CONFIG_TEXT,    /* UTF-8, no control characters */
+        SIPR_CONFIG_HOST,    /* host name or IP literal, "" = unset */
+        SIPR_CONFIG_ADDRESS, /* IP or IP:port ([v6]:port), "" = unset */
+        SIPR_CONFIG_SECONDS, /* decimal seconds, millisecond resolution; min/max in ms */
+        _SIPR_CONFIG_TYPE_MAX,
+} SiprConfigType;
+
+typedef enum SiprConfigFlags {
+        SIPR_CONFIG_SECRET = 1 << 0,          /* never shown, never logged */
+        SIPR_CONFIG_ROUND_UP_TO_60 = 1 << 1,  /* failback_timeout: 1…59 → 60 */
+        SIPR_CONFIG_DEFAULT_USER_NAME = 1 << 2, /* auth_name: defaults to account.X.user_name */
+} SiprConfigFlags;
+
+typedef enum SiprConfigScope {
+        SIPR_CONFIG_GLOBAL,
+        SIPR_CONFIG_ACCOUNT, /* pattern has X */
+        SIPR_CONFIG_SERVER,  /* pattern has X and Y */
+} SiprConfigScope;
+
+typedef struct SiprConfigKey {
+        const char *pattern; /* "account.X.sip_server.Y.port" */
+        SiprConfigType type;
+        uint64_t min, max;
+        const char *const *names; /* ENUM: accepted words; UINT: label of each value min…max */
+        const char *def;          /* default as a string */
+        unsigned flags;
+        const char *description;
+} SiprConfigKey;
+
+extern const SiprConfigKey sipr_config_keys[];
+extern const size_t sipr_config_n_keys;
+
+SiprConfigScope sipr_config_key_scope(const SiprConfigKey *k);
+
+/* Finds the schema entry of a concrete key ("account.3.sip_server.2.port") and its X/Y (0 when
+ * the pattern has none). NULL when the key is unknown; then *ret_reason (if given) points to a
+ * static explanation ("account index 300 is out of range 1…256") or NULL for a plain unknown. */
+const SiprConfigKey *sipr_config_lookup(const char *key, unsigned *ret_x, unsigned *ret_y,
+                                        const char **ret_reason);
+
+/* Checks value against k. On success returns 0 and, if ret_normalized, the canonical form
+ * (e.g. failback_timeout "30" → "60", "007" → "7"). On failure returns -EINVAL and, if
+ * ret_error, "KEY: invalid value 'V': permitted RANGE" (the value masked for secrets). */
+int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value,
+                         char **ret_normalized, char **ret_error);
+
+/* Human description of the permitted values: "0…65535", "0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR". */
+char *sipr_config_range_string(const SiprConfigKey *k);
+
+/* Builds the concrete key from a pattern and X/Y. */
+char *sipr_config_key_format(const SiprConfigKey *k, unsigned x, unsigned y);
+
+/* What may appear in a log line for this key's value: the value itself, or "********" for
+ * a set secret (and "" for an unset one, or an unknown key's value is shown as is). */
+const char *sipr_config_value_for_log(const char *key, const char *value);
+bool sipr_config_key_is_secret(const char *key);
+
+/* Parses "0.5" / "4" / "1.250" seconds to milliseconds. -EINVAL/-ERANGE. */
+int sipr_config_parse_seconds_ms(const char *s, uint64_t *ret_ms);
+
+/* Whether s is valid UTF-8 of at most len bytes without control characters (tab allowed). */
+bool sipr_config_text_valid(const char *s, size_t len);
