@@ -60,8 +60,15 @@ lab_init() {
 lab_spawn() {
         local name=$1 log=$2
         shift 2
+        # With job control (an interactive shell) a background job leads its own group, so setsid
+        # would fork and $! would not be the server; keep job control off while spawning.
+        local had_m=0
+        [[ $- == *m* ]] && had_m=1 && set +m
         setsid "$@" >>"$log" 2>&1 </dev/null &
         local pid=$!
+        ((had_m)) && set -m
+        # Lab processes are ours to kill; keep the shell from reporting "Killed"/"Done" for them.
+        disown "$pid" 2>/dev/null || true
         echo "$name $pid" >>"$LAB_DIR/pids"
         eval "LAB_PID_${name//[^A-Za-z0-9_]/_}=$pid"
         echo "$pid"
@@ -180,4 +187,188 @@ lab_fail() {
 }
 lab_assert_eq() { # EXPECTED ACTUAL MESSAGE
         [[ "$1" == "$2" ]] || lab_fail "$3: expected '$1', got '$2'"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kamailio registrars 1..3 at $LAB_NET.(N+1):5060 (UDP and TCP), realm lab.test, in-memory usrloc.
+
+# Users as "user:password …" (a string or an array); default 1001:secret1001 … 1016:secret1016.
+if [[ -z "${LAB_USERS+x}" ]]; then
+        LAB_USERS=""
+        for ((_lab_u = 1001; _lab_u <= 1016; _lab_u++)); do
+                LAB_USERS+="$_lab_u:secret$_lab_u "
+        done
+        LAB_USERS=${LAB_USERS% }
+        unset _lab_u
+fi
+
+lab_registrar_addr() { # N → IPv4 address of registrar N
+        [[ "$1" =~ ^[1-9]$ ]] || lab_die "registrar number must be 1..9, got '$1'"
+        echo "$LAB_NET.$(($1 + 1))"
+}
+
+_lab_registrar_dir() { echo "$LAB_DIR/registrar$1"; }
+lab_registrar_ctl() { echo "$(_lab_registrar_dir "$1")/ctl.sock"; } # N → kamcmd socket
+
+# _lab_users_cfg — the htable init lines for kamailio.cfg, from $LAB_USERS.
+_lab_users_cfg() {
+        local entry user pass
+        # shellcheck disable=SC2068
+        for entry in ${LAB_USERS[@]}; do
+                user=${entry%%:*}
+                pass=${entry#*:}
+                [[ "$user" =~ ^[A-Za-z0-9._+-]+$ && "$entry" == *:* ]] || lab_die "bad LAB_USERS entry '$entry' (want user:password)"
+                [[ "$pass" != *'"'* && "$pass" != *'\'* ]] || lab_die "password of $user contains a quote or backslash"
+                printf '        $sht(users=>%s) = "%s";\n' "$user" "$pass"
+        done
+}
+
+# _lab_sip_probe ADDR PORT udp|tcp [TIMEOUT] — sends OPTIONS, prints the status line's code.
+# Exit: 0 answered, 1 no answer within TIMEOUT, 2 refused (ICMP port unreachable / RST).
+_lab_sip_probe() {
+        python3 "$LAB_SRC/sip-probe.py" "$@"
+}
+lab_sip_options() { # ADDR udp|tcp [TIMEOUT] — prints the status code of an OPTIONS answer
+        _lab_sip_probe "$1" 5060 "$2" "${3:-2}"
+}
+
+# lab_registrar_start N — starts registrar N and waits until it answers OPTIONS on UDP and TCP
+# and its control socket answers.
+lab_registrar_start() {
+        local n=$1 addr dir cfg
+        addr=$(lab_registrar_addr "$n")
+        dir=$(_lab_registrar_dir "$n")
+        mkdir -p "$dir"
+        rm -f "$dir/ctl.sock" "$dir/kamailio.pid"
+        cfg=$dir/kamailio.cfg
+        # The user lines are the only multi-line substitution; do it with awk to keep it literal.
+        _lab_users_cfg >"$dir/users.cfg"
+        sed -e "s|@ADDR@|$addr|g" -e "s|@CTL@|$dir/ctl.sock|g" "$LAB_SRC/kamailio.cfg.in" |
+                awk -v f="$dir/users.cfg" '/^@USERS@$/ { while ((getline l < f) > 0) print l; next } { print }' >"$cfg"
+        chmod 600 "$cfg" "$dir/users.cfg"
+        lab_spawn "registrar$n" "$LAB_DIR/registrar$n.log" \
+                kamailio -f "$cfg" -P "$dir/kamailio.pid" -Y "$dir" -m 32 -M 4 -DD -E >/dev/null
+        lab_wait_for 20 "registrar $n answering OPTIONS on $addr:5060 (UDP and TCP)" \
+                _lab_registrar_ready "$n" ||
+                lab_die "registrar $n did not start; log: $(tail -20 "$LAB_DIR/registrar$n.log")"
+}
+
+_lab_registrar_ready() {
+        local addr
+        addr=$(lab_registrar_addr "$1")
+        _lab_sip_probe "$addr" 5060 udp 1 >/dev/null &&
+                _lab_sip_probe "$addr" 5060 tcp 1 >/dev/null &&
+                timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$1")" core.version >/dev/null 2>&1
+}
+
+# lab_registrar_kill N — SIGKILL to the whole process group: UDP to it then gets ICMP port
+# unreachable and TCP connects get RST. Waits until every worker is gone.
+lab_registrar_kill() {
+        local pid i
+        pid=$(lab_pid "registrar$1")
+        [[ -n "$pid" ]] || lab_die "registrar $1 was never started"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        for ((i = 0; i < 100; i++)); do
+                kill -0 -- "-$pid" 2>/dev/null || break
+                sleep 0.05
+        done
+        rm -f "$(lab_registrar_ctl "$1")"
+}
+lab_registrar_freeze() { lab_signal "registrar$1" STOP; } # SIGSTOP: packets are queued, never answered
+lab_registrar_thaw() { lab_signal "registrar$1" CONT; }   # SIGCONT: answers again (queued requests too)
+
+# lab_registrar_stop N — orderly shutdown (SIGTERM to the group).
+lab_registrar_stop() {
+        lab_stop_process "registrar$1"
+        rm -f "$(lab_registrar_ctl "$1")"
+}
+
+# lab_registrar_restart N — kill and start again: every binding is gone (usrloc is in memory).
+lab_registrar_restart() {
+        lab_registrar_kill "$1"
+        lab_registrar_start "$1"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Observer: what registrar N has bound, read over its control socket (never through SIP).
+
+# lab_bindings N USER — one line per contact: "<contact-uri> <call-id> <expires-s>". Empty when
+# nothing is bound. Fails (non-zero, message on stderr) when the registrar does not answer within
+# 5 s: killed, frozen or not started.
+lab_bindings() {
+        local n=$1 user=$2 out rc
+        out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$n")" ul.lookup location "s:$user" 2>&1)
+        rc=$?
+        if ((rc != 0)); then
+                lab_log "registrar $n did not answer the binding lookup (rc $rc): $out"
+                return 1
+        fi
+        case $out in
+        *"AOR not found"*) return 0 ;;
+        error:*)
+                lab_log "registrar $n: binding lookup for $user failed: $out"
+                return 1
+                ;;
+        esac
+        awk '
+                $1 == "Address:" { uri = $2 }
+                $1 == "Expires:" { ex = $2 }
+                $1 == "Call-ID:" { cid = $2 }
+                $1 == "Contact:" && $2 == "{" { uri = ""; ex = ""; cid = "" }
+                $1 == "}" && uri != "" { print uri, cid, ex; uri = "" }
+        ' <<<"$out"
+}
+
+lab_binding_count() { # N USER → number of contacts bound
+        local out
+        out=$(lab_bindings "$1" "$2") || return 1
+        if [[ -z "$out" ]]; then echo 0; else wc -l <<<"$out" | tr -d ' '; fi
+}
+
+# lab_has_binding N USER [CALL-ID] — true when USER has a binding (with that Call-ID) on N.
+lab_has_binding() {
+        local out
+        out=$(lab_bindings "$1" "$2") || return 1
+        if [[ -n "${3:-}" ]]; then
+                awk -v c="$3" '$2 == c { f = 1 } END { exit !f }' <<<"$out"
+        else
+                [[ -n "$out" ]]
+        fi
+}
+lab_has_no_binding() { # N USER — true when the registrar answers and USER has nothing bound
+        local out
+        out=$(lab_bindings "$1" "$2") || return 1
+        [[ -z "$out" ]]
+}
+
+lab_user_password() { # USER → its password from $LAB_USERS
+        local entry
+        # shellcheck disable=SC2068
+        for entry in ${LAB_USERS[@]}; do
+                [[ "${entry%%:*}" == "$1" ]] && {
+                        echo "${entry#*:}"
+                        return 0
+                }
+        done
+        lab_log "no user $1 in LAB_USERS"
+        return 1
+}
+
+# lab_register N USER [EXPIRES [CALL-ID [udp|tcp]]] — one REGISTER with digest auth from a sipp
+# UAC at $LAB_NET.200 (LAB_UAC_ADDR) to registrar N. True when the registrar answered 200.
+# Expires 0 removes the binding. Log in $LAB_DIR/uac.log.
+lab_register() {
+        local n=$1 user=$2 expires=${3:-60} callid=${4:-lab-$2-$RANDOM$RANDOM} transport=${5:-udp}
+        local pass t=u1
+        pass=$(lab_user_password "$user") || return 1
+        [[ "$transport" == tcp ]] && t=t1
+        # A refresh or removal reuses the Call-ID, so its CSeq must grow (else it is ignored).
+        local cfile=$LAB_DIR/cseq.${callid//[^A-Za-z0-9._-]/_} cseq=1
+        [[ -f "$cfile" ]] && cseq=$(($(cat "$cfile") + 2))
+        echo "$cseq" >"$cfile"
+        echo "== register $user at registrar $n ($transport, expires $expires, call-id $callid)" >>"$LAB_DIR/uac.log"
+        timeout 20 sipp -sf "$LAB_SRC/sipp/uac-register.xml" -t "$t" -i "${LAB_UAC_ADDR:-$LAB_NET.200}" \
+                -s "$user" -au "$user" -ap "$pass" -key expires "$expires" -key cseq "$cseq" -key cseq2 "$((cseq + 1))" -cid_str "$callid" \
+                -m 1 -nostdin -recv_timeout 5s -timeout 15s -timeout_error \
+                "$(lab_registrar_addr "$n"):5060" >>"$LAB_DIR/uac.log" 2>&1 </dev/null
 }

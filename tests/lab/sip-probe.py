@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""sip-probe ADDR PORT udp|tcp [TIMEOUT [METHOD]] — sends one SIP request (OPTIONS by default)
+and prints the status code of the first answer.
+
+Exit 0: answered; 1: no answer before TIMEOUT; 2: refused (UDP: ICMP port unreachable, TCP: RST);
+3: the answer is not a SIP status line (printed as 'garbage')."""
+import random
+import socket
+import sys
+
+
+def request(method, addr, port, transport, local):
+    branch = "z9hG4bK-probe-%08x" % random.getrandbits(32)
+    tag = "%08x" % random.getrandbits(32)
+    callid = "probe-%016x@%s" % (random.getrandbits(64), local[0])
+    via_t = "UDP" if transport == "udp" else "TCP"
+    return (
+        f"{method} sip:{addr}:{port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/{via_t} {local[0]}:{local[1]};branch={branch};rport\r\n"
+        f"Max-Forwards: 70\r\n"
+        f"From: <sip:probe@lab.test>;tag={tag}\r\n"
+        f"To: <sip:{addr}:{port}>\r\n"
+        f"Call-ID: {callid}\r\n"
+        f"CSeq: 1 {method}\r\n"
+        f"Contact: <sip:probe@{local[0]}:{local[1]};transport={transport}>\r\n"
+        f"Accept: application/sdp\r\n"
+        f"Content-Length: 0\r\n\r\n"
+    ).encode()
+
+
+def status(data):
+    line = data.split(b"\r\n", 1)[0].decode("latin-1")
+    parts = line.split(" ", 2)
+    if len(parts) >= 2 and parts[0] == "SIP/2.0" and parts[1].isdigit() and len(parts[1]) == 3:
+        return parts[1]
+    return None
+
+
+def main():
+    addr, port, transport = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
+    method = sys.argv[5] if len(sys.argv) > 5 else "OPTIONS"
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    try:
+        if transport == "udp":
+            s = socket.socket(family, socket.SOCK_DGRAM)
+            s.settimeout(timeout)
+            s.connect((addr, port))
+            s.send(request(method, addr, port, transport, s.getsockname()))
+            while True:
+                data = s.recv(65535)
+                code = status(data)
+                # Skip provisional answers; a final one ends the probe.
+                if code is None or code[0] != "1":
+                    break
+        else:
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            s.connect((addr, port))
+            s.sendall(request(method, addr, port, transport, s.getsockname()))
+            data = b""
+            code = None
+            while True:
+                chunk = s.recv(65535)
+                if not chunk:
+                    break
+                data += chunk
+                if b"\r\n\r\n" in data:
+                    code = status(data)
+                    if code is None or code[0] != "1":
+                        break
+                    data = data.split(b"\r\n\r\n", 1)[1]
+            if not data:
+                print("closed")
+                return 1
+    except ConnectionRefusedError:
+        print("refused")
+        return 2
+    except (socket.timeout, TimeoutError):
+        print("timeout")
+        return 1
+    if code is None:
+        print("garbage")
+        return 3
+    print(code)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
