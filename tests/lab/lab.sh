@@ -372,3 +372,71 @@ lab_register() {
                 -m 1 -nostdin -recv_timeout 5s -timeout 15s -timeout_error \
                 "$(lab_registrar_addr "$n"):5060" >>"$LAB_DIR/uac.log" 2>&1 </dev/null
 }
+
+# ---------------------------------------------------------------------------------------------
+# dnsmasq at $LAB_NET.53:53, authoritative-ish for lab.test (everything else is refused/NXDOMAIN).
+#   reg1/reg2/reg3.lab.test  A    → registrar 1/2/3
+#   v6.lab.test              AAAA ::1, A → registrar 1
+#   _sip._udp/_sip._tcp.lab.test SRV 10 10 5060 reg1, 20 10 5060 reg2
+#   lab.test NAPTR 10 10 "S" "SIP+D2U" _sip._udp.lab.test; 20 10 "S" "SIP+D2T" _sip._tcp.lab.test
+# TTL 1 s. Extra dnsmasq arguments from $LAB_DNS_EXTRA (array, or a string split on spaces).
+
+lab_dns_addr() { echo "$LAB_NET.53"; }
+
+lab_dns_start() {
+        local addr extra=()
+        addr=$(lab_dns_addr)
+        if [[ "$(declare -p LAB_DNS_EXTRA 2>/dev/null)" == "declare -a"* ]]; then
+                extra=("${LAB_DNS_EXTRA[@]}")
+        elif [[ -n "${LAB_DNS_EXTRA:-}" ]]; then
+                read -ra extra <<<"$LAB_DNS_EXTRA"
+        fi
+        lab_spawn dns "$LAB_DIR/dns.log" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+                --no-poll --pid-file= --conf-file=/dev/null --user=root --group=root \
+                --listen-address="$addr" --bind-interfaces --port=53 \
+                --local=/lab.test/ --local-ttl=1 --auth-ttl=1 --neg-ttl=1 \
+                --log-queries --log-facility=- \
+                --host-record="reg1.lab.test,$(lab_registrar_addr 1)" \
+                --host-record="reg2.lab.test,$(lab_registrar_addr 2)" \
+                --host-record="reg3.lab.test,$(lab_registrar_addr 3)" \
+                --host-record="v6.lab.test,$(lab_registrar_addr 1),::1" \
+                --srv-host=_sip._udp.lab.test,reg1.lab.test,5060,10,10 \
+                --srv-host=_sip._udp.lab.test,reg2.lab.test,5060,20,10 \
+                --srv-host=_sip._tcp.lab.test,reg1.lab.test,5060,10,10 \
+                --srv-host=_sip._tcp.lab.test,reg2.lab.test,5060,20,10 \
+                --naptr-record=lab.test,10,10,S,SIP+D2U,,_sip._udp.lab.test \
+                --naptr-record=lab.test,20,10,S,SIP+D2T,,_sip._tcp.lab.test \
+                "${extra[@]}" >/dev/null
+        lab_wait_for 10 "dnsmasq answering on $addr" _lab_dns_ready ||
+                lab_die "dnsmasq did not start; log: $(tail -20 "$LAB_DIR/dns.log")"
+}
+
+_lab_dns_ready() { lab_dig reg1.lab.test A | grep -q .; }
+
+# lab_dig NAME TYPE — short answer from the lab DNS (one record a line); needs bind9-dnsutils.
+lab_dig() {
+        dig +short +tries=1 +time=1 @"$(lab_dns_addr)" -p 53 "$1" "${2:-A}"
+}
+
+lab_dns_kill() { # SIGKILL: queries then get ICMP port unreachable
+        local pid
+        pid=$(lab_pid dns)
+        [[ -n "$pid" ]] || lab_die "dnsmasq was never started"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        local i
+        for ((i = 0; i < 100; i++)); do
+                kill -0 "$pid" 2>/dev/null || return 0
+                sleep 0.05
+        done
+}
+lab_dns_freeze() { lab_signal dns STOP; } # queries go unanswered (time out)
+lab_dns_thaw() { lab_signal dns CONT; }
+lab_dns_restart() { # picks up a changed $LAB_DNS_EXTRA
+        lab_dns_kill
+        lab_dns_start
+}
+
+lab_dns_queries() { # NAME [TYPE] → how many queries for it dnsmasq has logged
+        local pat="query\\[${2:-[A-Z]*}\\] $1 from"
+        grep -c -- "$pat" "$LAB_DIR/dns.log" 2>/dev/null || true
+}
