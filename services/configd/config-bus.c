@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <glib.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config-bus.h"
+#include "config-schema.h"
+#include "log.h"
+#include "sipr-error.h"
+
+static const char *mask(const char *key, const char *value) {
+        if (!sipr_config_key_is_secret(key))
+                return value;
+        return isempty(value) ? "" : SIPR_CONFIG_SECRET_MASK;
+}
+
+static int reply_error(sd_bus_error *error, int r, const char *message) {
+        const char *name;
+
+        switch (r) {
+        case -ENOKEY:
+                name = SIPR_ERROR_UNKNOWN_KEY;
+                break;
+        case -EINVAL:
+                name = SIPR_ERROR_INVALID_VALUE;
+                break;
+        case -EBADMSG:
+                name = SIPR_ERROR_INVALID_FILE;
+                break;
+        case -EIO:
+                name = SIPR_ERROR_IO;
+                break;
+        default:
+                name = SIPR_ERROR_FAILED;
+                break;
+        }
+        return sd_bus_error_setf(error, name, "%s", message ?: strerror(r < 0 ? -r : r));
+}
+
+void config_bus_emit_changed(Manager *m, char **changed) {
+        sd_bus *bus = m->service.bus;
+
+        if (!changed || !changed[0])
+                return;
+        (void) sd_bus_emit_signal(bus, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Changed", "as", changed);
+        (void) sd_bus_emit_properties_changed(bus, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Generation", "Sources",
+                                              NULL);
+}
+
+static int method_get(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *e = NULL;
+        const char *key, *value;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &key);
+        if (r < 0)
+                return r;
+        r = manager_get(m, key, &value, &e);
+        if (r < 0)
+                return reply_error(error, r, e);
+        return sd_bus_reply_method_return(msg, "s", mask(key, value));
+}
+
+static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        g_auto(GStrv) kv = NULL;
+        const char *prefix;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &prefix);
+        if (r < 0)
+                return r;
+        kv = manager_list(m, prefix);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; kv[i]; i += 2) {
+                r = sd_bus_message_append(reply, "{ss}", kv[i], mask(kv[i], kv[i + 1]));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_autoptr(GPtrArray) kv = g_ptr_array_new_with_free_func(g_free);
+        g_auto(GStrv) changed = NULL;
+        _cleanup_free_ char *e = NULL;
+        const char *k, *v;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(msg, "{ss}", &k, &v)) > 0) {
+                g_ptr_array_add(kv, g_strdup(k));
+                g_ptr_array_add(kv, g_strdup(v));
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        g_ptr_array_add(kv, NULL);
+
+        log_debug("Set with %u key(s) from %s", (kv->len - 1) / 2, strempty(sd_bus_message_get_sender(msg)));
+        r = manager_set(m, (char **) kv->pdata, &changed, &e);
+        if (r < 0)
+                return reply_error(error, r, e);
+        /* Persisted already; reply first, then tell everyone. */
+        r = sd_bus_reply_method_return(msg, NULL);
+        config_bus_emit_changed(m, changed);
+        return r;
+}
+
+static int method_reset(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_auto(GStrv) changed = NULL;
+        _cleanup_free_ char *e = NULL;
+        char **keys = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(msg, &keys);
+        if (r < 0)
+                return r;
+        r = manager_reset(m, keys, &changed, &e);
+        g_strfreev(keys);
+        if (r < 0)
+                return reply_error(error, r, e);
+        r = sd_bus_reply_method_return(msg, NULL);
+        config_bus_emit_changed(m, changed);
+        return r;
+}
+
+int config_bus_reload(Manager *m, char **ret_error) {
+        g_auto(GStrv) changed = NULL;
+        int r;
+
+        r = manager_reload(m, &changed, ret_error);
+        if (r < 0)
+                return r;
+        config_bus_emit_changed(m, changed);
+        return 0;
+}
+
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_auto(GStrv) changed = NULL;
+        _cleanup_free_ char *e = NULL;
+        int r;
+
+        r = manager_reload(m, &changed, &e);
+        if (r < 0)
+                return reply_error(error, r, e);
+        r = sd_bus_reply_method_return(msg, NULL);
+        config_bus_emit_changed(m, changed);
+        return r;
+}
+
+static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sipr_config_file_freep) SiprConfigFile *f = NULL;
+        _cleanup_free_ char *path = NULL;
+        Manager *m = userdata;
+        const char *arg;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &arg);
+        if (r < 0)
+                return r;
+        if (isempty(arg))
+                return sd_bus_error_set(error, SIPR_ERROR_INVALID_ARGS, "Check needs a file path.");
+        /* A bare name is looked up in the config directory, where the phones' files live. */
+        if (arg[0] == '/')
+                path = strdup(arg);
+        else if (asprintf(&path, "%s/%s", m->config_dir, arg) < 0)
+                path = NULL;
+        if (!path)
+                return -ENOMEM;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sus)");
+        if (r < 0)
+                return r;
+        r = sipr_config_file_load(path, &f);
+        if (r == -ENOENT)
+                r = sd_bus_message_append(reply, "(sus)", path, 0, "No such file");
+        else if (r < 0)
+                return r;
+        else
+                for (size_t i = 0; i < f->n_problems && r >= 0; i++)
+                        r = sd_bus_message_append(reply, "(sus)", path, f->problems[i].line, f->problems[i].message);
+        if (r >= 0 && f && f->n_problems_total > f->n_problems) {
+                char more[96];
+
+                snprintf(more, sizeof(more), "… and %zu more problems", f->n_problems_total - f->n_problems);
+                r = sd_bus_message_append(reply, "(sus)", path, 0, more);
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Root and the service user only: the D-Bus policy says so too, this is the second lock. */
+static bool sender_may_read_secrets(sd_bus_message *msg) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        struct passwd *pw;
+        uid_t uid;
+
+        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &uid) < 0)
+                return false;
+        if (uid == 0 || uid == geteuid())
+                return true;
+        pw = getpwnam("sipr");
+        return pw && pw->pw_uid == uid;
+}
+
+static int method_get_secret(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *e = NULL;
+        const char *key, *value;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &key);
+        if (r < 0)
+                return r;
+        r = manager_get(m, key, &value, &e);
+        if (r < 0)
+                return reply_error(error, r, e);
+        if (!sipr_config_key_is_secret(key))
+                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS, "%s is not a secret key; use Get.", key);
+        if (!sender_may_read_secrets(msg))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Only root and the sipr service user may read %s.", key);
+        return sd_bus_reply_method_return(msg, "s", value);
+}
+
+static int property_generation(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "t", m->generation);
+}
+
+static int property_sources(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        g_auto(GStrv) s = manager_sources(m);
+        return sd_bus_message_append_strv(reply, s);
+}
+
+static int property_mac(sd_bus *bus, const char *path, const char *interface, const char *property,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", m->mac);
+}
+
+static const sd_bus_vtable config_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Generation", "t", property_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Sources", "as", property_sources, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Mac", "s", property_mac, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value), method_get,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_ARGS("s", prefix), SD_BUS_RESULT("a{ss}", values), method_list,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Set", SD_BUS_ARGS("a{ss}", changes), SD_BUS_NO_RESULT, method_set,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reset", SD_BUS_ARGS("as", keys), SD_BUS_NO_RESULT, method_reset,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Check", SD_BUS_ARGS("s", path), SD_BUS_RESULT("a(sus)", problems), method_check,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetSecret", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value), method_get_secret,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("Changed", SD_BUS_ARGS("as", keys), 0),
+        SD_BUS_VTABLE_END,
+};
+
+int config_bus_export(Manager *m) {
+        return sd_bus_add_object_vtable(m->service.bus, (sd_bus_slot **) &m->bus_slot, CONFIG_BUS_PATH,
+                                        CONFIG_BUS_INTERFACE, config_vtable, m);
+}
