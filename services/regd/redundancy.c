@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "redundancy.h"
+
+typedef enum Attempt {
+        ATTEMPT_NONE,
+        ATTEMPT_ROUND,    /* going down the address list */
+        ATTEMPT_REFRESH,  /* renewing the binding where it is */
+        ATTEMPT_FAILBACK, /* trying the primary while the binding stays elsewhere */
+} Attempt;
+
+typedef struct RAddr {
+        RedAddress a;
+        bool failed;
+        unsigned last_status;
+        RedHealth health;
+        uint64_t up_since;
+} RAddr;
+
+typedef struct RServer {
+        unsigned index;
+        RedServerConfig cfg;
+        bool active;     /* the account policy wants a registration here */
+        bool resolved, resolving, want_round;
+        RAddr addrs[RED_ADDR_MAX];
+        size_t n_addrs;
+        uint64_t resolved_at;
+
+        int bound; /* address holding our confirmed binding, -1 none */
+        uint64_t bound_since, refresh_at;
+        uint32_t granted;
+
+        int trying; /* address with a REGISTER in flight, -1 none */
+        Attempt kind;
+        uint64_t deadline, span;
+        bool authed;
+        unsigned round[RED_ADDR_MAX];
+        size_t n_round, round_pos;
+
+        uint64_t retry_at, failback_at;
+        bool failed_over, failed;
+        int send_to; /* register_on_enable=0: where new requests go without a registration */
+} RServer;
+
+struct Redundancy {
+        RedConfig cfg;
+        RedMode mode;
+        bool started;
+        RServer servers[RED_SERVER_MAX];
+        unsigned order[RED_SERVER_MAX]; /* configured servers, by priority */
+        size_t n_order;
+
+        RedAction *queue;
+        size_t n_queue, head, n_alloc;
+
+        unsigned last_status;
+        char last_reason[256];
+        unsigned failovers;
+        char last_working[RED_URI_MAX];
+};
+
+static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t now);
+static void server_failed(Redundancy *r, RServer *s, uint64_t now);
+
+uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2) {
+        uint64_t total = 0, interval = t1;
+
+        /* The initial send and retry_counts retransmissions, each followed by its back-off
+         * interval (T1, 2·T1, … capped at T2). Give up a little before the next retransmission
+         * would be due, so the server sees exactly 1 + retry_counts requests. */
+        for (uint32_t i = 0; i <= retry_counts; i++) {
+                interval = MIN(t1 << MIN(i, 30u), t2);
+                total += interval;
+        }
+        return total - MIN(interval / 10, 100 * USEC_PER_MSEC);
+}
+
+uint64_t red_refresh_delay_usec(uint32_t granted) {
+        uint64_t g = granted;
+
+        /* The earlier of expires − 60 s and 90 %; very short lifetimes refresh at half. */
+        if (g <= 120)
+                return g * USEC_PER_SEC / 2;
+        return MIN((g - 60) * USEC_PER_SEC, g * USEC_PER_SEC / 10 * 9);
+}
+
+static void queue_action(Redundancy *r, RedActionType type, RServer *s, int addr, uint32_t expires) {
+        if (r->head > 0 && r->head == r->n_queue)
+                r->head = r->n_queue = 0;
+        if (r->n_queue >= r->n_alloc) {
+                size_t n = MAX(r->n_alloc * 2, (size_t) 16);
+                RedAction *q = realloc(r->queue, n * sizeof(RedAction));
+                if (!q)
+                        abort(); /* a few hundred bytes; nothing sensible to do without them */
+                r->queue = q;
+                r->n_alloc = n;
+        }
+        RedAction *a = &r->queue[r->n_queue++];
+        *a = (RedAction) { .type = type, .server = s->index, .expires = expires };
+        if (addr >= 0)
+                snprintf(a->uri, sizeof(a->uri), "%s", s->addrs[addr].a.uri);
+}
+
+bool redundancy_pop_action(Redundancy *r, RedAction *ret) {
+        if (r->head >= r->n_queue)
+                return false;
+        *ret = r->queue[r->head++];
+        return true;
+}
+
+static void set_status(Redundancy *r, unsigned status, const char *reason) {
+        r->last_status = status;
+        snprintf(r->last_reason, sizeof(r->last_reason), "%s", strempty(reason));
+}
+
+int redundancy_new(const RedConfig *config, Redundancy **ret) {
+        Redundancy *r = calloc(1, sizeof(Redundancy));
+        if (!r)
+                return -ENOMEM;
+        r->cfg = *config;
+        for (unsigned i = 0; i < RED_SERVER_MAX; i++) {
+                RServer *s = &r->servers[i];
+                s->index = i;
+                s->cfg = config->server[i];
+                if (s->cfg.failback_timeout > 0 && s->cfg.failback_timeout < 60)
+                        s->cfg.failback_timeout = 60;
+                s->bound = s->trying = s->send_to = -1;
+                if (s->cfg.set)
+                        r->order[r->n_order++] = i;
+        }
+        if (r->n_order <= 1)
+                r->mode = RED_MODE_FAILOVER;
+        else
+                r->mode = config->redundancy_type == 1 ? RED_MODE_SUCCESSIVE : RED_MODE_CONCURRENT;
+        *ret = r;
+        return 0;
+}
+
+Redundancy *redundancy_free(Redundancy *r) {
+        if (!r)
+                return NULL;
+        free(r->queue);
+        free(r);
+        return NULL;
+}
+
+static RServer *server_get(Redundancy *r, unsigned server) {
+        if (server >= RED_SERVER_MAX || !r->servers[server].cfg.set)
+                return NULL;
+        return &r->servers[server];
+}
+
+static int server_find(const RServer *s, const char *uri) {
+        for (size_t i = 0; i < s->n_addrs; i++)
+                if (streq(s->addrs[i].a.uri, uri))
+                        return (int) i;
+        return -1;
+}
+
+static size_t order_pos(const Redundancy *r, const RServer *s) {
+        for (size_t i = 0; i < r->n_order; i++)
+                if (r->order[i] == s->index)
+                        return i;
+        return 0;
+}
+
+static uint64_t sec(uint64_t s) {
+        return s * USEC_PER_SEC;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b) {
+        if (a == 0)
+                return b;
+        if (b == 0)
+                return a;
+        return MIN(a, b);
+}
+
+/* ---- one server: failover among its addresses ------------------------------------------ */
+
+static void server_attempt(Redundancy *r, RServer *s, int addr, Attempt kind, uint64_t now) {
+        bool last;
+
+        if (kind == ATTEMPT_ROUND)
+                last = s->round_pos + 1 >= s->n_round;
+        else if (kind == ATTEMPT_FAILBACK)
+                last = false; /* the binding elsewhere is still there to fall back on */
+        else
+                last = s->n_addrs <= 1;
+
+        s->trying = addr;
+        s->kind = kind;
+        s->authed = false;
+        /* On the last address nta's own timer F (64·T1) ends the transaction; ours is a safety net. */
+        s->span = last ? 64 * r->cfg.t1_usec + USEC_PER_SEC
+                       : red_retry_deadline_usec(s->cfg.retry_counts, r->cfg.t1_usec, r->cfg.t2_usec);
+        s->deadline = now + s->span;
+        queue_action(r, RED_ACTION_REGISTER, s, addr, s->cfg.expires);
+}
+
+static void server_schedule_failback(Redundancy *r, RServer *s, uint64_t now) {
+        s->failback_at = 0;
+        if (s->bound <= 0)
+                return;
+
+        switch (s->cfg.failback_mode) {
+        case 0: /* newRequests: at every refresh, and as soon as the primary is seen up again */
+                if (s->addrs[0].health == RED_HEALTH_UP)
+                        s->failback_at = MAX(s->addrs[0].up_since + sec(r->cfg.hold_down), now + 1);
+                break;
+        case 1: /* DNSTTL: when the record of the current address expires (no TTL: at refresh) */
+                if (s->addrs[s->bound].a.ttl > 0)
+                        s->failback_at = MAX(s->resolved_at + sec(s->addrs[s->bound].a.ttl), now + 1);
+                break;
+        case 3: /* duration */
+                if (s->cfg.failback_timeout > 0)
+                        s->failback_at = now + sec(s->cfg.failback_timeout);
+                break;
+        default: /* registration: at refresh time only */
+                break;
+        }
+}
+
+/* The primary may be tried again: not known down, and up for hold_down when health knows it. */
+static bool server_failback_allowed(Redundancy *r, RServer *s, uint64_t now) {
+        RAddr *p = &s->addrs[0];
+
+        if (p->health == RED_HEALTH_DOWN)
+                return false;
+        if (p->health == RED_HEALTH_UP && p->up_since + sec(r->cfg.hold_down) > now) {
+                s->failback_at = p->up_since + sec(r->cfg.hold_down);
+                return false;
+        }
+        return true;
+}
+
+static void server_drop_binding(Redundancy *r, RServer *s, bool unregister) {
+        if (s->bound < 0)
+                return;
+        if (unregister)
+                queue_action(r, RED_ACTION_UNREGISTER, s, s->bound, 0);
+        s->bound = -1;
+        s->bound_since = s->refresh_at = 0;
+        s->failback_at = 0;
+}
+
+static void server_cancel(Redundancy *r, RServer *s) {
+        if (s->trying < 0)
+                return;
+        queue_action(r, RED_ACTION_CANCEL, s, s->trying, 0);
+        s->trying = -1;
+        s->kind = ATTEMPT_NONE;
+        s->n_round = 0;
+}
+
+static void policy_server_registered(Redundancy *r, RServer *s, uint64_t now) {
+        if (r->mode != RED_MODE_SUCCESSIVE || order_pos(r, s) != 0)
+                return;
+
+        /* Successive: the working server is back; the fallback binding goes (made before broken). */
+        for (size_t i = 1; i < r->n_order; i++) {
+                RServer *o = &r->servers[r->order[i]];
+                server_cancel(r, o);
+                server_drop_binding(r, o, true);
+                o->active = false;
+                o->failed = false;
+                o->retry_at = 0;
+                o->want_round = false;
+        }
+}
+
+static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted, uint64_t now) {
+        int old = s->bound;
+
+        s->trying = -1;
+        s->kind = ATTEMPT_NONE;
+        s->n_round = 0;
+        s->failed = false;
+        s->retry_at = 0;
+        s->send_to = -1;
+        s->addrs[a].failed = false;
+
+        if (old != a) {
+                if (old >= 0)
+                        /* Make-before-break: the old binding goes only now that the new one holds. */
+                        queue_action(r, RED_ACTION_UNREGISTER, s, old, 0);
+                s->bound = a;
+                s->bound_since = now;
+        }
+        s->granted = granted ?: s->cfg.expires;
+        s->refresh_at = now + red_refresh_delay_usec(s->granted);
+
+        if (a == 0)
+                s->failed_over = false;
+        else if (!s->failed_over || old != a) {
+                s->failed_over = true;
+                server_schedule_failback(r, s, now);
+        }
+        if (a == 0)
+                s->failback_at = 0;
+
+        policy_server_registered(r, s, now);
+}
+
+static void server_failure(Redundancy *r, RServer *s, int a, unsigned status, bool local, uint64_t now) {
+        bool hop = local || status == 408 || status == 503;
+        Attempt kind = s->kind;
+
+        s->trying = -1;
+        s->kind = ATTEMPT_NONE;
+        s->addrs[a].failed = true;
+
+        switch (kind) {
+        case ATTEMPT_FAILBACK:
+                /* The primary is not back yet: stay where the binding is. */
+                if (s->bound >= 0 && now >= s->refresh_at)
+                        server_attempt(r, s, s->bound, ATTEMPT_REFRESH, now);
+                else
+                        server_schedule_failback(r, s, now);
+                return;
+
+        case ATTEMPT_REFRESH:
+                /* The binding is lost with the server that held it. */
+                server_drop_binding(r, s, false);
+                if (hop)
+                        server_start_round(r, s, a, now);
+                else
+                        server_failed(r, s, now);
+                return;
+
+        default:
+                if (hop && s->round_pos + 1 < s->n_round) {
+                        s->round_pos++;
+                        server_attempt(r, s, (int) s->round[s->round_pos], ATTEMPT_ROUND, now);
+                        return;
+                }
+                s->n_round = 0;
+                if (s->bound >= 0) /* a manual failover found nowhere better: keep what we have */
+                        return;
+                server_failed(r, s, now);
+                return;
+        }
+}
+
+static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t now) {
+        size_t n = 0;
+
+        s->retry_at = 0;
+        s->want_round = false;
+        if (!s->resolved) {
+                s->want_round = true;
+                if (!s->resolving) {
+                        s->resolving = true;
+                        queue_action(r, RED_ACTION_RESOLVE, s, -1, 0);
+                }
+                return;
+        }
+
+        if (!s->cfg.register_on_enable) {
+                /* REGISTER only with the primary; other addresses merely receive new requests. */
+                if (s->n_addrs > 0 && exclude != 0)
+                        s->round[n++] = 0;
+        } else {
+                /* List order, but addresses healthd knows to be down go last. */
+                for (int pass = 0; pass < 2; pass++)
+                        for (size_t i = 0; i < s->n_addrs; i++) {
+                                bool down = s->addrs[i].health == RED_HEALTH_DOWN;
+                                if ((int) i == exclude || down != (pass == 1))
+                                        continue;
+                                s->round[n++] = (unsigned) i;
+                        }
+        }
+        s->n_round = n;
+        s->round_pos = 0;
+        if (n == 0) {
+                server_failed(r, s, now);
+                return;
+        }
+        server_attempt(r, s, (int) s->round[0], ATTEMPT_ROUND, now);
+}
+
+static bool any_ttl(const RServer *s) {
+        for (size_t i = 0; i < s->n_addrs; i++)
+                if (s->addrs[i].a.ttl > 0)
+                        return true;
+        return false;
+}
+
+static void server_set_retry(Redundancy *r, RServer *s, uint64_t at) {
+        s->retry_at = at;
+        /* Names are looked up again before the next attempt; literals need not be. */
+        if (any_ttl(s))
+                s->resolved = false;
+}
+
+/* Every address failed (or one answered with a final error). */
+static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
+        uint64_t retry = sec(MAX(r->cfg.reg_fail_retry_interval, 1u));
+
+        s->failed = true;
+        s->trying = -1;
+        s->n_round = 0;
+
+        s->send_to = -1;
+        if (!s->cfg.register_on_enable && !s->cfg.only_signal_with_registered)
+                for (size_t i = 1; i < s->n_addrs; i++)
+                        if (s->addrs[i].health != RED_HEALTH_DOWN) {
+                                s->send_to = (int) i;
+                                break;
+                        }
+
+        if (r->mode != RED_MODE_SUCCESSIVE) {
+                server_set_retry(r, s, now + retry);
+                return;
+        }
+
+        size_t pos = order_pos(r, s);
+        RServer *first = &r->servers[r->order[0]];
+        if (pos + 1 < r->n_order) {
+                RServer *next = &r->servers[r->order[pos + 1]];
+                if (pos == 0)
+                        /* Probe the working server every fallback.timeout while elsewhere. */
+                        server_set_retry(r, s, now + sec(MAX(r->cfg.fallback_timeout, 1u)));
+                if (!next->active) {
+                        next->active = true;
+                        server_start_round(r, next, -1, now);
+                }
+                return;
+        }
+
+        /* The last server failed too: the account failed; start over from the first. */
+        for (size_t i = 1; i < r->n_order; i++) {
+                RServer *o = &r->servers[r->order[i]];
+                if (o->bound < 0 && o->trying < 0) {
+                        o->active = false;
+                        o->retry_at = 0;
+                }
+        }
+        if (first != s || first->retry_at == 0)
+                server_set_retry(r, first, earliest(first->retry_at, now + retry));
+}
+
+/* ---- account ---------------------------------------------------------------------------- */
+
+static void update_working(Redundancy *r) {
+        const char *w = redundancy_working_uri(r);
+
+        if (isempty(w))
+                return;
+        if (!isempty(r->last_working) && !streq(r->last_working, w))
+                r->failovers++;
+        snprintf(r->last_working, sizeof(r->last_working), "%s", w);
+}
+
+void redundancy_start(Redundancy *r, uint64_t now) {
+        if (!r->cfg.enabled || r->started)
+                return;
+        r->started = true;
+        for (size_t i = 0; i < r->n_order; i++) {
+                RServer *s = &r->servers[r->order[i]];
+                if (r->mode == RED_MODE_SUCCESSIVE && i > 0)
+                        continue;
+                s->active = true;
+                server_start_round(r, s, -1, now);
+        }
+        update_working(r);
+}
+
+void redundancy_stop(Redundancy *r, uint64_t now) {
+        for (size_t i = 0; i < r->n_order; i++) {
+                RServer *s = &r->servers[r->order[i]];
+                server_cancel(r, s);
+                server_drop_binding(r, s, true);
+                s->active = s->failed = s->want_round = s->failed_over = false;
+                s->retry_at = 0;
+                s->send_to = -1;
+        }
+        r->started = false;
+}
+
+void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now) {
+        RServer *s = server_get(r, server);
+        RAddr old[RED_ADDR_MAX];
+        size_t n_old;
+        int bound = -1, trying = -1;
+
+        if (!s)
+                return;
+        memcpy(old, s->addrs, sizeof(old));
+        n_old = s->n_addrs;
+
+        s->n_addrs = 0;
+        for (size_t i = 0; i < n && s->n_addrs < RED_ADDR_MAX; i++) {
+                RAddr *a = &s->addrs[s->n_addrs];
+                bool dup = false;
+                for (size_t j = 0; j < s->n_addrs; j++)
+                        dup = dup || streq(s->addrs[j].a.uri, addrs[i].uri);
+                if (dup)
+                        continue;
+                *a = (RAddr) { .a = addrs[i] };
+                for (size_t j = 0; j < n_old; j++)
+                        if (streq(old[j].a.uri, a->a.uri)) {
+                                a->failed = old[j].failed;
+                                a->last_status = old[j].last_status;
+                                a->health = old[j].health;
+                                a->up_since = old[j].up_since;
+                        }
+                s->n_addrs++;
+        }
+
+        /* A binding or transaction on an address no longer listed is still ours: keep it last. */
+        int keep[2] = { s->bound, s->trying };
+        for (int k = 0; k < 2; k++) {
+                if (keep[k] < 0)
+                        continue;
+                int idx = server_find(s, old[keep[k]].a.uri);
+                if (idx < 0 && s->n_addrs < RED_ADDR_MAX) {
+                        idx = (int) s->n_addrs++;
+                        s->addrs[idx] = old[keep[k]];
+                }
+                if (k == 0)
+                        bound = idx;
+                else
+                        trying = idx;
+        }
+        s->bound = bound;
+        s->trying = trying;
+        if (s->send_to >= 0 && (size_t) s->send_to >= s->n_addrs)
+                s->send_to = -1;
+
+        s->resolved = true;
+        s->resolving = false;
+        s->resolved_at = now;
+        if (s->bound > 0 && s->cfg.failback_mode == 1)
+                server_schedule_failback(r, s, now);
+        if (s->active && s->want_round && s->trying < 0)
+                server_start_round(r, s, -1, now);
+        update_working(r);
+}
+
+void redundancy_resolve_failed(Redundancy *r, unsigned server, const char *reason, uint64_t now) {
+        RServer *s = server_get(r, server);
+
+        if (!s)
+                return;
+        s->resolving = false;
+        if (!s->want_round)
+                return;
+        s->want_round = false;
+        /* No destination at all: what a SIP stack reports as a local 503. */
+        set_status(r, 503, reason);
+        server_failed(r, s, now);
+        update_working(r);
+}
+
+void redundancy_register_result(Redundancy *r, unsigned server, const char *uri, unsigned status,
+                                const char *phrase, bool local, uint32_t granted, uint64_t now) {
+        RServer *s = server_get(r, server);
+        int a;
+
+        if (!s || status < 200)
+                return;
+        a = server_find(s, uri);
+        if (a < 0 || a != s->trying)
+                return; /* a late answer to a transaction we already gave up */
+
+        s->addrs[a].last_status = status;
+        if ((status == 401 || status == 407) && !local && !s->authed) {
+                /* Credentials once per attempt; a second challenge means they are wrong. */
+                s->authed = true;
+                s->deadline = now + s->span; /* a new transaction */
+                queue_action(r, RED_ACTION_AUTHENTICATE, s, a, s->cfg.expires);
+                return;
+        }
+
+        set_status(r, status, phrase);
+        if (status < 300)
+                server_succeeded(r, s, a, granted, now);
+        else
+                server_failure(r, s, a, status, local, now);
+        update_working(r);
+}
+
+void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealth health, uint64_t now) {
+        RServer *s = server_get(r, server);
+        int a;
+
+        if (!s)
+                return;
+        a = server_find(s, uri);
+        if (a < 0 || s->addrs[a].health == health)
+                return;
+        if (health == RED_HEALTH_UP)
+                s->addrs[a].up_since = now;
+        s->addrs[a].health = health;
+
+        if (health == RED_HEALTH_DOWN && r->cfg.proactive_failover && s->active) {
+                if (s->trying == a) {
+                        queue_action(r, RED_ACTION_CANCEL, s, a, 0);
+                        set_status(r, 408, "server marked down by health monitoring");
+                        server_failure(r, s, a, 408, true, now);
+                } else if (s->bound == a) {
+                        /* Silent death noticed by healthd: act now rather than at the next refresh. */
+                        set_status(r, 408, "server marked down by health monitoring");
+                        s->addrs[a].failed = true;
+                        server_drop_binding(r, s, false);
+                        server_start_round(r, s, a, now);
+                }
+        } else if (health == RED_HEALTH_UP && a == 0 && s->active) {
+                if (s->bound > 0 && s->cfg.failback_mode == 0)
+                        server_schedule_failback(r, s, now);
+                else if (s->failed && s->trying < 0 && s->bound < 0 && r->cfg.proactive_failover)
+                        s->retry_at = now; /* the working server is back: no need to wait */
+        }
+        update_working(r);
+}
+
+void redundancy_failover(Redundancy *r, uint64_t now) {
+        const char *w = redundancy_working_uri(r);
+
+        if (isempty(w))
+                return;
+        for (size_t i = 0; i < r->n_order; i++) {
+                RServer *s = &r->servers[r->order[i]];
+                if (s->bound < 0 || !streq(s->addrs[s->bound].a.uri, w))
+                        continue;
+                set_status(r, r->last_status, "failover requested");
+                if (s->cfg.register_on_enable && s->n_addrs > 1) {
+                        /* Another address of this server; the current binding stays until it holds. */
+                        server_cancel(r, s);
+                        server_start_round(r, s, s->bound, now);
+                } else {
+                        server_cancel(r, s);
+                        server_drop_binding(r, s, true);
+                        server_failed(r, s, now);
+                }
+                break;
+        }
+        update_working(r);
+}
+
+void redundancy_timer(Redundancy *r, uint64_t now) {
+        for (size_t i = 0; i < r->n_order; i++) {
+                RServer *s = &r->servers[r->order[i]];
+
+                if (s->trying >= 0 && now >= s->deadline) {
+                        char reason[96];
+                        snprintf(reason, sizeof(reason), "no response (gave up after %u retransmissions)",
+                                 s->cfg.retry_counts);
+                        queue_action(r, RED_ACTION_CANCEL, s, s->trying, 0);
+                        set_status(r, 408, reason);
+                        server_failure(r, s, s->trying, 408, true, now);
+                }
+                if (!s->active || s->trying >= 0)
+                        continue;
+
+                if (s->retry_at > 0 && now >= s->retry_at) {
+                        s->retry_at = 0;
+                        server_start_round(r, s, -1, now);
+                } else if (s->bound >= 0 && now >= s->refresh_at) {
+                        bool fb = s->bound > 0 && (s->cfg.failback_mode == 0 || s->cfg.failback_mode == 2 ||
+                                                   (s->cfg.failback_mode == 1 && s->addrs[s->bound].a.ttl == 0));
+                        if (fb && server_failback_allowed(r, s, now))
+                                server_attempt(r, s, 0, ATTEMPT_FAILBACK, now);
+                        else
+                                server_attempt(r, s, s->bound, ATTEMPT_REFRESH, now);
+                } else if (s->bound > 0 && s->failback_at > 0 && now >= s->failback_at) {
+                        s->failback_at = 0;
+                        if (server_failback_allowed(r, s, now))
+                                server_attempt(r, s, 0, ATTEMPT_FAILBACK, now);
+                        else if (s->failback_at == 0 && s->cfg.failback_mode == 3)
+                                s->failback_at = now + sec(s->cfg.failback_timeout);
+                }
+        }
+        update_working(r);
+}
+
+uint64_t redundancy_next_wakeup(const Redundancy *r) {
+        uint64_t t = 0;
+
+        for (size_t i = 0; i < r->n_order; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->trying >= 0) {
+                        t = earliest(t, s->deadline);
+                        continue;
+                }
+                if (!s->active)
+                        continue;
+                t = earliest(t, s->retry_at);
+                if (s->bound >= 0)
+                        t = earliest(t, s->refresh_at);
+                if (s->bound > 0)
+                        t = earliest(t, s->failback_at);
+        }
+        return t ?: UINT64_MAX;
+}
+
+RedMode redundancy_mode(const Redundancy *r) {
+        return r->mode;
+}
+
+RedState redundancy_state(const Redundancy *r) {
+        bool registering = false, failed = false;
+
+        if (!r->cfg.enabled)
+                return RED_STATE_DISABLED;
+        if (!r->started)
+                return RED_STATE_UNREGISTERED;
+        for (size_t i = 0; i < r->n_order; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->bound >= 0)
+                        return RED_STATE_REGISTERED;
+                if (s->active && (s->trying >= 0 || s->resolving || s->want_round))
+                        registering = true;
+                if (s->failed)
+                        failed = true;
+        }
+        if (registering)
+                return RED_STATE_REGISTERING;
+        return failed ? RED_STATE_FAILED : RED_STATE_UNREGISTERED;
+}
+
+static const RServer *working_server(const Redundancy *r, int *ret_addr) {
+        for (size_t i = 0; i < r->n_order; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->bound >= 0) {
+                        *ret_addr = s->bound;
+                        return s;
+                }
+        }
+        /* register_on_enable=0: new requests go to the next address even without a registration */
+        for (size_t i = 0; i < r->n_order; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->send_to >= 0) {
+                        *ret_addr = s->send_to;
+                        return s;
+                }
+        }
+        return NULL;
+}
+
+const char *redundancy_working_uri(const Redundancy *r) {
+        int a;
+        const RServer *s = working_server(r, &a);
+
+        return s ? s->addrs[a].a.uri : "";
+}
+
+unsigned redundancy_last_status(const Redundancy *r) {
+        return r->last_status;
+}
+
+const char *redundancy_last_reason(const Redundancy *r) {
+        return r->last_reason;
+}
+
+unsigned redundancy_failovers(const Redundancy *r) {
+        return r->failovers;
+}
+
+uint64_t redundancy_registered_since(const Redundancy *r) {
+        int a;
+        const RServer *s = working_server(r, &a);
+
+        return s && s->bound == a ? s->bound_since : 0;
+}
+
+size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max) {
+        size_t n = 0;
+        int wa = -1;
+        const RServer *ws = working_server(r, &wa);
+
+        for (size_t i = 0; i < r->n_order && n < max; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->n_addrs == 0) {
+                        ret[n++] = (RedServerInfo) {
+                                .server = s->index,
+                                .uri = "",
+                                .role = "candidate",
+                                .state = s->failed ? RED_ADDR_FAILED :
+                                         (s->resolving || s->want_round) ? RED_ADDR_REGISTERING : RED_ADDR_IDLE,
+                                .last_status = r->last_status,
+                        };
+                        continue;
+                }
+                for (size_t j = 0; j < s->n_addrs && n < max; j++) {
+                        const RAddr *a = &s->addrs[j];
+                        RedServerInfo *info = &ret[n++];
+                        *info = (RedServerInfo) {
+                                .server = s->index,
+                                .uri = a->a.uri,
+                                .role = (s == ws && (int) j == wa) ? "working" :
+                                        (s->bound == (int) j) ? "fallback" : "candidate",
+                                .state = s->bound == (int) j ? RED_ADDR_REGISTERED :
+                                         s->trying == (int) j ? RED_ADDR_REGISTERING :
+                                         a->failed ? RED_ADDR_FAILED : RED_ADDR_IDLE,
+                                .last_status = a->last_status,
+                                .registered_since = s->bound == (int) j ? s->bound_since : 0,
+                        };
+                }
+        }
+        return n;
+}
+
+size_t redundancy_bindings(const Redundancy *r, RedAction *ret, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n_order && n < max; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->bound < 0)
+                        continue;
+                ret[n] = (RedAction) { .type = RED_ACTION_UNREGISTER, .server = s->index };
+                snprintf(ret[n].uri, sizeof(ret[n].uri), "%s", s->addrs[s->bound].a.uri);
+                n++;
+        }
+        return n;
+}
+
+const char *red_state_to_string(RedState s) {
+        static const char *const t[] = {
+                [RED_STATE_DISABLED] = "disabled",
+                [RED_STATE_UNREGISTERED] = "unregistered",
+                [RED_STATE_REGISTERING] = "registering",
+                [RED_STATE_REGISTERED] = "registered",
+                [RED_STATE_FAILED] = "failed",
+        };
+        return (unsigned) s < ELEMENTSOF(t) ? t[s] : "unknown";
+}
+
+const char *red_addr_state_to_string(RedAddrState s) {
+        static const char *const t[] = {
+                [RED_ADDR_IDLE] = "idle",
+                [RED_ADDR_REGISTERING] = "registering",
+                [RED_ADDR_REGISTERED] = "registered",
+                [RED_ADDR_FAILED] = "failed",
+        };
+        return (unsigned) s < ELEMENTSOF(t) ? t[s] : "unknown";
+}
+
+const char *red_mode_to_string(RedMode m) {
+        static const char *const t[] = {
+                [RED_MODE_FAILOVER] = "failover",
+                [RED_MODE_CONCURRENT] = "concurrent",
+                [RED_MODE_SUCCESSIVE] = "successive",
+        };
+        return (unsigned) m < ELEMENTSOF(t) ? t[m] : "unknown";
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The redundancy engine of one account: every rule of BEHAVIOUR.md as a pure state machine.
+ * No I/O and no clock of its own: every input is an event carrying "now" (CLOCK_MONOTONIC µs),
+ * every output is an action queued for the driver (send a REGISTER, answer a challenge, abandon a
+ * transaction, remove a binding, resolve a server). The driver arms one timer at
+ * redundancy_next_wakeup() and calls redundancy_timer() when it fires. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RED_SERVER_MAX 4
+#define RED_ADDR_MAX 16
+#define RED_URI_MAX 256
+
+typedef enum RedMode {
+        RED_MODE_FAILOVER,   /* one server: failover among its addresses */
+        RED_MODE_CONCURRENT, /* several servers, all registered at once */
+        RED_MODE_SUCCESSIVE, /* several servers, one registered at a time */
+} RedMode;
+
+typedef enum RedState {
+        RED_STATE_DISABLED,
+        RED_STATE_UNREGISTERED,
+        RED_STATE_REGISTERING,
+        RED_STATE_REGISTERED,
+        RED_STATE_FAILED,
+} RedState;
+
+typedef enum RedAddrState {
+        RED_ADDR_IDLE,
+        RED_ADDR_REGISTERING,
+        RED_ADDR_REGISTERED,
+        RED_ADDR_FAILED,
+} RedAddrState;
+
+typedef enum RedHealth {
+        RED_HEALTH_UNKNOWN,
+        RED_HEALTH_UP,
+        RED_HEALTH_DOWN,
+} RedHealth;
+
+typedef enum RedActionType {
+        RED_ACTION_REGISTER,     /* send REGISTER with expires to uri (new or refresh) */
+        RED_ACTION_AUTHENTICATE, /* answer the pending 401/407 on uri with credentials */
+        RED_ACTION_CANCEL,       /* abandon the transaction on uri (give-up deadline passed) */
+        RED_ACTION_UNREGISTER,   /* remove the binding on uri (REGISTER Expires: 0) */
+        RED_ACTION_RESOLVE,      /* (re-)resolve server; answer with redundancy_set_addresses() */
+} RedActionType;
+
+typedef struct RedAction {
+        RedActionType type;
+        unsigned server; /* 0-based: sip_server.(server+1) */
+        char uri[RED_URI_MAX];
+        uint32_t expires;
+} RedAction;
+
+typedef struct RedServerConfig {
+        bool set; /* sip_server.Y.address non-empty */
+        uint32_t expires;
+        uint32_t retry_counts;
+        unsigned failback_mode; /* 0 newRequests, 1 DNSTTL, 2 registration, 3 duration */
+        uint32_t failback_timeout; /* s, 0 = never */
+        bool register_on_enable;
+        bool only_signal_with_registered;
+} RedServerConfig;
+
+typedef struct RedConfig {
+        bool enabled;
+        unsigned redundancy_type; /* 0 concurrent, 1 successive */
+        uint32_t fallback_timeout;        /* s */
+        uint32_t reg_fail_retry_interval; /* s */
+        uint64_t t1_usec, t2_usec;
+        uint32_t hold_down; /* s */
+        bool proactive_failover;
+        RedServerConfig server[RED_SERVER_MAX];
+} RedConfig;
+
+typedef struct RedAddress {
+        char uri[RED_URI_MAX];
+        uint32_t ttl; /* s, 0 = none (IP literal) */
+} RedAddress;
+
+typedef struct Redundancy Redundancy;
+
+int redundancy_new(const RedConfig *config, Redundancy **ret);
+Redundancy *redundancy_free(Redundancy *r);
+
+/* Starts registering (enabled accounts); stop removes every binding and goes idle. */
+void redundancy_start(Redundancy *r, uint64_t now);
+void redundancy_stop(Redundancy *r, uint64_t now);
+
+/* Answer to RED_ACTION_RESOLVE (or a spontaneous re-resolution). */
+void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now);
+void redundancy_resolve_failed(Redundancy *r, unsigned server, const char *reason, uint64_t now);
+
+/* Final response to a REGISTER on (server, uri). status 2xx with the granted expiry (s);
+ * local = no response came from the network (sofia's own 408/503: timeout, ICMP, refused). */
+void redundancy_register_result(Redundancy *r, unsigned server, const char *uri, unsigned status,
+                                const char *phrase, bool local, uint32_t granted, uint64_t now);
+
+/* What healthd says about an address; (server, uri). */
+void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealth health, uint64_t now);
+
+/* "Leave the working server now, as if it failed." */
+void redundancy_failover(Redundancy *r, uint64_t now);
+
+void redundancy_timer(Redundancy *r, uint64_t now);
+uint64_t redundancy_next_wakeup(const Redundancy *r); /* UINT64_MAX: none */
+
+/* Returns true and fills *ret while actions are queued. */
+bool redundancy_pop_action(Redundancy *r, RedAction *ret);
+
+/* Published state. */
+RedMode redundancy_mode(const Redundancy *r);
+RedState redundancy_state(const Redundancy *r);
+const char *redundancy_working_uri(const Redundancy *r); /* "" when none */
+unsigned redundancy_last_status(const Redundancy *r);
+const char *redundancy_last_reason(const Redundancy *r);
+unsigned redundancy_failovers(const Redundancy *r);
+uint64_t redundancy_registered_since(const Redundancy *r); /* monotonic µs, 0 = not registered */
+
+/* Every (server, address) in priority order, for the Servers property. */
+typedef struct RedServerInfo {
+        unsigned server;
+        const char *uri; /* "" when the server is not resolved */
+        const char *role; /* working, fallback, candidate */
+        RedAddrState state;
+        unsigned last_status;
+        uint64_t registered_since; /* monotonic µs or 0 */
+} RedServerInfo;
+size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max);
+
+/* Every uri a binding exists on (for unregister on stop, and tests). */
+size_t redundancy_bindings(const Redundancy *r, RedAction *ret, size_t max);
+
+const char *red_state_to_string(RedState s);
+const char *red_addr_state_to_string(RedAddrState s);
+const char *red_mode_to_string(RedMode m);
+
+/* Pure arithmetic, exposed for tests. */
+uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2);
+uint64_t red_refresh_delay_usec(uint32_t granted);

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The redundancy engine against BEHAVIOUR.md, with an injected clock: no sockets, no timers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "redundancy.h"
+
+#define S(x) ((uint64_t) (x) * USEC_PER_SEC)
+#define MS(x) ((uint64_t) (x) * USEC_PER_MSEC)
+
+static unsigned failures;
+
+#define check(expr)                                                                       \
+        do {                                                                              \
+                if (!(expr)) {                                                            \
+                        fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, \
+                                __func__, #expr);                                         \
+                        failures++;                                                       \
+                }                                                                         \
+        } while (0)
+
+#define A0 "sip:10.0.0.1:5060;transport=udp"
+#define A1 "sip:10.0.0.2:5060;transport=udp"
+#define A2 "sip:10.0.0.3:5060;transport=udp"
+#define B0 "sip:10.0.1.1:5060;transport=udp"
+
+static RedConfig config_default(unsigned n_servers) {
+        RedConfig c = {
+                .enabled = true,
+                .fallback_timeout = 120,
+                .reg_fail_retry_interval = 30,
+                .t1_usec = MS(500),
+                .t2_usec = S(4),
+                .hold_down = 0,
+                .proactive_failover = true,
+        };
+        for (unsigned i = 0; i < n_servers; i++)
+                c.server[i] = (RedServerConfig) {
+                        .set = true,
+                        .expires = 3600,
+                        .retry_counts = 3,
+                        .failback_mode = 0,
+                        .failback_timeout = 3600,
+                        .register_on_enable = true,
+                };
+        return c;
+}
+
+/* Pops the next action and checks it; prints what came instead. */
+static bool expect_(Redundancy *r, RedActionType type, unsigned server, const char *uri, int line) {
+        RedAction a;
+        if (!redundancy_pop_action(r, &a)) {
+                fprintf(stderr, "line %d: expected action %d on %s, got none\n", line, type, strempty(uri));
+                failures++;
+                return false;
+        }
+        if (a.type != type || a.server != server || (uri && !streq(a.uri, uri))) {
+                fprintf(stderr, "line %d: expected action %d server %u %s, got %d server %u %s\n", line, type,
+                        server, strempty(uri), a.type, a.server, a.uri);
+                failures++;
+                return false;
+        }
+        return true;
+}
+#define expect(r, type, server, uri) expect_((r), (type), (server), (uri), __LINE__)
+
+static void expect_none_(Redundancy *r, int line) {
+        RedAction a;
+        if (redundancy_pop_action(r, &a)) {
+                fprintf(stderr, "line %d: expected no action, got %d server %u %s\n", line, a.type, a.server, a.uri);
+                failures++;
+        }
+}
+#define expect_none(r) expect_none_((r), __LINE__)
+
+static void set_addrs(Redundancy *r, unsigned server, uint32_t ttl, const char *const *uris, uint64_t now) {
+        RedAddress a[RED_ADDR_MAX] = {};
+        size_t n = 0;
+        for (; uris[n]; n++) {
+                snprintf(a[n].uri, sizeof(a[n].uri), "%s", uris[n]);
+                a[n].ttl = ttl;
+        }
+        redundancy_set_addresses(r, server, a, n, now);
+}
+
+static void ok(Redundancy *r, unsigned server, const char *uri, uint32_t granted, uint64_t now) {
+        redundancy_register_result(r, server, uri, 200, "OK", false, granted, now);
+}
+
+static void fail(Redundancy *r, unsigned server, const char *uri, unsigned status, bool local, uint64_t now) {
+        redundancy_register_result(r, server, uri, status, "failed", local, 0, now);
+}
+
+/* One server with A0, A1[, A2], started at t=0 and resolved. */
+static Redundancy *start_failover(RedConfig *c, const char *const *uris, uint32_t ttl) {
+        Redundancy *r;
+        check(redundancy_new(c, &r) == 0);
+        redundancy_start(r, 0);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        check(redundancy_state(r) == RED_STATE_REGISTERING);
+        set_addrs(r, 0, ttl, uris, 0);
+        return r;
+}
+
+static void test_arithmetic(void) {
+        /* T1=0.5: sends at 0, 0.5, 1.5, 3.5; the 5th would be due at 7.5 s. */
+        check(red_retry_deadline_usec(3, MS(500), S(4)) == MS(7400));
+        check(red_retry_deadline_usec(0, MS(500), S(4)) == MS(450));
+        /* capped at T2: 0.5+1+2+4+4+4+4 */
+        check(red_retry_deadline_usec(6, MS(500), S(4)) == MS(19400));
+        check(red_retry_deadline_usec(2, MS(100), S(4)) == MS(100 + 200 + 400 - 40));
+
+        check(red_refresh_delay_usec(3600) == S(3240));   /* 90 % < expires − 60 */
+        check(red_refresh_delay_usec(300) == S(240));     /* expires − 60 < 90 % */
+        check(red_refresh_delay_usec(1000) == S(900));
+        check(red_refresh_delay_usec(30) == S(15));       /* too short for either: half */
+}
+
+static void test_failover_order(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+
+        check(redundancy_mode(r) == RED_MODE_FAILOVER);
+        expect(r, RED_ACTION_REGISTER, 0, A0);              /* primary first */
+        fail(r, 0, A0, 503, true, S(1));                    /* ICMP: at once */
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        fail(r, 0, A1, 503, false, S(2));                   /* a real 503 hops too */
+        expect(r, RED_ACTION_REGISTER, 0, A2);
+        check(redundancy_state(r) == RED_STATE_REGISTERING);
+        ok(r, 0, A2, 3600, S(3));
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(streq(redundancy_working_uri(r), A2));
+        check(redundancy_last_status(r) == 200);
+        check(redundancy_registered_since(r) == S(3));
+
+        RedServerInfo info[8];
+        check(redundancy_servers(r, info, 8) == 3);
+        check(streq(info[2].role, "working") && info[2].state == RED_ADDR_REGISTERED);
+        check(info[0].state == RED_ADDR_FAILED && info[0].last_status == 503);
+
+        /* A late answer from an abandoned transaction changes nothing. */
+        ok(r, 0, A0, 3600, S(4));
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A2));
+        redundancy_free(r);
+}
+
+static void test_retry_counts(void) {
+        RedConfig c = config_default(1);
+        uint64_t d = red_retry_deadline_usec(3, MS(500), S(4));
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        check(redundancy_next_wakeup(r) == d);
+        redundancy_timer(r, d - 1);
+        expect_none(r);
+        /* Non-last address: give up after 1 + retry_counts sends. */
+        redundancy_timer(r, d);
+        expect(r, RED_ACTION_CANCEL, 0, A0);
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        check(redundancy_last_status(r) == 408);
+
+        /* Last address: the full 64·T1; our deadline only backs nta's timer F up. */
+        check(redundancy_next_wakeup(r) >= d + 64 * MS(500));
+        redundancy_timer(r, d + 64 * MS(500) - 1);
+        expect_none(r);
+        fail(r, 0, A1, 408, true, d + 64 * MS(500));
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(streq(redundancy_working_uri(r), ""));
+
+        /* reg_fail_retry_interval, then from the first address again. */
+        uint64_t t = d + 64 * MS(500);
+        check(redundancy_next_wakeup(r) == t + S(30));
+        redundancy_timer(r, t + S(29));
+        expect_none(r);
+        redundancy_timer(r, t + S(30));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        check(redundancy_state(r) == RED_STATE_REGISTERING);
+
+        /* retry_counts = 0: only the initial send. */
+        redundancy_free(r);
+        c.server[0].retry_counts = 0;
+        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        check(redundancy_next_wakeup(r) == MS(450));
+        redundancy_free(r);
+}
+
+static void test_final_errors(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        /* 401: credentials once, then success. */
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 401, false, S(1));
+        expect(r, RED_ACTION_AUTHENTICATE, 0, A0);
+        ok(r, 0, A0, 600, S(1));
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(streq(redundancy_working_uri(r), A0));
+
+        /* At refresh (600 → 540 s) a second challenge after credentials: failed, no hop. */
+        redundancy_timer(r, S(541));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 407, false, S(541));
+        expect(r, RED_ACTION_AUTHENTICATE, 0, A0);
+        fail(r, 0, A0, 407, false, S(541));
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(redundancy_last_status(r) == 407);
+        redundancy_free(r);
+
+        /* 403: the server answered; fail without trying other addresses, retry later. */
+        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 403, false, S(1));
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(redundancy_last_status(r) == 403);
+        redundancy_timer(r, S(31));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 404, false, S(31));
+        expect_none(r);
+        check(redundancy_last_status(r) == 404);
+        redundancy_free(r);
+
+        /* 503 with Retry-After and 408 from the server: next address. */
+        r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, false, S(1));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        fail(r, 0, A1, 408, false, S(2));
+        expect(r, RED_ACTION_REGISTER, 0, A2);
+        redundancy_free(r);
+}
+
+/* Registered on A1 after the primary failed at t=0; returns the engine. */
+static Redundancy *on_secondary(RedConfig *c, uint32_t ttl, uint32_t expires) {
+        c->server[0].expires = expires;
+        Redundancy *r = start_failover(c, (const char *const[]) { A0, A1, NULL }, ttl);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        ok(r, 0, A1, expires, 0);
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A1));
+        return r;
+}
+
+static void failback_succeeds(Redundancy *r, uint64_t now) {
+        /* Make-before-break: primary confirmed first, then the old binding goes. */
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(streq(redundancy_working_uri(r), A1));
+        ok(r, 0, A0, 300, now);
+        expect(r, RED_ACTION_UNREGISTER, 0, A1);
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A0));
+        check(redundancy_failovers(r) == 1);
+}
+
+static void test_failback_new_requests(void) {
+        RedConfig c = config_default(1);
+        c.hold_down = 10;
+        Redundancy *r = on_secondary(&c, 0, 300);
+
+        /* Refresh time (240 s): the new request goes to the primary first… */
+        redundancy_timer(r, S(240));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        expect_none(r);
+        /* …which is still dead: refresh where the binding is. */
+        fail(r, 0, A0, 503, true, S(240));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        ok(r, 0, A1, 300, S(241));
+        check(streq(redundancy_working_uri(r), A1));
+
+        /* healthd sees the primary up: failback after hold_down, not before. */
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(300));
+        redundancy_timer(r, S(305));
+        expect_none(r);
+        /* it flaps: hold_down starts again */
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(306));
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A1));
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(308));
+        redundancy_timer(r, S(310));
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(318));
+        redundancy_timer(r, S(318));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, S(318));
+        redundancy_free(r);
+}
+
+static void test_failback_dns_ttl(void) {
+        RedConfig c = config_default(1);
+        c.server[0].failback_mode = 1;
+        Redundancy *r = on_secondary(&c, 20, 3600);
+
+        check(redundancy_next_wakeup(r) == S(20));
+        redundancy_timer(r, S(19));
+        expect_none(r);
+        redundancy_timer(r, S(20));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, S(20));
+        redundancy_free(r);
+}
+
+static void test_failback_registration(void) {
+        RedConfig c = config_default(1);
+        c.server[0].failback_mode = 2;
+        Redundancy *r = on_secondary(&c, 0, 300);
+
+        /* Primary up means nothing before the registration needs renewal. */
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(10));
+        check(redundancy_next_wakeup(r) == S(240));
+        redundancy_timer(r, S(239));
+        expect_none(r);
+        redundancy_timer(r, S(240));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, S(240));
+        redundancy_free(r);
+}
+
+static void test_failback_duration(void) {
+        RedConfig c = config_default(1);
+        c.server[0].failback_mode = 3;
+        c.server[0].failback_timeout = 30; /* 1…59 → 60 */
+        Redundancy *r = on_secondary(&c, 0, 3600);
+
+        check(redundancy_next_wakeup(r) == S(60));
+        redundancy_timer(r, S(60));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        /* silent primary: give up after retry_counts, stay, try again a duration later */
+        uint64_t d = S(60) + red_retry_deadline_usec(3, MS(500), S(4));
+        redundancy_timer(r, d);
+        expect(r, RED_ACTION_CANCEL, 0, A0);
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A1));
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(redundancy_next_wakeup(r) == d + S(60));
+        redundancy_timer(r, d + S(60));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, d + S(60));
+        redundancy_free(r);
+
+        /* 0 = never: only the refresh on the current server. */
+        c.server[0].failback_timeout = 0;
+        r = on_secondary(&c, 0, 3600);
+        check(redundancy_next_wakeup(r) == S(3240));
+        redundancy_timer(r, S(3240));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        redundancy_free(r);
+}
+
+static void test_hold_down_blocks_failback(void) {
+        RedConfig c = config_default(1);
+        c.server[0].failback_mode = 3;
+        c.server[0].failback_timeout = 60;
+        c.hold_down = 100;
+        Redundancy *r = on_secondary(&c, 0, 3600);
+
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(50));
+        redundancy_timer(r, S(60));
+        expect_none(r); /* up since 50, hold_down until 150 */
+        check(redundancy_next_wakeup(r) == S(150));
+        redundancy_timer(r, S(150));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_free(r);
+
+        /* Known down: no failback attempt at all. */
+        r = on_secondary(&c, 0, 3600);
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(50));
+        redundancy_timer(r, S(60));
+        expect_none(r);
+        redundancy_free(r);
+}
+
+static void test_proactive_failover(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(1));
+        /* healthd: the working address went silent → the next one now, not at refresh. */
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        check(redundancy_state(r) == RED_STATE_REGISTERING);
+        ok(r, 0, A1, 3600, S(10));
+        check(streq(redundancy_working_uri(r), A1));
+        check(redundancy_failovers(r) == 1);
+        redundancy_free(r);
+
+        /* Without proactive_failover only the record changes. */
+        c.proactive_failover = false;
+        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(1));
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A0));
+        redundancy_free(r);
+}
+
+static void test_register_on_enable_off(void) {
+        RedConfig c = config_default(1);
+        c.server[0].register_on_enable = false;
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        expect_none(r); /* no REGISTER with the secondary */
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(streq(redundancy_working_uri(r), A1)); /* but new requests go there */
+        redundancy_free(r);
+
+        c.server[0].only_signal_with_registered = true;
+        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        check(streq(redundancy_working_uri(r), ""));
+        redundancy_free(r);
+}
+
+static Redundancy *start_two(RedConfig *c) {
+        Redundancy *r;
+        check(redundancy_new(c, &r) == 0);
+        redundancy_start(r, 0);
+        return r;
+}
+
+static void test_concurrent(void) {
+        RedConfig c = config_default(2);
+        Redundancy *r = start_two(&c);
+
+        check(redundancy_mode(r) == RED_MODE_CONCURRENT);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        ok(r, 1, B0, 3600, S(1));
+        check(streq(redundancy_working_uri(r), B0)); /* working not registered yet */
+        ok(r, 0, A0, 3600, S(1));
+        check(streq(redundancy_working_uri(r), A0));
+        expect_none(r);
+
+        RedServerInfo info[4];
+        check(redundancy_servers(r, info, 4) == 2);
+        check(streq(info[0].role, "working") && streq(info[1].role, "fallback"));
+
+        /* Working server dies silently: the fallback at once, without a new REGISTER. */
+        unsigned before = redundancy_failovers(r);
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), B0));
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(redundancy_failovers(r) == before + 1);
+
+        /* It is retried after reg_fail_retry_interval and is working again once registered. */
+        redundancy_timer(r, S(40));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(40));
+        expect_none(r); /* the fallback binding stays */
+        check(streq(redundancy_working_uri(r), A0));
+        check(redundancy_failovers(r) == before + 2);
+
+        /* Both refreshed, each on its own server. */
+        redundancy_timer(r, S(1) + S(3240));
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        expect_none(r);
+
+        /* Stop: every binding removed. */
+        redundancy_stop(r, S(3300));
+        expect(r, RED_ACTION_UNREGISTER, 0, A0);
+        expect(r, RED_ACTION_CANCEL, 1, B0);
+        expect(r, RED_ACTION_UNREGISTER, 1, B0);
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_UNREGISTERED);
+        redundancy_free(r);
+}
+
+static void test_successive(void) {
+        RedConfig c = config_default(2);
+        c.redundancy_type = 1;
+        c.fallback_timeout = 120;
+        Redundancy *r = start_two(&c);
+
+        check(redundancy_mode(r) == RED_MODE_SUCCESSIVE);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect_none(r); /* only the working server */
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, S(1));
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        ok(r, 1, B0, 3600, S(2));
+        check(streq(redundancy_working_uri(r), B0));
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+
+        /* Probe every fallback.timeout. */
+        check(redundancy_next_wakeup(r) == S(121));
+        redundancy_timer(r, S(121));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(121));
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(241));
+        redundancy_timer(r, S(241));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(241));
+        /* back, and the fallback binding is removed after the working one holds */
+        expect(r, RED_ACTION_UNREGISTER, 1, B0);
+        expect_none(r);
+        check(streq(redundancy_working_uri(r), A0));
+        RedAction b[4];
+        check(redundancy_bindings(r, b, 4) == 1);
+        redundancy_free(r);
+
+        /* Both fail: account failed, retried from the working server. */
+        r = start_two(&c);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, 0);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        fail(r, 1, B0, 503, true, 0);
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(redundancy_next_wakeup(r) == S(30));
+        redundancy_timer(r, S(30));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(30));
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        redundancy_free(r);
+}
+
+static void test_manual_failover(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(1));
+        redundancy_failover(r, S(5));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        check(redundancy_state(r) == RED_STATE_REGISTERED); /* still bound to A0 meanwhile */
+        ok(r, 0, A1, 3600, S(5));
+        expect(r, RED_ACTION_UNREGISTER, 0, A0);
+        check(streq(redundancy_working_uri(r), A1));
+        check(redundancy_failovers(r) == 1);
+        redundancy_free(r);
+}
+
+static void test_resolve_failed(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r;
+
+        check(redundancy_new(&c, &r) == 0);
+        redundancy_start(r, 0);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        redundancy_resolve_failed(r, 0, "sip_server.1.address nowhere.invalid: not found", S(1));
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(strstr(redundancy_last_reason(r), "nowhere.invalid") != NULL);
+        check(redundancy_next_wakeup(r) == S(31));
+        redundancy_free(r);
+
+        /* Disabled accounts do nothing. */
+        c.enabled = false;
+        check(redundancy_new(&c, &r) == 0);
+        redundancy_start(r, 0);
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_DISABLED);
+        redundancy_free(r);
+}
+
+int main(void) {
+        test_arithmetic();
+        test_failover_order();
+        test_retry_counts();
+        test_final_errors();
+        test_failback_new_requests();
+        test_failback_dns_ttl();
+        test_failback_registration();
+        test_failback_duration();
+        test_hold_down_blocks_failback();
+        test_proactive_failover();
+        test_register_on_enable_off();
+        test_concurrent();
+        test_successive();
+        test_manual_failover();
+        test_resolve_failed();
+
+        if (failures) {
+                fprintf(stderr, "%u check(s) failed\n", failures);
+                return EXIT_FAILURE;
+        }
+        printf("all redundancy checks passed\n");
+        return EXIT_SUCCESS;
+}
