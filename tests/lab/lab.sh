@@ -440,3 +440,60 @@ lab_dns_queries() { # NAME [TYPE] → how many queries for it dnsmasq has logged
         local pat="query\\[${2:-[A-Z]*}\\] $1 from"
         grep -c -- "$pat" "$LAB_DIR/dns.log" 2>/dev/null || true
 }
+
+# ---------------------------------------------------------------------------------------------
+# sipp misbehaving servers, at registrar N's address port 5060 (instead of Kamailio there).
+# Scenarios (tests/lab/sipp/SCENARIO.xml; each answers every request, OPTIONS included):
+#   200 (accepts, echoes Contact/Expires), 503, 503-retry-after (Retry-After: $LAB_SIPP_RETRY_AFTER,
+#   default 30), 401-loop (401 with a fresh nonce, always), 403, silent (never answers),
+#   garbage (a malformed response a parser must drop).
+
+# lab_sipp_start NAME SCENARIO N [extra sipp args, e.g. -t t1 for TCP] — waits until it listens.
+lab_sipp_start() {
+        local name=$1 scenario=$2 n=$3 addr sf
+        shift 3
+        addr=$(lab_registrar_addr "$n")
+        sf=$LAB_SRC/sipp/$scenario.xml
+        [[ -f "$sf" ]] || lab_die "no sipp scenario '$scenario' ($sf)"
+        : >"$LAB_DIR/sipp-$name.msg"
+        # sipp paints its statistics screen on stdout; only stderr goes to the log.
+        lab_spawn "sipp-$name" "$LAB_DIR/sipp-$name.log" bash -c 'exec "$@" >/dev/null' sipp \
+                sipp -sf "$sf" -i "$addr" -p 5060 -mi "$addr" -nostdin \
+                -key retry_after "${LAB_SIPP_RETRY_AFTER:-30}" \
+                -trace_msg -message_file "$LAB_DIR/sipp-$name.msg" \
+                -trace_err -error_file "$LAB_DIR/sipp-$name.err" "$@" >/dev/null
+        local proto=udp
+        [[ " $* " == *" -t t1 "* || " $* " == *" -t tn "* ]] && proto=tcp
+        lab_wait_for 10 "sipp $name listening on $addr:5060/$proto" _lab_listening "$proto" "$addr" 5060 ||
+                lab_die "sipp $name did not start; log: $(tail -20 "$LAB_DIR/sipp-$name.log")"
+}
+
+_lab_listening() { # udp|tcp ADDR PORT
+        local opt=-uln
+        [[ "$1" == tcp ]] && opt=-tln
+        ss -H "$opt" "src $2:$3" 2>/dev/null | grep -q .
+}
+
+lab_sipp_stop() { lab_stop_process "sipp-$1"; }
+
+# lab_sipp_received NAME METHOD — how many requests (transactions: distinct Call-ID + CSeq) of
+# METHOD the sipp server has received; retransmissions count once.
+lab_sipp_received() {
+        awk -v m="$2" '
+                /message received/ { inmsg = 1; req = 0; cid = ""; cseq = ""; next }
+                /message sent/ { inmsg = 0; next }
+                inmsg && req == 0 && NF > 0 { req = ($1 == m) ? 1 : -1; next }
+                inmsg && req == 1 && tolower($1) ~ /^(call-id|i):$/ { cid = $2 }
+                inmsg && req == 1 && tolower($1) == "cseq:" { cseq = $2 }
+                inmsg && req == 1 && cid != "" && cseq != "" { seen[cid " " cseq] = 1; req = 2 }
+                END { n = 0; for (k in seen) n++; print n }
+        ' "$LAB_DIR/sipp-$1.msg"
+}
+
+lab_sipp_messages() { # NAME METHOD — every received message of METHOD, retransmissions included
+        awk -v m="$2" '
+                /message received/ { want = 1; next }
+                want && NF > 0 { if ($1 == m) n++; want = 0 }
+                END { print n + 0 }
+        ' "$LAB_DIR/sipp-$1.msg"
+}

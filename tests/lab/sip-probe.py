@@ -29,11 +29,22 @@ def request(method, addr, port, transport, local):
 
 
 def status(data):
-    line = data.split(b"\r\n", 1)[0].decode("latin-1")
-    parts = line.split(" ", 2)
-    if len(parts) >= 2 and parts[0] == "SIP/2.0" and parts[1].isdigit() and len(parts[1]) == 3:
-        return parts[1]
-    return None
+    """The status code of a well-formed response (status line, Call-ID, CSeq 'N METHOD'),
+    else None."""
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    parts = head[0].split(" ", 2)
+    if not (len(parts) >= 2 and parts[0] == "SIP/2.0" and parts[1].isdigit() and len(parts[1]) == 3):
+        return None
+    headers = {}
+    for h in head[1:]:
+        name, _, value = h.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    cseq = headers.get("cseq", "").split()
+    if not (headers.get("call-id") or headers.get("i")):
+        return None
+    if len(cseq) != 2 or not cseq[0].isdigit():
+        return None
+    return parts[1]
 
 
 def main():
