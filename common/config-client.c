@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+#include "config-client.h"
+#include "config-schema.h"
+#include "log.h"
+
+#define CONFIG_BUS_NAME "org.sipr.Config1"
+#define CONFIG_BUS_PATH "/org/sipr/Config1"
+#define CONFIG_BUS_INTERFACE "org.sipr.Config1"
+
+/* ---- typed view, pure ---- */
+
+static int set_string(char **field, const char *value) {
+        char *s = strdup(value);
+
+        if (!s)
+                return -ENOMEM;
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+static int parse_u32(const char *value, uint32_t *ret) {
+        uint64_t v = 0;
+
+        if (!*value)
+                return -EINVAL;
+        for (const char *p = value; *p; p++) {
+                if (*p < '0' || *p > '9' || v > UINT32_MAX)
+                        return -EINVAL;
+                v = v * 10 + (uint64_t) (*p - '0');
+        }
+        if (v > UINT32_MAX)
+                return -ERANGE;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+/* Stores one validated value into its typed field. */
+static int field_set(SiprConfig *c, SiprAccountConfig *a, const SiprConfigKey *k, unsigned y, const char *value) {
+        const char *p = k->pattern;
+        SiprServerConfig *srv = a && y ? &a->server[y - 1] : NULL;
+        SiprProxyConfig *proxy = a && y ? &a->outbound_proxy[y - 1] : NULL;
+        SiprGlobalConfig *g = &c->global;
+        uint32_t u = 0;
+        uint64_t ms = 0;
+
+        if (k->type == SIPR_CONFIG_UINT || k->type == SIPR_CONFIG_BOOL) {
+                if (parse_u32(value, &u) < 0)
+                        return -EINVAL;
+                if ((k->flags & SIPR_CONFIG_ROUND_UP_TO_60) && u >= 1 && u < 60)
+                        u = 60;
+        } else if (k->type == SIPR_CONFIG_SECONDS) {
+                if (sipr_config_parse_seconds_ms(value, &ms) < 0)
+                        return -EINVAL;
+        }
+
+#define IS(s) streq(p, s)
+        if (IS("account.X.enable"))
+                a->enable = u;
+        else if (IS("account.X.label"))
+                return set_string(&a->label, value);
+        else if (IS("account.X.display_name"))
+                return set_string(&a->display_name, value);
+        else if (IS("account.X.user_name"))
+                return set_string(&a->user_name, value);
+        else if (IS("account.X.auth_name"))
+                return set_string(&a->auth_name, value);
+        else if (IS("account.X.password"))
+                return set_string(&a->password, value);
+        else if (IS("account.X.sip_server.Y.address"))
+                return set_string(&srv->address, value);
+        else if (IS("account.X.sip_server.Y.port"))
+                srv->port = (uint16_t) u;
+        else if (IS("account.X.sip_server.Y.transport_type"))
+                srv->transport = (SiprTransport) u;
+        else if (IS("account.X.sip_server.Y.expires"))
+                srv->expires = u;
+        else if (IS("account.X.sip_server.Y.retry_counts"))
+                srv->retry_counts = u;
+        else if (IS("account.X.sip_server.Y.failback_mode"))
+                srv->failback_mode = (SiprFailbackMode) u;
+        else if (IS("account.X.sip_server.Y.failback_timeout"))
+                srv->failback_timeout = u;
+        else if (IS("account.X.sip_server.Y.register_on_enable"))
+                srv->register_on_enable = u;
+        else if (IS("account.X.sip_server.Y.only_signal_with_registered"))
+                srv->only_signal_with_registered = u;
+        else if (IS("account.X.fallback.redundancy_type"))
+                a->redundancy_type = u;
+        else if (IS("account.X.fallback.timeout"))
+                a->fallback_timeout = u;
+        else if (IS("account.X.outbound_proxy_enable"))
+                a->outbound_proxy_enable = u;
+        else if (IS("account.X.outbound_proxy.Y.address"))
+                return set_string(&proxy->address, value);
+        else if (IS("account.X.outbound_proxy.Y.port"))
+                proxy->port = (uint16_t) u;
+        else if (IS("account.X.outbound_proxy_fallback_interval"))
+                a->outbound_proxy_fallback_interval = u;
+        else if (IS("account.X.reg_fail_retry_interval"))
+                a->reg_fail_retry_interval = u;
+        else if (IS("account.X.nat.udp_update_enable"))
+                a->udp_update_enable = u;
+        else if (IS("account.X.nat.udp_update_time"))
+                a->udp_update_time = u;
+        else if (IS("sip.timer_t1"))
+                g->timer_t1_usec = ms * USEC_PER_MSEC;
+        else if (IS("sip.timer_t2"))
+                g->timer_t2_usec = ms * USEC_PER_MSEC;
+        else if (IS("sip.timer_t4"))
+                g->timer_t4_usec = ms * USEC_PER_MSEC;
+        else if (IS("network.primary_dns"))
+                return set_string(&g->primary_dns, value);
+        else if (IS("network.secondary_dns"))
+                return set_string(&g->secondary_dns, value);
+        else if (IS("sipr.health.interval"))
+                g->health_interval_ms = u;
+        else if (IS("sipr.health.method"))
+                return set_string(&g->health_method, value);
+        else if (IS("sipr.health.down_after"))
+                g->health_down_after = u;
+        else if (IS("sipr.health.up_after"))
+                g->health_up_after = u;
+        else if (IS("sipr.health.proactive_failover"))
+                g->health_proactive_failover = u;
+        else if (IS("sipr.dns.serve_stale"))
+                g->dns_serve_stale = u;
+        else if (IS("sipr.failback.hold_down"))
+                g->failback_hold_down = u;
+        else if (IS("sipr.unregister_on_stop"))
+                g->unregister_on_stop = u;
+        else
+                return -ENOKEY; /* a schema key this struct does not carry: a bug, caught by the unit test */
+#undef IS
+        return 0;
+}
+
+static int account_init(SiprConfig *c, SiprAccountConfig *a, unsigned x) {
+        int r;
+
+        *a = (SiprAccountConfig) { .index = x };
+        for (size_t i = 0; i < sipr_config_n_keys; i++) {
+                const SiprConfigKey *k = &sipr_config_keys[i];
+                SiprConfigScope scope = sipr_config_key_scope(k);
+
+                if (scope == SIPR_CONFIG_GLOBAL)
+                        continue;
+                for (unsigned y = 1; y <= (scope == SIPR_CONFIG_SERVER ? SIPR_SERVER_MAX : 1); y++) {
+                        r = field_set(c, a, k, scope == SIPR_CONFIG_SERVER ? y : 0, k->def);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static void account_done(SiprAccountConfig *a) {
+        free(a->label);
+        free(a->display_name);
+        free(a->user_name);
+        free(a->auth_name);
+        if (a->password) {
+                explicit_bzero(a->password, strlen(a->password));
+                free(a->password);
+        }
+        for (unsigned y = 0; y < SIPR_SERVER_MAX; y++) {
+                free(a->server[y].address);
+                free(a->outbound_proxy[y].address);
+        }
+}
+
+SiprConfig *sipr_config_free(SiprConfig *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_accounts; i++)
+                account_done(&c->accounts[i]);
+        free(c->accounts);
+        free(c->global.primary_dns);
+        free(c->global.secondary_dns);
+        free(c->global.health_method);
+        free(c);
+        return NULL;
+}
+
+static void sipr_config_freep(SiprConfig **c) {
+        sipr_config_free(*c);
+}
+
+const SiprAccountConfig *sipr_config_find_account(const SiprConfig *config, unsigned index) {
+        if (!config)
+                return NULL;
+        for (size_t i = 0; i < config->n_accounts; i++)
+                if (config->accounts[i].index == index)
+                        return &config->accounts[i];
+        return NULL;
+}
+
+int sipr_config_from_pairs(char **pairs, SiprConfig **ret) {
+        _cleanup_(sipr_config_freep) SiprConfig *c = NULL;
+        int slot[SIPR_ACCOUNT_MAX + 1];
+        bool auth_set[SIPR_ACCOUNT_MAX + 1] = {};
+        unsigned n = 0;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        for (size_t i = 0; i < sipr_config_n_keys; i++)
+                if (sipr_config_key_scope(&sipr_config_keys[i]) == SIPR_CONFIG_GLOBAL) {
+                        r = field_set(c, NULL, &sipr_config_keys[i], 0, sipr_config_keys[i].def);
+                        if (r < 0)
+                                return r;
+                }
+
+        /* Which accounts, in ascending order, so lookups and callers see a stable list. */
+        for (unsigned x = 0; x <= SIPR_ACCOUNT_MAX; x++)
+                slot[x] = -1;
+        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
+                unsigned x = 0;
+
+                if (sipr_config_lookup(pairs[i], &x, NULL, NULL) && x > 0 && slot[x] < 0)
+                        slot[x] = 0;
+        }
+        for (unsigned x = 1; x <= SIPR_ACCOUNT_MAX; x++)
+                if (slot[x] >= 0)
+                        slot[x] = (int) n++;
+        if (n > 0) {
+                c->accounts = calloc(n, sizeof(SiprAccountConfig));
+                if (!c->accounts)
+                        return -ENOMEM;
+                for (unsigned x = 1; x <= SIPR_ACCOUNT_MAX; x++)
+                        if (slot[x] >= 0) {
+                                c->n_accounts++;
+                                r = account_init(c, &c->accounts[slot[x]], x);
+                                if (r < 0)
+                                        return r;
+                        }
+        }
+
+        for (size_t i = 0; pairs && pairs[i] && pairs[i + 1]; i += 2) {
+                const char *key = pairs[i], *value = pairs[i + 1];
+                const SiprConfigKey *k;
+                unsigned x = 0, y = 0;
+
+                k = sipr_config_lookup(key, &x, &y, NULL);
+                if (!k)
+                        continue; /* a newer configd may know more keys */
+                if (sipr_config_validate(k, key, value, NULL, NULL) < 0 && !isempty(value)) {
+                        log_warning("Configuration %s: invalid value '%s', using the default.", key,
+                                    sipr_config_value_for_log(key, value));
+                        continue;
+                }
+                if (isempty(value) && k->type != SIPR_CONFIG_TEXT && k->type != SIPR_CONFIG_HOST &&
+                    k->type != SIPR_CONFIG_ADDRESS)
+                        continue; /* unset: the default stays */
+                r = field_set(c, x ? &c->accounts[slot[x]] : NULL, k, y, value);
+                if (r < 0)
+                        return r;
+                if (k->flags & SIPR_CONFIG_DEFAULT_USER_NAME && !isempty(value))
+                        auth_set[x] = true;
+        }
+        for (size_t i = 0; i < c->n_accounts; i++) {
+                SiprAccountConfig *a = &c->accounts[i];
+
+                if (!auth_set[a->index] && isempty(a->auth_name)) {
+                        r = set_string(&a->auth_name, strempty(a->user_name));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* ---- D-Bus client ---- */
+
+struct ConfigClient {
+        sd_bus *bus;
+        ConfigClientChangedFunc cb;
+        void *userdata;
+
+        BusNameWatch *watch;
+        sd_bus_slot *changed_slot;
+        GPtrArray *calls; /* sd_bus_slot* of the sync in flight */
+
+        GHashTable *values; /* key → raw effective value (secrets real) */
+        SiprConfig *config;
+
+        /* sync in flight */
+        bool syncing, resync, full;
+        uint64_t seq;
+        GPtrArray *next;  /* k1,v1,… being collected */
+        unsigned pending; /* replies still awaited */
+        uint64_t next_generation;
+        bool failed;
+};
+
+typedef struct CallData {
+        ConfigClient *c;
+        uint64_t seq;
+        size_t index; /* value slot in c->next for GetSecret */
+} CallData;
+
+static void sync_start(ConfigClient *c);
+
+static void sync_cancel(ConfigClient *c) {
+        if (c->calls)
+                g_ptr_array_set_size(c->calls, 0);
+        if (c->next) {
+                g_ptr_array_free(c->next, TRUE);
+                c->next = NULL;
+        }
+        c->syncing = false;
+        c->pending = 0;
+        c->seq++;
+}
+
+static void call_data_free(void *p) {
+        free(p);
+}
+
+static int call_async(ConfigClient *c, const char *interface, const char *member, sd_bus_message_handler_t cb,
+                      size_t index, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus_slot *slot = NULL;
+        CallData *d;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, interface, member);
+        if (r < 0)
+                return r;
+        va_start(ap, types);
+        r = sd_bus_message_appendv(m, types, ap);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        *d = (CallData) { .c = c, .seq = c->seq, .index = index };
+        r = sd_bus_call_async(c->bus, &slot, m, cb, d, 0);
+        if (r < 0) {
+                free(d);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, call_data_free);
+        g_ptr_array_add(c->calls, slot);
+        c->pending++;
+        return 0;
+}
+
+static char **values_diff(GHashTable *old, GHashTable *new, bool all) {
+        GPtrArray *a = g_ptr_array_new();
+        GHashTableIter it;
+        gpointer k, v;
+
+        g_hash_table_iter_init(&it, new);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+                const char *o = old ? g_hash_table_lookup(old, k) : NULL;
+                if (all || !o || !streq(o, v))
+                        g_ptr_array_add(a, g_strdup(k));
+        }
+        if (old) {
+                g_hash_table_iter_init(&it, old);
+                while (g_hash_table_iter_next(&it, &k, &v))
+                        if (!g_hash_table_contains(new, k))
+                                g_ptr_array_add(a, g_strdup(k));
+        }
+        g_ptr_array_add(a, NULL);
+        return (char **) g_ptr_array_free(a, FALSE);
+}
+
+static void sync_finish(ConfigClient *c) {
+        g_autoptr(GHashTable) values = NULL;
+        g_auto(GStrv) changed = NULL;
+        SiprConfig *config = NULL, *old;
+        char **kv;
+        int r;
+
+        g_ptr_array_add(c->next, NULL);
+        kv = (char **) c->next->pdata;
+        r = sipr_config_from_pairs(kv, &config);
+        if (r < 0) {
+                log_error_errno(r, "Cannot build the typed configuration: %m");
+                sync_cancel(c);
+                return;
+        }
+        config->generation = c->next_generation;
+        values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        for (size_t i = 0; kv[i] && kv[i + 1]; i += 2)
+                g_hash_table_replace(values, g_strdup(kv[i]), g_strdup(kv[i + 1]));
+        changed = values_diff(c->values, values, c->full || !c->config);
+
+        sync_cancel(c); /* clears the in-flight state, keeps values/config */
+        old = c->config;
+        c->config = config;
+        if (c->values)
+                g_hash_table_destroy(c->values);
+        c->values = g_steal_pointer(&values);
+        c->full = false;
+        log_debug("Configuration synced: generation %" PRIu64 ", %u changed key(s).", config->generation,
+                  g_strv_length(changed));
+        if (c->cb && (changed[0] || !old))
+                c->cb(c, old, config, changed, c->userdata);
+        sipr_config_free(old);
+
+        if (c->resync) {
+                c->resync = false;
+                sync_start(c);
+        }
+}
+
+static void sync_reply_done(ConfigClient *c) {
+        if (--c->pending > 0)
+                return;
+        if (c->failed) {
+                sync_cancel(c);
+                c->failed = false;
+                return;
+        }
+        sync_finish(c);
+}
+
+static int on_secret(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        CallData *d = userdata;
+        ConfigClient *c = d->c;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        const char *value;
+
+        if (d->seq != c->seq)
+                return 0;
+        if (e)
+                /* Keep going without it: the daemon sees "" and reports a missing password. */
+                log_warning("Cannot read %s from sipr-configd: %s", (char *) c->next->pdata[d->index - 1],
+                            e->message ?: e->name);
+        else if (sd_bus_message_read(m, "s", &value) >= 0) {
+                g_free(c->next->pdata[d->index]);
+                c->next->pdata[d->index] = g_strdup(value);
+        }
+        sync_reply_done(c);
+        return 0;
+}
+
+static int on_generation(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        CallData *d = userdata;
+        ConfigClient *c = d->c;
+        uint64_t g = 0;
+
+        if (d->seq != c->seq)
+                return 0;
+        if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_enter_container(m, 'v', "t") > 0 &&
+            sd_bus_message_read(m, "t", &g) > 0)
+                c->next_generation = g;
+        sync_reply_done(c);
+        return 0;
+}
+
+static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        CallData *d = userdata;
+        ConfigClient *c = d->c;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        const char *k, *v;
+        int r;
+
+        if (d->seq != c->seq)
+                return 0;
+        if (e) {
+                /* configd gone: the name watch restarts the sync when it returns. */
+                log_warning("Cannot read the configuration from sipr-configd: %s", e->message ?: e->name);
+                c->failed = true;
+                sync_reply_done(c);
+                return 0;
+        }
+        r = sd_bus_message_enter_container(m, 'a', "{ss}");
+        while (r > 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
+                g_ptr_array_add(c->next, g_strdup(k));
+                g_ptr_array_add(c->next, g_strdup(v));
+                if (sipr_config_key_is_secret(k) && streq(v, SIPR_CONFIG_SECRET_MASK) &&
+                    call_async(c, CONFIG_BUS_INTERFACE, "GetSecret", on_secret, c->next->len - 1, "s", k) < 0)
+                        c->failed = true;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Malformed List reply from sipr-configd: %m");
+                c->failed = true;
+        }
+        sync_reply_done(c);
+        return 0;
+}
+
+static void sync_start(ConfigClient *c) {
+        int r;
+
+        if (c->syncing) {
+                /* A change during a sync: read again once this one is done. */
+                c->resync = true;
+                return;
+        }
+        sync_cancel(c);
+        c->syncing = true;
+        c->next = g_ptr_array_new_with_free_func(g_free);
+        c->next_generation = 0;
+        r = call_async(c, CONFIG_BUS_INTERFACE, "List", on_list, 0, "s", "");
+        if (r >= 0)
+                r = call_async(c, "org.freedesktop.DBus.Properties", "Get", on_generation, 0, "ss",
+                               CONFIG_BUS_INTERFACE, "Generation");
+        if (r < 0) {
+                log_warning_errno(r, "Cannot ask sipr-configd for the configuration: %m");
+                sync_cancel(c);
+        }
+}
+
+static int on_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        ConfigClient *c = userdata;
+
+        sync_start(c);
+        return 0;
+}
+
+static void on_configd(sd_bus *bus, const char *name, bool present, void *userdata) {
+        ConfigClient *c = userdata;
+
+        if (!present) {
+                /* Keep serving the last configuration; re-read everything when configd is back. */
+                log_info("sipr-configd left the bus; keeping the last configuration.");
+                sync_cancel(c);
+                c->resync = false;
+                c->full = true;
+                return;
+        }
+        sync_start(c);
+}
+
+static void slot_unref(void *p) {
+        sd_bus_slot_unref(p);
+}
+
+int config_client_new(sd_bus *bus, ConfigClientChangedFunc cb, void *userdata, ConfigClient **ret) {
+        ConfigClient *c;
+        int r;
+
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->bus = sd_bus_ref(bus);
+        c->cb = cb;
+        c->userdata = userdata;
+        c->calls = g_ptr_array_new_with_free_func(slot_unref);
+
+        r = sd_bus_match_signal_async(bus, &c->changed_slot, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE,
+                                      "Changed", on_changed, NULL, c);
+        if (r >= 0)
+                r = bus_name_watch_new(bus, CONFIG_BUS_NAME, on_configd, c, &c->watch);
+        if (r < 0) {
+                config_client_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+ConfigClient *config_client_free(ConfigClient *c) {
+        if (!c)
+                return NULL;
+        sync_cancel(c);
+        bus_name_watch_free(c->watch);
+        sd_bus_slot_unref(c->changed_slot);
+        g_ptr_array_free(c->calls, TRUE);
+        if (c->values)
+                g_hash_table_destroy(c->values);
+        sipr_config_free(c->config);
+        sd_bus_unref(c->bus);
+        free(c);
+        return NULL;
+}
+
+const SiprConfig *config_client_get(ConfigClient *c) {
+        return c ? c->config : NULL;
+}
+
+const char *config_client_value(ConfigClient *c, const char *key) {
+        const char *v;
+        const SiprConfigKey *k;
+
+        if (!c || !c->values)
+                return NULL;
+        v = g_hash_table_lookup(c->values, key);
+        if (v)
+                return v;
+        k = sipr_config_lookup(key, NULL, NULL, NULL);
+        return k ? k->def : NULL;
+}
