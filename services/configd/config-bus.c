@@ -43,9 +43,18 @@ static int reply_error(sd_bus_error *error, int r, const char *message) {
 void config_bus_emit_changed(Manager *m, char **changed) {
         sd_bus *bus = m->service.bus;
 
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        int r;
+
         if (!changed || !changed[0])
                 return;
-        (void) sd_bus_emit_signal(bus, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Changed", "as", changed);
+        r = sd_bus_message_new_signal(bus, &signal, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Changed");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(signal, changed);
+        if (r >= 0)
+                r = sd_bus_send(bus, signal, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit Changed: %m");
         (void) sd_bus_emit_properties_changed(bus, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Generation", "Sources",
                                               NULL);
 }
