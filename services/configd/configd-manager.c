@@ -301,7 +301,7 @@ static int layer_load(Manager *m, int layer, SiprConfigFile **ret) {
                                 return -ENOMEM;
                         if (access(path, F_OK) < 0 && errno == ENOENT) {
                                 /* Provisioning servers often publish the upper-case name. */
-                                for (char *p = name; *p; p++)
+                                for (char *p = name; p < name + 12; p++)
                                         if (*p >= 'a' && *p <= 'f')
                                                 *p = (char) (*p - 'a' + 'A');
                                 free(path);

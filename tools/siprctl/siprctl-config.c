@@ -1,7 +1,233 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config-schema.h"
 #include "siprctl.h"
 
-/* Filled in by the issue that builds this service. */
+#define CONFIG_SERVICE "sipr-configd"
+#define CONFIG_BUS_NAME "org.sipr.Config1"
+#define CONFIG_BUS_PATH "/org/sipr/Config1"
+#define CONFIG_BUS_INTERFACE "org.sipr.Config1"
+
+static int config_call(SiprctlContext *c, const char *method, sd_bus_message **reply, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, method);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        if (types) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+                if (r < 0)
+                        return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        }
+        r = sd_bus_call(c->bus, m, 0, &error, reply);
+        if (r < 0) {
+                r = siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        return 0;
+}
+
+static void hint_unknown_key(const char *key) {
+        const char *reason = NULL;
+
+        if (sipr_config_lookup(key, NULL, NULL, &reason))
+                return;
+        fprintf(stderr, "siprctl: %s is not a key sipr uses%s%s; 'siprctl list' shows them all.\n", key,
+                reason ? ": " : "", strempty(reason));
+}
+
+static int verb_get(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *value;
+        int r;
+
+        r = config_call(c, "Get", &reply, "s", argv[0]);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &value);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        if (c->json) {
+                printf("{\"key\":");
+                siprctl_json_string(argv[0]);
+                printf(",\"value\":");
+                siprctl_json_string(value);
+                printf("}\n");
+        } else
+                printf("%s\n", value);
+        return SIPRCTL_EXIT_OK;
+}
+
+static int verb_list(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *k, *v;
+        bool first = true;
+        int r;
+
+        r = config_call(c, "List", &reply, "s", argc > 0 ? argv[0] : "");
+        if (r != 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{ss}");
+        if (c->json)
+                printf("{");
+        while (r > 0 && (r = sd_bus_message_read(reply, "{ss}", &k, &v)) > 0) {
+                if (c->json) {
+                        printf("%s", first ? "" : ",");
+                        siprctl_json_string(k);
+                        printf(":");
+                        siprctl_json_string(v);
+                } else
+                        /* The provisioning file syntax, so the output can be pasted into one. */
+                        printf("%s = %s\n", k, v);
+                first = false;
+        }
+        if (c->json)
+                printf("}\n");
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        if (first && !c->json && argc > 0)
+                fprintf(stderr, "siprctl: no key starts with '%s'.\n", argv[0]);
+        return SIPRCTL_EXIT_OK;
+}
+
+static int verb_set(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        /* Check the syntax of every argument before sending anything (all or nothing). */
+        for (int i = 0; i < argc; i++) {
+                const char *eq = strchr(argv[i], '=');
+                if (!eq || eq == argv[i]) {
+                        fprintf(stderr, "siprctl: '%s': expected KEY=VALUE (an empty VALUE drops the local override)\n",
+                                sipr_config_key_is_secret(argv[i]) ? "(a secret key)" : argv[i]);
+                        return SIPRCTL_EXIT_USAGE;
+                }
+        }
+        r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Set");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{ss}");
+        for (int i = 0; i < argc && r >= 0; i++) {
+                char *eq = strchr(argv[i], '=');
+                _cleanup_free_ char *key = strndup(argv[i], (size_t) (eq - argv[i]));
+
+                if (!key)
+                        return SIPRCTL_EXIT_FAILURE;
+                r = sd_bus_message_append(m, "{ss}", key, eq + 1);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        r = sd_bus_call(c->bus, m, 0, &error, &reply);
+        if (r < 0) {
+                r = siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        return SIPRCTL_EXIT_OK;
+}
+
+static int verb_reset(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE,
+                                           "Reset");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "s");
+        for (int i = 0; i < argc && r >= 0; i++)
+                r = sd_bus_message_append(m, "s", argv[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        r = sd_bus_call(c->bus, m, 0, &error, &reply);
+        if (r < 0) {
+                r = siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        return SIPRCTL_EXIT_OK;
+}
+
+static int verb_reload(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+        return config_call(c, "Reload", &reply, NULL);
+}
+
+static int verb_check(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char abs[PATH_MAX];
+        const char *path = argv[0], *file, *msg;
+        unsigned line;
+        unsigned n = 0;
+        int r;
+
+        /* A relative path means the caller's directory when the file is there; otherwise configd
+         * looks it up in its config directory. */
+        if (path[0] != '/' && access(path, F_OK) == 0 && realpath(path, abs))
+                path = abs;
+        r = config_call(c, "Check", &reply, "s", path);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(sus)");
+        if (c->json)
+                printf("[");
+        while (r > 0 && (r = sd_bus_message_read(reply, "(sus)", &file, &line, &msg)) > 0) {
+                if (c->json) {
+                        printf("%s{\"file\":", n ? "," : "");
+                        siprctl_json_string(file);
+                        printf(",\"line\":%u,\"message\":", line);
+                        siprctl_json_string(msg);
+                        printf("}");
+                } else if (line > 0)
+                        printf("%s:%u: %s\n", file, line, msg);
+                else
+                        printf("%s: %s\n", file, msg);
+                n++;
+        }
+        if (c->json)
+                printf("]\n");
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        if (n > 0) {
+                fprintf(stderr, "siprctl: %s: %u problem%s; sipr-configd would refuse this file.\n", argv[0], n,
+                        n == 1 ? "" : "s");
+                return SIPRCTL_EXIT_FAILURE;
+        }
+        if (!c->json)
+                printf("%s: OK\n", path);
+        return SIPRCTL_EXIT_OK;
+}
+
+static int verb_get_checked(SiprctlContext *c, int argc, char **argv) {
+        int r = verb_get(c, argc, argv);
+
+        if (r == SIPRCTL_EXIT_FAILURE)
+                hint_unknown_key(argv[0]);
+        return r;
+}
+
 const SiprctlCommand siprctl_config_commands[] = {
+        { "get", "KEY", "effective value of a configuration key", 1, 1, verb_get_checked },
+        { "set", "KEY=VALUE…", "set local overrides (all or nothing, persisted)", 1, -1, verb_set },
+        { "reset", "KEY…", "drop local overrides, back to the files' values", 1, -1, verb_reset },
+        { "list", "[PREFIX]", "every key (under PREFIX) with its effective value", 0, 1, verb_list },
+        { "reload", NULL, "re-read the provisioning files", 0, 0, verb_reload },
+        { "check", "FILE", "validate a provisioning file without applying it", 1, 1, verb_check },
         {},
 };
