@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -153,4 +155,96 @@ bool target_health_confirming(const TargetHealth *h) {
         default:
                 return false;
         }
+}
+
+static const char *const transport_names[_TRANSPORT_MAX] = {
+        [TRANSPORT_UDP] = "udp",
+        [TRANSPORT_TCP] = "tcp",
+        [TRANSPORT_TLS] = "tls",
+};
+
+static const char *const method_names[_PROBE_METHOD_MAX] = {
+        [PROBE_OPTIONS] = "options",
+        [PROBE_CRLF] = "crlf",
+        [PROBE_CONNECT] = "connect",
+        [PROBE_NONE] = "none",
+};
+
+const char *target_transport_to_string(TargetTransport t) {
+        return t >= 0 && t < _TRANSPORT_MAX ? transport_names[t] : NULL;
+}
+
+int target_transport_from_string(const char *s, TargetTransport *ret) {
+        for (int i = 0; s && i < _TRANSPORT_MAX; i++)
+                if (streq(s, transport_names[i])) {
+                        *ret = i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *probe_method_to_string(ProbeMethod m) {
+        return m >= 0 && m < _PROBE_METHOD_MAX ? method_names[m] : NULL;
+}
+
+int probe_method_from_string(const char *s, ProbeMethod *ret) {
+        for (int i = 0; s && i < _PROBE_METHOD_MAX; i++)
+                if (streq(s, method_names[i])) {
+                        *ret = i;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+int target_parse_address(const char *s, uint16_t port, char **ret_canonical, SockaddrUnion *ret_sa,
+                         socklen_t *ret_len) {
+        char buf[INET6_ADDRSTRLEN + 2], text[INET6_ADDRSTRLEN];
+        SockaddrUnion sa = {};
+        socklen_t len;
+        size_t n;
+
+        if (!s)
+                return -EINVAL;
+        n = strlen(s);
+        if (n == 0 || n >= sizeof(buf))
+                return -EINVAL;
+        /* "[v6]" as in SIP URIs. */
+        if (s[0] == '[') {
+                if (n < 3 || s[n - 1] != ']')
+                        return -EINVAL;
+                memcpy(buf, s + 1, n - 2);
+                buf[n - 2] = 0;
+                if (inet_pton(AF_INET6, buf, &sa.in6.sin6_addr) != 1)
+                        return -EINVAL;
+                sa.in6.sin6_family = AF_INET6;
+        } else if (inet_pton(AF_INET, s, &sa.in.sin_addr) == 1)
+                sa.in.sin_family = AF_INET;
+        else if (inet_pton(AF_INET6, s, &sa.in6.sin6_addr) == 1)
+                sa.in6.sin6_family = AF_INET6;
+        else
+                return -EINVAL;
+
+        if (sa.sa.sa_family == AF_INET) {
+                sa.in.sin_port = htons(port);
+                len = sizeof(sa.in);
+                if (!inet_ntop(AF_INET, &sa.in.sin_addr, text, sizeof(text)))
+                        return -EINVAL;
+        } else {
+                sa.in6.sin6_port = htons(port);
+                len = sizeof(sa.in6);
+                if (!inet_ntop(AF_INET6, &sa.in6.sin6_addr, text, sizeof(text)))
+                        return -EINVAL;
+        }
+
+        if (ret_canonical) {
+                char *c = strdup(text);
+                if (!c)
+                        return -ENOMEM;
+                *ret_canonical = c;
+        }
+        if (ret_sa)
+                *ret_sa = sa;
+        if (ret_len)
+                *ret_len = len;
+        return 0;
 }

@@ -73,3 +73,79 @@ bool target_health_confirming(const TargetHealth *h);
 const char *target_state_to_string(TargetState s);
 const char *target_event_to_string(TargetEvent e); /* "ok", "timeout", "icmp", … */
 int target_event_from_report(const char *s, TargetEvent *ret); /* only Report's events; -EINVAL */
+
+/* ---- The watched target as the daemon holds it (manager.c owns these; target.c above stays pure). */
+
+#include <glib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <systemd/sd-bus.h>
+
+typedef struct Manager Manager;
+
+typedef enum TargetTransport {
+        TRANSPORT_UDP,
+        TRANSPORT_TCP,
+        TRANSPORT_TLS,
+        _TRANSPORT_MAX,
+} TargetTransport;
+
+typedef enum ProbeMethod {
+        PROBE_OPTIONS,
+        PROBE_CRLF,
+        PROBE_CONNECT,
+        PROBE_NONE, /* config sipr.health.method = none: only Report moves the state */
+        _PROBE_METHOD_MAX,
+} ProbeMethod;
+
+typedef union SockaddrUnion {
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+} SockaddrUnion;
+
+typedef struct ProbeOptions ProbeOptions;
+typedef struct ProbeCrlf ProbeCrlf;
+typedef struct ProbeConnect ProbeConnect;
+
+typedef struct Target {
+        Manager *manager;
+        uint64_t id;
+        char *path; /* /org/sipr/Health1/target/<id> */
+        char *key;  /* "transport address port": one object per key */
+
+        TargetTransport transport;
+        char *address; /* canonical text form (inet_ntop) */
+        uint16_t port;
+        SockaddrUnion sockaddr;
+        socklen_t sockaddr_len;
+
+        /* Effective probing parameters; *_explicit ones came from a Watch option and do not
+         * follow the sipr.health.* configuration. */
+        ProbeMethod method;
+        uint64_t interval_usec;
+        bool method_explicit, interval_explicit, down_explicit, up_explicit;
+
+        TargetHealth health;
+        sd_bus_track *watchers;
+
+        /* Scheduling (monotonic µs): one queue in the manager, keyed by due_usec. */
+        GSequenceIter *queue_iter;
+        uint64_t due_usec;
+        bool probing;            /* due_usec is then the probe deadline */
+        uint64_t probe_start_usec;
+
+        /* Per-method state; at most the one matching method is in use. */
+        ProbeOptions *options;
+        ProbeCrlf *crlf;
+        ProbeConnect *connect;
+} Target;
+
+const char *target_transport_to_string(TargetTransport t);
+int target_transport_from_string(const char *s, TargetTransport *ret);
+const char *probe_method_to_string(ProbeMethod m);
+int probe_method_from_string(const char *s, ProbeMethod *ret);
+
+/* "127.0.0.1" or "::1" (also "[::1]") → canonical text and socket address; -EINVAL otherwise. */
+int target_parse_address(const char *s, uint16_t port, char **ret_canonical, SockaddrUnion *ret_sa,
+                         socklen_t *ret_len);

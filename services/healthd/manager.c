@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "health-bus.h"
+#include "log.h"
+#include "manager.h"
+#include "probe.h"
+#include "target-bus.h"
+#include "util.h"
+
+/* Targets due within this window are handled in the same wake-up. */
+#define COALESCE_USEC (2 * USEC_PER_MSEC)
+/* First probe of a new target: soon, but spread so a burst of Watch calls does not probe at once. */
+#define FIRST_PROBE_SPREAD_USEC (1 * USEC_PER_SEC)
+/* A probe never waits longer than a SIP transaction would (64·T1). */
+#define PROBE_TIMEOUT_MAX_USEC (32 * USEC_PER_SEC)
+
+typedef struct TimerSource {
+        GSource source;
+        Manager *manager;
+} TimerSource;
+
+static void manager_dispatch_queue(Manager *m);
+
+static gboolean timer_dispatch(GSource *source, GSourceFunc callback, gpointer userdata) {
+        TimerSource *ts = (TimerSource *) source;
+
+        manager_dispatch_queue(ts->manager);
+        return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timer_funcs = {
+        .dispatch = timer_dispatch,
+};
+
+static gint queue_compare(gconstpointer a, gconstpointer b, gpointer userdata) {
+        const Target *x = a, *y = b;
+
+        if (x->due_usec != y->due_usec)
+                return x->due_usec < y->due_usec ? -1 : 1;
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void manager_arm_timer(Manager *m) {
+        GSequenceIter *first = g_sequence_get_begin_iter(m->queue);
+
+        if (g_sequence_iter_is_end(first)) {
+                g_source_set_ready_time(m->timer, -1);
+                return;
+        }
+        g_source_set_ready_time(m->timer, (gint64) ((Target *) g_sequence_get(first))->due_usec);
+}
+
+static void target_unqueue(Target *t) {
+        if (!t->queue_iter)
+                return;
+        g_sequence_remove(t->queue_iter);
+        t->queue_iter = NULL;
+}
+
+static void target_schedule(Target *t, uint64_t due_usec) {
+        Manager *m = t->manager;
+
+        target_unqueue(t);
+        t->due_usec = due_usec;
+        t->queue_iter = g_sequence_insert_sorted(m->queue, t, queue_compare, NULL);
+        manager_arm_timer(m);
+}
+
+uint64_t manager_probe_timeout_usec(const Target *t) {
+        /* Half the interval: a silent server is then seen down within about
+         * interval × down_after, and probes never overlap. */
+        return MIN(t->interval_usec / 2, PROBE_TIMEOUT_MAX_USEC);
+}
+
+static void target_cancel_probe(Target *t) {
+        probe_connect_cancel(t);
+        probe_crlf_cancel(t);
+        probe_options_cancel(t);
+        t->probing = false;
+}
+
+static void target_start_probe(Target *t) {
+        Manager *m = t->manager;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        t->probing = true;
+        t->probe_start_usec = now;
+        target_schedule(t, now + manager_probe_timeout_usec(t));
+
+        switch (t->method) {
+        case PROBE_CONNECT:
+                probe_connect_start(t);
+                break;
+        case PROBE_CRLF:
+                probe_crlf_start(t);
+                break;
+        case PROBE_OPTIONS:
+                if (!m->options_agent) {
+                        r = probe_options_agent_new(m->context, &m->options_agent);
+                        if (r < 0) {
+                                manager_probe_done(t, TARGET_EVENT_ERROR, 0, "cannot create the SIP agent");
+                                return;
+                        }
+                }
+                probe_options_start(m->options_agent, t);
+                break;
+        default:
+                t->probing = false;
+                target_unqueue(t);
+                break;
+        }
+}
+
+static void manager_dispatch_queue(Manager *m) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        /* Bounded: each handled target is queued again in the future. */
+        gint n = g_sequence_get_length(m->queue);
+
+        for (gint i = 0; i < n; i++) {
+                GSequenceIter *first = g_sequence_get_begin_iter(m->queue);
+                Target *t;
+
+                if (g_sequence_iter_is_end(first))
+                        break;
+                t = g_sequence_get(first);
+                if (t->due_usec > now + COALESCE_USEC)
+                        break;
+                target_unqueue(t);
+
+                if (t->probing) {
+                        target_cancel_probe(t);
+                        t->probing = true; /* so that probe_done accepts the result */
+                        manager_probe_done(t, TARGET_EVENT_TIMEOUT, 0, "no answer within the probe deadline");
+                } else
+                        target_start_probe(t);
+        }
+        manager_arm_timer(m);
+}
+
+static void target_log_change(Target *t, unsigned changed, const char *detail) {
+        if (!(changed & TARGET_PROP_STATE))
+                return;
+        if (t->health.state == TARGET_DOWN)
+                log_info("Target %s %s:%u is down (%s%s%s).", target_transport_to_string(t->transport), t->address,
+                         t->port, target_event_to_string(t->health.last_error), detail ? ": " : "", strempty(detail));
+        else
+                log_info("Target %s %s:%u is %s.", target_transport_to_string(t->transport), t->address, t->port,
+                         target_state_to_string(t->health.state));
+}
+
+void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const char *detail) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC), next;
+        unsigned changed;
+
+        if (!t->probing)
+                return;
+        t->probing = false;
+        target_unqueue(t);
+
+        /* An RTT of 0 reads as "never measured"; loopback can be that fast. */
+        if (event == TARGET_EVENT_OK && rtt_usec == 0)
+                rtt_usec = 1;
+
+        log_debug("Probe %s of %s %s:%u: %s%s%s (%" PRIu64 " us)", probe_method_to_string(t->method),
+                  target_transport_to_string(t->transport), t->address, t->port,
+                  target_event_to_string(event), detail ? ": " : "", strempty(detail), rtt_usec);
+
+        changed = target_health_probe_result(&t->health, event, rtt_usec, now_usec(CLOCK_REALTIME));
+        target_log_change(t, changed, detail);
+        target_bus_emit_changed(t, changed);
+
+        /* While a change is being confirmed, probe at twice the rate; otherwise once per interval,
+         * a little early at random so targets drift apart instead of firing together. */
+        if (target_health_confirming(&t->health))
+                next = t->probe_start_usec + t->interval_usec / 2;
+        else
+                next = t->probe_start_usec + t->interval_usec - random_u64_range(t->interval_usec / 10 + 1);
+        target_schedule(t, MAX(next, now));
+}
+
+int manager_report(Manager *m, Target *t, TargetEvent event) {
+        unsigned changed;
+
+        changed = target_health_report(&t->health, event, now_usec(CLOCK_REALTIME));
+        target_log_change(t, changed, "reported by a client");
+        target_bus_emit_changed(t, changed);
+
+        /* The state moved on a client's word: let a probe confirm it now. */
+        if ((changed & TARGET_PROP_STATE) && !t->probing && t->method != PROBE_NONE)
+                target_schedule(t, now_usec(CLOCK_MONOTONIC));
+        return 0;
+}
+
+static void target_free(Target *t) {
+        if (!t)
+                return;
+        target_unqueue(t);
+        target_cancel_probe(t);
+        probe_crlf_forget(t);
+        sd_bus_track_unref(t->watchers);
+        free(t->path);
+        free(t->key);
+        free(t->address);
+        free(t);
+}
+
+void manager_remove_target(Manager *m, Target *t) {
+        log_info("No more watchers of %s %s:%u, stopped probing.", target_transport_to_string(t->transport),
+                 t->address, t->port);
+        target_bus_emit_removed(t);
+        g_hash_table_remove(m->targets_by_id, &t->id);
+        g_hash_table_remove(m->targets_by_key, t->key); /* frees t */
+}
+
+Target *manager_find_target_by_path(Manager *m, const char *path) {
+        const char *prefix = TARGET_BUS_PATH_PREFIX "/";
+        uint64_t id;
+
+        if (!path || !strneq(path, prefix, strlen(prefix)))
+                return NULL;
+        if (safe_atou64(path + strlen(prefix), &id) < 0)
+                return NULL;
+        return g_hash_table_lookup(m->targets_by_id, &id);
+}
+
+static ProbeMethod effective_method(TargetTransport transport, ProbeMethod method) {
+        /* A configured default of crlf/connect cannot apply to UDP: SIP OPTIONS can. */
+        if (transport == TRANSPORT_UDP && (method == PROBE_CRLF || method == PROBE_CONNECT))
+                return PROBE_OPTIONS;
+        return method;
+}
+
+static void target_apply_defaults(Target *t) {
+        Manager *m = t->manager;
+        unsigned changed;
+
+        if (!t->interval_explicit)
+                t->interval_usec = m->defaults.interval_usec;
+        if (!t->method_explicit)
+                t->method = effective_method(t->transport, m->defaults.method);
+        changed = target_health_set_thresholds(&t->health,
+                                               t->down_explicit ? t->health.down_after : m->defaults.down_after,
+                                               t->up_explicit ? t->health.up_after : m->defaults.up_after,
+                                               now_usec(CLOCK_REALTIME));
+        target_bus_emit_changed(t, changed);
+}
+
+static void target_reschedule(Target *t) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (t->probing)
+                return; /* the next one is scheduled when this one ends */
+        if (t->method == PROBE_NONE) {
+                target_unqueue(t);
+                return;
+        }
+        if (!t->queue_iter || t->due_usec > now + t->interval_usec)
+                target_schedule(t, now + random_u64_range(MIN(t->interval_usec, FIRST_PROBE_SPREAD_USEC)));
+}
+
+void manager_set_defaults(Manager *m, const HealthDefaults *d) {
+        GHashTableIter it;
+        gpointer v;
+
+        m->defaults = *d;
+        g_hash_table_iter_init(&it, m->targets_by_key);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+                Target *t = v;
+                ProbeMethod old = t->method;
+
+                target_apply_defaults(t);
+                if (old != t->method) {
+                        target_cancel_probe(t);
+                        probe_crlf_forget(t);
+                        target_unqueue(t);
+                }
+                target_reschedule(t);
+        }
+}
+
+int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_created) {
+        _cleanup_free_ char *key = NULL;
+        Target *t;
+
+        if (asprintf(&key, "%s %s %u", target_transport_to_string(req->transport), req->address, req->port) < 0)
+                return -ENOMEM;
+
+        t = g_hash_table_lookup(m->targets_by_key, key);
+        if (t) {
+                /* Shared target: the first watcher's options stand, except that a shorter interval
+                 * wins, so no watcher is served worse than it asked for. */
+                if (req->has_interval && (!t->interval_explicit || req->interval_usec < t->interval_usec)) {
+                        t->interval_explicit = true;
+                        t->interval_usec = req->interval_usec;
+                        target_reschedule(t);
+                }
+                *ret = t;
+                *ret_created = false;
+                return 0;
+        }
+
+        if (g_hash_table_size(m->targets_by_key) >= HEALTHD_TARGETS_MAX)
+                return -E2BIG;
+
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->manager = m;
+        t->id = ++m->next_id;
+        t->key = TAKE_PTR(key);
+        t->transport = req->transport;
+        t->address = strdup(req->address);
+        t->port = req->port;
+        t->sockaddr = req->sockaddr;
+        t->sockaddr_len = req->sockaddr_len;
+        if (!t->address || asprintf(&t->path, TARGET_BUS_PATH_PREFIX "/%" PRIu64, t->id) < 0) {
+                target_free(t);
+                return -ENOMEM;
+        }
+
+        t->interval_explicit = req->has_interval;
+        t->interval_usec = req->interval_usec;
+        t->method_explicit = req->has_method;
+        t->method = req->method;
+        t->down_explicit = req->has_down_after;
+        t->up_explicit = req->has_up_after;
+        target_health_init(&t->health, req->has_down_after ? req->down_after : m->defaults.down_after,
+                           req->has_up_after ? req->up_after : m->defaults.up_after);
+        target_apply_defaults(t);
+
+        g_hash_table_insert(m->targets_by_key, t->key, t);
+        g_hash_table_insert(m->targets_by_id, &t->id, t);
+
+        log_info("Watching %s %s:%u with %s every %" PRIu64 " ms (down after %u, up after %u).",
+                 target_transport_to_string(t->transport), t->address, t->port, probe_method_to_string(t->method),
+                 t->interval_usec / USEC_PER_MSEC, t->health.down_after, t->health.up_after);
+
+        target_reschedule(t);
+        *ret = t;
+        *ret_created = true;
+        return 0;
+}
+
+void watch_request_done(WatchRequest *req) {
+        free(req->address);
+        req->address = NULL;
+}
+
+int manager_new(sd_bus *bus, GMainContext *context, Manager **ret) {
+        Manager *m;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->bus = sd_bus_ref(bus);
+        m->context = context ? g_main_context_ref(context) : g_main_context_ref_thread_default();
+        m->defaults = (HealthDefaults) {
+                .interval_usec = 5000 * USEC_PER_MSEC,
+                .method = PROBE_OPTIONS,
+                .down_after = 2,
+                .up_after = 2,
+        };
+        m->targets_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) target_free);
+        m->targets_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+        m->queue = g_sequence_new(NULL);
+
+        m->timer = g_source_new(&timer_funcs, sizeof(TimerSource));
+        ((TimerSource *) m->timer)->manager = m;
+        g_source_set_name(m->timer, "healthd probe queue");
+        g_source_attach(m->timer, m->context);
+
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        health_bus_done(m);
+        /* Targets first: their probes may use the agent. */
+        g_hash_table_destroy(m->targets_by_id);
+        g_hash_table_destroy(m->targets_by_key);
+        g_sequence_free(m->queue);
+        probe_options_agent_free(m->options_agent);
+        if (m->timer) {
+                g_source_destroy(m->timer);
+                g_source_unref(m->timer);
+        }
+        sd_bus_unref(m->bus);
+        g_main_context_unref(m->context);
+        free(m);
+        return NULL;
+}
+
+int manager_start(Manager *m) {
+        return health_bus_register(m);
+}

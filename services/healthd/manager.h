@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+
+#include "target.h"
+
+#define HEALTHD_TARGETS_MAX 4096u
+#define HEALTHD_INTERVAL_MIN_MS 200u
+#define HEALTHD_INTERVAL_MAX_MS 3600000u
+
+typedef struct ConfigClient ConfigClient;
+typedef struct ProbeOptionsAgent ProbeOptionsAgent;
+
+/* Defaults for options a Watch does not give: sipr.health.* (CONFIG.md). */
+typedef struct HealthDefaults {
+        uint64_t interval_usec;
+        ProbeMethod method;
+        unsigned down_after, up_after;
+} HealthDefaults;
+
+/* What one Watch asked for; has_* says which options were given. */
+typedef struct WatchRequest {
+        TargetTransport transport;
+        char *address; /* canonical */
+        uint16_t port;
+        SockaddrUnion sockaddr;
+        socklen_t sockaddr_len;
+        bool has_interval, has_method, has_down_after, has_up_after;
+        uint64_t interval_usec;
+        ProbeMethod method;
+        unsigned down_after, up_after;
+} WatchRequest;
+
+struct Manager {
+        sd_bus *bus;
+        GMainContext *context;
+
+        HealthDefaults defaults;
+        ConfigClient *config;
+
+        GHashTable *targets_by_key; /* key → Target (owned) */
+        GHashTable *targets_by_id;  /* &id → Target */
+        uint64_t next_id;
+
+        /* One timer for every target: a queue sorted by due time, a GSource armed for the
+         * first entry. */
+        GSequence *queue;
+        GSource *timer;
+
+        ProbeOptionsAgent *options_agent; /* created on first use of the options probe */
+
+        sd_bus_slot *object_manager_slot, *root_slot, *target_slot, *target_enum_slot;
+};
+
+int manager_new(sd_bus *bus, GMainContext *context, Manager **ret);
+Manager *manager_free(Manager *m);
+int manager_start(Manager *m); /* exports objects, follows the configuration */
+
+Target *manager_find_target_by_path(Manager *m, const char *path);
+
+/* Watch: returns the (possibly shared) target; the caller registers the watcher. */
+int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_created);
+void manager_remove_target(Manager *m, Target *t); /* emits InterfacesRemoved, stops probes */
+int manager_report(Manager *m, Target *t, TargetEvent event);
+
+/* Called by a probe when it finished (possibly from inside its start function). */
+void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const char *detail);
+
+void manager_set_defaults(Manager *m, const HealthDefaults *d); /* re-applies to targets */
+
+void watch_request_done(WatchRequest *req);
+uint64_t manager_probe_timeout_usec(const Target *t);

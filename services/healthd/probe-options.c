@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* "options": a SIP OPTIONS through sofia-sip's transaction layer (nta), driven by the GLib loop.
+ * Any final response from the server means it is alive, whatever the status (a 503 or 404 is
+ * still a live SIP stack answering). nta also answers locally when it could not deliver: a
+ * response that nta_sip_is_internal() flags is never the server's. A local 503 is a transport
+ * error (on UDP, the ICMP port/host unreachable that tport reads through IP_RECVERR; on TCP/TLS a
+ * refused or reset connection) and a local 408 a timeout. */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
+
+#include "log.h"
+#include "manager.h"
+#include "probe.h"
+#include "util.h"
+
+/* Largest SIP message we accept: an OPTIONS answer is small; a server streaming megabytes at us
+ * gets its connection dropped instead of our memory. */
+#define OPTIONS_MAX_MESSAGE_SIZE (64u * 1024u)
+
+struct ProbeOptionsAgent {
+        su_root_t *root;
+        GSource *source;
+        nta_agent_t *agent;
+        nta_leg_t *leg;
+};
+
+struct ProbeOptions {
+        nta_outgoing_t *orq;
+        bool had_connection;
+};
+
+/* sofia-sip logs in pieces to stderr; gather its lines into our log at debug level. */
+static void sofia_logger(void *stream, char const *fmt, va_list ap) {
+        static char line[512];
+        size_t n = strlen(line);
+
+        if (n < sizeof(line) - 1)
+                vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+        n = strlen(line);
+        if (n > 0 && (line[n - 1] == '\n' || n >= sizeof(line) - 1)) {
+                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\t'))
+                        line[--n] = 0;
+                for (char *c = line; *c; c++)
+                        if (*c == '\n' || *c == '\t')
+                                *c = ' ';
+                log_debug("sofia-sip: %s", line);
+                line[0] = 0;
+        }
+}
+
+static int on_incoming_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq, const sip_t *sip) {
+        /* A prober serves nothing: say so rather than leave the sender retransmitting. */
+        return 501;
+}
+
+int probe_options_agent_new(GMainContext *context, ProbeOptionsAgent **ret) {
+        ProbeOptionsAgent *a;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        if (su_init() != 0) {
+                free(a);
+                return log_error_errno(EIO, "Failed to initialise sofia-sip.");
+        }
+
+        su_log_redirect(su_log_default, sofia_logger, NULL);
+        su_log_redirect(su_log_global, sofia_logger, NULL);
+
+        a->root = su_glib_root_create(NULL);
+        if (!a->root)
+                goto fail;
+        /* Keep nta on the GLib thread: no helper threads. */
+        su_root_threading(a->root, 0);
+        a->source = su_glib_root_gsource(a->root);
+        if (!a->source)
+                goto fail;
+        g_source_attach(a->source, context);
+
+        /* Any local address, ephemeral ports, UDP and TCP. */
+        a->agent = nta_agent_create(a->root, URL_STRING_MAKE("sip:*:*"), NULL, NULL,
+                                    NTATAG_MAXSIZE(OPTIONS_MAX_MESSAGE_SIZE),
+                                    NTATAG_UA(0),
+                                    NTATAG_PASS_100(0),
+                                    NTATAG_USE_TIMESTAMP(1),
+                                    TPTAG_IDLE(600000),
+                                    TAG_END());
+        if (!a->agent) {
+                log_error("Failed to create the SIP agent for OPTIONS probes.");
+                goto fail;
+        }
+        a->leg = nta_leg_tcreate(a->agent, on_incoming_request, NULL, NTATAG_NO_DIALOG(1), TAG_END());
+        if (!a->leg)
+                goto fail;
+
+        log_debug("SIP agent for OPTIONS probes ready.");
+        *ret = a;
+        return 0;
+
+fail:
+        probe_options_agent_free(a);
+        return -EIO;
+}
+
+ProbeOptionsAgent *probe_options_agent_free(ProbeOptionsAgent *a) {
+        if (!a)
+                return NULL;
+        if (a->leg)
+                nta_leg_destroy(a->leg);
+        if (a->agent)
+                nta_agent_destroy(a->agent);
+        if (a->source)
+                g_source_destroy(a->source);
+        if (a->root)
+                su_root_destroy(a->root);
+        su_deinit();
+        free(a);
+        return NULL;
+}
+
+void probe_options_cancel(Target *t) {
+        ProbeOptions *p = t->options;
+
+        if (!p)
+                return;
+        if (p->orq)
+                nta_outgoing_destroy(p->orq);
+        free(p);
+        t->options = NULL;
+}
+
+static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, const sip_t *sip) {
+        Target *t = (Target *) magic;
+        int status = sip && sip->sip_status ? sip->sip_status->st_status : nta_outgoing_status(orq);
+        bool internal = !sip || nta_sip_is_internal(sip);
+        char detail[128];
+        uint64_t rtt;
+
+        if (status < 200)
+                return 0;
+
+        rtt = now_usec(CLOCK_MONOTONIC) - t->probe_start_usec;
+        probe_options_cancel(t); /* destroys orq: we want no more callbacks */
+
+        if (!internal) {
+                snprintf(detail, sizeof(detail), "%d %s", status,
+                         sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "");
+                manager_probe_done(t, TARGET_EVENT_OK, rtt, detail);
+                return 0;
+        }
+
+        snprintf(detail, sizeof(detail), "local %d %s", status,
+                 sip && sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "");
+        switch (status) {
+        case 408:
+                manager_probe_done(t, TARGET_EVENT_TIMEOUT, 0, detail);
+                break;
+        case 503:
+                /* tport could not deliver: on UDP that is the ICMP error it read back, on a
+                 * stream the connection was refused or dropped. */
+                manager_probe_done(t, t->transport == TRANSPORT_UDP ? TARGET_EVENT_ICMP : TARGET_EVENT_REFUSED,
+                                   0, detail);
+                break;
+        default:
+                manager_probe_done(t, TARGET_EVENT_ERROR, 0, detail);
+                break;
+        }
+        return 0;
+}
+
+void probe_options_start(ProbeOptionsAgent *a, Target *t) {
+        char uri[128], from[96];
+        bool v6 = t->sockaddr.sa.sa_family == AF_INET6;
+        ProbeOptions *p;
+
+        probe_options_cancel(t);
+
+        snprintf(uri, sizeof(uri), "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", t->address, v6 ? "]" : "",
+                 t->port, target_transport_to_string(t->transport));
+        snprintf(from, sizeof(from), "<sip:sipr-healthd@invalid>;tag=%016" PRIx64, random_u64_range(UINT64_MAX));
+
+        p = calloc(1, sizeof(*p));
+        if (!p) {
+                manager_probe_done(t, TARGET_EVENT_ERROR, 0, "out of memory");
+                return;
+        }
+        t->options = p;
+        p->orq = nta_outgoing_tcreate(a->leg, on_response, (nta_outgoing_magic_t *) t, NULL,
+                                      SIP_METHOD_OPTIONS, (url_string_t const *) uri,
+                                      SIPTAG_TO_STR(uri),
+                                      SIPTAG_FROM_STR(from),
+                                      SIPTAG_MAX_FORWARDS_STR("70"),
+                                      SIPTAG_ACCEPT_STR("application/sdp"),
+                                      SIPTAG_USER_AGENT_STR("sipr-healthd/" SIPR_VERSION),
+                                      TAG_END());
+        if (!p->orq) {
+                probe_options_cancel(t);
+                manager_probe_done(t, TARGET_EVENT_ERROR, 0, "cannot send OPTIONS");
+        }
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "target.h"
+
+/* Each probe method: start() begins one probe of t and later calls manager_probe_done() exactly
+ * once (it may do so before returning); cancel() abandons a probe in flight without calling it;
+ * forget() drops any state kept between probes (connections). The manager enforces the
+ * deadline by calling cancel() and reporting a timeout itself. */
+
+void probe_connect_start(Target *t);
+void probe_connect_cancel(Target *t);
+
+void probe_crlf_start(Target *t);
+void probe_crlf_cancel(Target *t);
+void probe_crlf_forget(Target *t);
+
+typedef struct ProbeOptionsAgent ProbeOptionsAgent;
+int probe_options_agent_new(GMainContext *context, ProbeOptionsAgent **ret);
+ProbeOptionsAgent *probe_options_agent_free(ProbeOptionsAgent *a);
+void probe_options_start(ProbeOptionsAgent *a, Target *t);
+void probe_options_cancel(Target *t);
+
+/* errno of a failed connect/send → event. */
+TargetEvent probe_event_from_errno(int error);
