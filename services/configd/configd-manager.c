@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-schema.h"
 #include "configd-manager.h"
@@ -224,9 +225,11 @@ static void report_unknown(Manager *m, SiprConfigFile *f) {
         }
         log_info("%s: %zu key%s that sipr does not use kept and ignored (%s%s).", f->name, f->n_unknown,
                  f->n_unknown == 1 ? "" : "s", sample, f->n_unknown > shown ? ", …" : "");
-        for (size_t i = 0; i < f->n_entries; i++)
-                if (!f->entries[i].known)
+        for (size_t i = 0, n = 0; i < f->n_entries && n < 50; i++)
+                if (!f->entries[i].known) {
                         log_debug("%s:%u: unused key %s", f->name, f->entries[i].line, f->entries[i].key);
+                        n++;
+                }
 }
 
 static void log_changes(Manager *m, const char *why, char **changed) {
@@ -325,10 +328,30 @@ static int layer_load(Manager *m, int layer, SiprConfigFile **ret) {
         return (*ret)->n_problems_total > 0;
 }
 
+/* write_file_atomic() leaves "local.cfg.XXXXXX" behind when we are killed mid-write. */
+static void local_remove_stale_temps(Manager *m) {
+        g_autoptr(GDir) d = g_dir_open(m->state_dir, 0, NULL);
+        const char *name;
+
+        if (!d)
+                return;
+        while ((name = g_dir_read_name(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (!g_str_has_prefix(name, LOCAL_FILE ".") || strlen(name) != strlen(LOCAL_FILE) + 7)
+                        continue;
+                p = path_join(m->state_dir, name);
+                if (p && unlink(p) >= 0)
+                        log_info("Removed %s, left over from an interrupted write.", p);
+        }
+}
+
 void manager_load_initial(Manager *m) {
         SiprConfigFile *layers[_LAYER_MAX] = {};
         bool replace[_LAYER_MAX] = { true, true, true };
         int r;
+
+        local_remove_stale_temps(m);
 
         for (int i = 0; i < _LAYER_MAX; i++) {
                 r = layer_load(m, i, &layers[i]);
