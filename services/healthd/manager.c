@@ -92,7 +92,8 @@ static void target_start_probe(Target *t) {
         t->probe_start_usec = now;
         target_schedule(t, now + manager_probe_timeout_usec(t));
 
-        switch (t->method) {
+        /* No TLS stack here yet: a TLS target is probed by connecting to its port (docs/healthd.md). */
+        switch (t->transport == TRANSPORT_TLS && t->method != PROBE_NONE ? PROBE_CONNECT : t->method) {
         case PROBE_CONNECT:
                 probe_connect_start(t);
                 break;
@@ -183,6 +184,11 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
         target_schedule(t, MAX(next, now));
 }
 
+void manager_probe_soon(Target *t) {
+        if (!t->probing && t->method != PROBE_NONE)
+                target_schedule(t, now_usec(CLOCK_MONOTONIC));
+}
+
 int manager_report(Manager *m, Target *t, TargetEvent event) {
         unsigned changed;
 
@@ -191,8 +197,8 @@ int manager_report(Manager *m, Target *t, TargetEvent event) {
         target_bus_emit_changed(t, changed);
 
         /* The state moved on a client's word: let a probe confirm it now. */
-        if ((changed & TARGET_PROP_STATE) && !t->probing && t->method != PROBE_NONE)
-                target_schedule(t, now_usec(CLOCK_MONOTONIC));
+        if (changed & TARGET_PROP_STATE)
+                manager_probe_soon(t);
         return 0;
 }
 

@@ -69,6 +69,8 @@ int manager_report(Manager *m, Target *t, TargetEvent event);
 
 /* Called by a probe when it finished (possibly from inside its start function). */
 void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const char *detail);
+/* Something suggests the target changed (a flow closed): probe now unless one is running. */
+void manager_probe_soon(Target *t);
 
 void manager_set_defaults(Manager *m, const HealthDefaults *d); /* re-applies to targets */
 
