@@ -497,3 +497,10 @@ lab_sipp_messages() { # NAME METHOD — every received message of METHOD, retran
                 END { print n + 0 }
         ' "$LAB_DIR/sipp-$1.msg"
 }
+
+# lab_sip_request ADDR udp|tcp METHOD [HEADER] — one request to ADDR:5060 (2 s timeout); prints
+# the final status code ("timeout", "refused", "garbage" otherwise) and with HEADER its value.
+# Exit 0 answered, 1 no answer, 2 refused (ICMP port unreachable / RST), 3 malformed answer.
+lab_sip_request() {
+        python3 "$LAB_SRC/sip-probe.py" "$1" 5060 "$2" 2 "$3" ${4:+"$4"}
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""sip-probe ADDR PORT udp|tcp [TIMEOUT [METHOD]] — sends one SIP request (OPTIONS by default)
-and prints the status code of the first answer.
+"""sip-probe ADDR PORT udp|tcp [TIMEOUT [METHOD [HEADER]]] — sends one SIP request (OPTIONS by
+default) and prints the status code of the first final answer, and with HEADER a second line with
+that header's value (empty when absent).
 
 Exit 0: answered; 1: no answer before TIMEOUT; 2: refused (UDP: ICMP port unreachable, TCP: RST);
 3: the answer is not a SIP status line (printed as 'garbage')."""
@@ -28,6 +29,14 @@ def request(method, addr, port, transport, local):
     ).encode()
 
 
+def header(data, name):
+    for h in data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")[1:]:
+        n, _, value = h.partition(":")
+        if n.strip().lower() == name.lower():
+            return value.strip()
+    return ""
+
+
 def status(data):
     """The status code of a well-formed response (status line, Call-ID, CSeq 'N METHOD'),
     else None."""
@@ -51,6 +60,7 @@ def main():
     addr, port, transport = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
     method = sys.argv[5] if len(sys.argv) > 5 else "OPTIONS"
+    want = sys.argv[6] if len(sys.argv) > 6 else None
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     try:
         if transport == "udp":
@@ -94,6 +104,8 @@ def main():
         print("garbage")
         return 3
     print(code)
+    if want:
+        print(header(data, want))
     return 0
 
 

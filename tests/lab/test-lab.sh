@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Lab self-test: every fault the lab can inject must change what a client or the observer sees.
+set -eu -o pipefail
+source "${SIPR_LAB:-$(dirname "$0")}/lab.sh"
+
+step() { echo "== $*"; }
+expect_probe() { # EXPECTED-CODE ADDR udp|tcp METHOD WHAT
+        local got
+        got=$(lab_sip_request "$2" "$3" "$4" | head -1) || true
+        lab_assert_eq "$1" "$got" "$5"
+}
+
+lab_init
+lab_registrar_start 1
+lab_registrar_start 2
+lab_dns_start
+R1=$(lab_registrar_addr 1)
+R2=$(lab_registrar_addr 2)
+UAC=$LAB_NET.200
+
+step "registrars answer OPTIONS on UDP and TCP, other methods sensibly"
+expect_probe 200 "$R1" udp OPTIONS "OPTIONS to registrar 1 over UDP"
+expect_probe 200 "$R1" tcp OPTIONS "OPTIONS to registrar 1 over TCP"
+expect_probe 200 "$R2" udp OPTIONS "OPTIONS to registrar 2 over UDP"
+expect_probe 401 "$R1" udp REGISTER "REGISTER without credentials"
+expect_probe 404 "$R1" udp MESSAGE "MESSAGE to a registrar"
+expect_probe 405 "$R1" udp FOO "unknown method"
+
+step "register with digest auth: the observer sees contact and Call-ID, then the expiry"
+lab_has_no_binding 1 1001 || lab_fail "1001 bound before registering"
+lab_register 1 1001 10 cid-selftest-1 || lab_fail "REGISTER 1001 at registrar 1 failed: $(tail -20 "$LAB_DIR/uac.log")"
+lab_wait_for 10 "binding of 1001 on registrar 1" lab_has_binding 1 1001 cid-selftest-1 ||
+        lab_fail "no binding after a 200: '$(lab_bindings 1 1001)'"
+read -r uri cid exp <<<"$(lab_bindings 1 1001)"
+[[ "$uri" == "sip:1001@$UAC:"* ]] || lab_fail "contact '$uri' is not the UAC's"
+lab_assert_eq cid-selftest-1 "$cid" "Call-ID of the binding"
+((exp > 0 && exp <= 10)) || lab_fail "expires $exp not in 1..10"
+lab_assert_eq 1 "$(lab_binding_count 1 1001)" "contacts of 1001"
+lab_assert_eq 0 "$(lab_binding_count 2 1001)" "contacts of 1001 on registrar 2"
+lab_wait_for 30 "binding of 1001 to expire" lab_has_no_binding 1 1001 || lab_fail "binding did not expire"
+
+step "wrong password and unknown user are refused, nothing bound"
+if LAB_USERS="1002:wrong" lab_register 1 1002 60; then lab_fail "REGISTER with a wrong password succeeded"; fi
+if LAB_USERS="9999:x" lab_register 1 9999 60; then lab_fail "REGISTER of an unknown user succeeded"; fi
+lab_assert_eq 0 "$(lab_binding_count 1 1002)" "contacts of 1002 after a wrong password"
+grep -q secret "$LAB_DIR/registrar1.log" && lab_fail "a password appears in the registrar log"
+
+step "refresh keeps one contact, Expires 0 removes it, TCP registers too"
+lab_register 1 1003 300 cid-selftest-3 || lab_fail "REGISTER 1003"
+lab_register 1 1003 300 cid-selftest-3 || lab_fail "refresh 1003"
+lab_assert_eq 1 "$(lab_binding_count 1 1003)" "contacts of 1003 after a refresh"
+lab_register 1 1003 0 cid-selftest-3 || lab_fail "unREGISTER 1003"
+lab_assert_eq 0 "$(lab_binding_count 1 1003)" "contacts of 1003 after Expires 0"
+lab_register 1 1004 300 cid-selftest-4 tcp || lab_fail "REGISTER 1004 over TCP"
+lab_bindings 1 1004 | grep -q "transport=TCP" || lab_fail "TCP binding not seen: $(lab_bindings 1 1004)"
+
+step "SIGSTOP: no answers, the observer times out; SIGCONT: back, bindings kept"
+lab_register 1 1005 300 cid-selftest-5 || lab_fail "REGISTER 1005"
+lab_registrar_freeze 1
+expect_probe timeout "$R1" udp OPTIONS "UDP OPTIONS to a frozen registrar"
+expect_probe timeout "$R1" tcp OPTIONS "TCP OPTIONS to a frozen registrar"
+if lab_bindings 1 1005 >/dev/null 2>&1; then lab_fail "observer answered for a frozen registrar"; fi
+expect_probe 200 "$R2" udp OPTIONS "registrar 2 while 1 is frozen"
+lab_registrar_thaw 1
+lab_wait_for 10 "thawed registrar 1 answering" lab_sip_options "$R1" udp || lab_fail "no answer after SIGCONT"
+lab_has_binding 1 1005 cid-selftest-5 || lab_fail "binding of 1005 lost over SIGSTOP/SIGCONT"
+
+step "SIGKILL: UDP gets ICMP port unreachable, TCP gets RST, the observer fails"
+pgid=$(lab_pid registrar1)
+lab_registrar_kill 1
+pgrep -g "$pgid" >/dev/null && lab_fail "registrar 1 workers survived SIGKILL: $(pgrep -g "$pgid" | tr '\n' ' ')"
+expect_probe refused "$R1" udp OPTIONS "UDP OPTIONS to a killed registrar"
+expect_probe refused "$R1" tcp OPTIONS "TCP connect to a killed registrar"
+if lab_bindings 1 1005 >/dev/null 2>&1; then lab_fail "observer answered for a killed registrar"; fi
+expect_probe 200 "$R2" udp OPTIONS "registrar 2 while 1 is dead"
+
+step "restart: bindings are gone (in memory), registering works again"
+lab_registrar_start 1
+lab_assert_eq 0 "$(lab_binding_count 1 1005)" "contacts of 1005 after a restart"
+lab_register 1 1005 300 cid-selftest-5b || lab_fail "REGISTER after restart"
+lab_has_binding 1 1005 cid-selftest-5b || lab_fail "binding after restart"
+lab_registrar_restart 1
+lab_assert_eq 0 "$(lab_binding_count 1 1005)" "contacts of 1005 after lab_registrar_restart"
+
+step "dnsmasq answers A/AAAA/SRV/NAPTR for lab.test with TTL 1"
+lab_assert_eq "$R1" "$(lab_dig reg1.lab.test A)" "reg1.lab.test A"
+lab_assert_eq "$R2" "$(lab_dig reg2.lab.test A)" "reg2.lab.test A"
+lab_assert_eq "$(lab_registrar_addr 3)" "$(lab_dig reg3.lab.test A)" "reg3.lab.test A"
+lab_assert_eq "::1" "$(lab_dig v6.lab.test AAAA)" "v6.lab.test AAAA"
+for t in udp tcp; do
+        lab_assert_eq "10 10 5060 reg1.lab.test.
+20 10 5060 reg2.lab.test." "$(lab_dig _sip._$t.lab.test SRV | sort)" "_sip._$t.lab.test SRV"
+done
+lab_assert_eq '10 10 "S" "SIP+D2U" "" _sip._udp.lab.test.
+20 10 "S" "SIP+D2T" "" _sip._tcp.lab.test.' "$(lab_dig lab.test NAPTR | sort)" "lab.test NAPTR"
+lab_assert_eq "" "$(lab_dig nothing.lab.test A)" "unknown name in lab.test"
+ttl=$(dig +noall +answer @"$(lab_dns_addr)" reg1.lab.test A | awk '{ print $2 }')
+lab_assert_eq 1 "$ttl" "TTL of reg1.lab.test"
+LAB_DNS_EXTRA=(--srv-host=_sip._udp.extra.lab.test,reg3.lab.test,5060,5,10)
+lab_dns_restart
+lab_assert_eq "5 10 5060 reg3.lab.test." "$(lab_dig _sip._udp.extra.lab.test SRV)" "SRV from LAB_DNS_EXTRA"
+lab_dns_kill
+if lab_dig reg1.lab.test A >/dev/null 2>&1; then lab_fail "killed dnsmasq still answers"; fi
+
+step "sipp misbehaving servers answer as named"
+declare -A N=()
+n=3
+for s in 200 503 503-retry-after 401-loop 403 silent garbage; do
+        lab_sipp_start "$s" "$s" "$n"
+        N[$s]=$n
+        n=$((n + 1))
+done
+at() { lab_registrar_addr "${N[$1]}"; }
+expect_probe 200 "$(at 200)" udp REGISTER "sipp 200"
+expect_probe 503 "$(at 503)" udp REGISTER "sipp 503"
+lab_assert_eq "" "$(lab_sip_request "$(at 503)" udp REGISTER Retry-After | sed -n 2p)" "Retry-After of plain 503"
+lab_assert_eq "503 30" "$(lab_sip_request "$(at 503-retry-after)" udp REGISTER Retry-After | paste -sd ' ')" "sipp 503-retry-after"
+n1=$(lab_sip_request "$(at 401-loop)" udp REGISTER WWW-Authenticate | sed -n 2p)
+n2=$(lab_sip_request "$(at 401-loop)" udp REGISTER WWW-Authenticate | sed -n 2p)
+[[ "$n1" == *nonce=* && "$n1" != "$n2" ]] || lab_fail "401-loop nonces not fresh: '$n1' '$n2'"
+if lab_register "${N[401-loop]}" 1001 60 cid-401-loop; then lab_fail "registering against 401-loop succeeded"; fi
+# Two probes, then the UAC's REGISTER and its authenticated retry (which gets 401 again).
+lab_assert_eq 4 "$(lab_sipp_received 401-loop REGISTER)" "REGISTERs seen by 401-loop"
+expect_probe 403 "$(at 403)" udp REGISTER "sipp 403"
+expect_probe timeout "$(at silent)" udp REGISTER "sipp silent"
+expect_probe garbage "$(at garbage)" udp REGISTER "sipp garbage"
+expect_probe 503 "$(at 503)" udp OPTIONS "sipp 503 answers OPTIONS too"
+lab_assert_eq 1 "$(lab_sipp_received silent REGISTER)" "REGISTERs the silent server received"
+lab_assert_eq 2 "$(lab_sipp_received 503 REGISTER)" "REGISTERs the 503 server received"
+lab_assert_eq 1 "$(lab_sipp_received 503 OPTIONS)" "OPTIONS the 503 server received"
+lab_sipp_stop 503
+expect_probe refused "$(at 503)" udp REGISTER "stopped sipp"
+lab_sipp_start 503tcp 503 "${N[503]}" -t t1
+expect_probe 503 "$(at 503)" tcp REGISTER "sipp 503 over TCP"
+lab_assert_eq 1 "$(lab_sipp_received 503tcp REGISTER)" "REGISTERs the TCP 503 server received"
+
+echo "lab self-test: all checks passed"
