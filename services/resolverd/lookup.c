@@ -159,7 +159,7 @@ static void lookup_note_failure(Lookup *l, const char *name, int type, int r) {
                 what = "no DNS server answered (timeout)";
                 break;
         case -ECONNREFUSED:
-                what = "the DNS server refused it (connection refused or REFUSED)";
+                what = "no DNS server gave an answer (SERVFAIL, REFUSED or port unreachable)";
                 break;
         case -EHOSTUNREACH:
                 what = "the DNS server failed (SERVFAIL)";
