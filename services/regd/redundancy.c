@@ -141,6 +141,13 @@ int redundancy_new(const RedConfig *config, Redundancy **ret) {
         return 0;
 }
 
+void redundancy_update_globals(Redundancy *r, const RedConfig *c) {
+        r->cfg.t1_usec = c->t1_usec;
+        r->cfg.t2_usec = c->t2_usec;
+        r->cfg.hold_down = c->hold_down;
+        r->cfg.proactive_failover = c->proactive_failover;
+}
+
 Redundancy *redundancy_free(Redundancy *r) {
         if (!r)
                 return NULL;

@@ -87,6 +87,8 @@ typedef struct Redundancy Redundancy;
 
 int redundancy_new(const RedConfig *config, Redundancy **ret);
 Redundancy *redundancy_free(Redundancy *r);
+/* sip.timer_*, sipr.failback.hold_down, sipr.health.proactive_failover changed at run time. */
+void redundancy_update_globals(Redundancy *r, const RedConfig *c);
 
 /* Starts registering (enabled accounts); stop removes every binding and goes idle. */
 void redundancy_start(Redundancy *r, uint64_t now);

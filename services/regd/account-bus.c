@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.sipr.Registration1.Account: one fallback vtable serving every account object. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account-bus.h"
+#include "log.h"
+#include "macro.h"
+#include "sipr-error.h"
+
+#define ACCOUNT_PREFIX "/org/sipr/Registration1/account"
+#define ACCOUNT_IFACE "org.sipr.Registration1.Account"
+
+static int property_get_index(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "u", a->index);
+}
+
+static int property_get_enabled(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "b", a->published.enabled);
+}
+
+static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        const AccountView *v = &a->published;
+        const char *s = streq(property, "Aor") ? v->aor :
+                        streq(property, "Mode") ? v->mode :
+                        streq(property, "State") ? v->state :
+                        streq(property, "WorkingServer") ? v->working : v->last_reason;
+        return sd_bus_message_append(reply, "s", strempty(s));
+}
+
+static int property_get_servers(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        AccountServerRow rows[SIPR_SERVER_MAX * 16];
+        size_t n = account_server_rows(a, rows, ELEMENTSOF(rows));
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(ssssqt)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_append(reply, "(ssssqt)", strempty(rows[i].name), strempty(rows[i].uri), rows[i].role,
+                                          rows[i].state, rows[i].status, rows[i].since_realtime);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_last_status(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "q", (uint16_t) a->published.last_status);
+}
+
+static int property_get_failovers(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "u", a->published.failovers);
+}
+
+static int property_get_since(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "t", a->published.registered_since);
+}
+
+static int method_register(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        int r = account_register(a);
+        if (r == -EPERM)
+                return sd_bus_error_setf(error, SIPR_ERROR_FAILED,
+                                         "account %u is disabled (account.%u.enable = 0)", a->index, a->index);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "account %u: cannot register: %m", a->index);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_unregister(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        int r = account_unregister(a);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "account %u: cannot unregister: %m", a->index);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_failover(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        int r = account_failover(a);
+        if (r == -ENOLINK)
+                return sd_bus_error_setf(error, SIPR_ERROR_FAILED,
+                                         "account %u has no working server to leave (State is %s)", a->index,
+                                         strempty(a->published.state));
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "account %u: failover failed: %m", a->index);
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static const sd_bus_vtable account_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Index", "u", property_get_index, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Enabled", "b", property_get_enabled, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Aor", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Mode", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("State", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("WorkingServer", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Servers", "a(ssssqt)", property_get_servers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastStatus", "q", property_get_last_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Failovers", "u", property_get_failovers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RegisteredSinceUsec", "t", property_get_since, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD("Register", NULL, NULL, method_register, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Unregister", NULL, NULL, method_unregister, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Failover", NULL, NULL, method_failover, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+static int account_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                               sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *e = path + strlen(ACCOUNT_PREFIX);
+        unsigned idx;
+        char *end;
+        Account *a;
+
+        if (strncmp(path, ACCOUNT_PREFIX "/", strlen(ACCOUNT_PREFIX) + 1) != 0)
+                return 0;
+        e++;
+        idx = (unsigned) strtoul(e, &end, 10);
+        if (*e == 0 || *end != 0)
+                return 0;
+        a = manager_find_account(m, idx);
+        if (!a || !a->published.state)
+                return 0;
+        *found = a;
+        return 1;
+}
+
+static int account_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
+                                   sd_bus_error *error) {
+        Manager *m = userdata;
+        size_t n;
+        unsigned *idx = manager_account_indexes(m, &n);
+        char **l = calloc(n + 1, sizeof(char *));
+
+        if (!l) {
+                free(idx);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                l[i] = g_strdup_printf(ACCOUNT_PREFIX "/%u", idx[i]);
+        free(idx);
+        *nodes = l;
+        return 0;
+}
+
+int account_bus_register(Manager *m) {
+        int r;
+
+        r = sd_bus_add_fallback_vtable(m->bus, &m->account_slot, ACCOUNT_PREFIX, ACCOUNT_IFACE, account_vtable,
+                                       account_object_find, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the account objects: %m");
+        r = sd_bus_add_node_enumerator(m->bus, &m->enum_slot, ACCOUNT_PREFIX, account_node_enumerator, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the account enumerator: %m");
+        return 0;
+}
+
+void account_bus_added(Account *a) {
+        account_view_clear(&a->published);
+        account_view(a, &a->published);
+        if (a->manager->bus)
+                (void) sd_bus_emit_object_added(a->manager->bus, a->path);
+}
+
+void account_bus_removed(Account *a) {
+        if (a->manager->bus && a->published.state)
+                (void) sd_bus_emit_object_removed(a->manager->bus, a->path);
+}
+
+void account_bus_emit_changes(Account *a) {
+        AccountView v;
+        const char *names[12];
+        size_t n = 0;
+        int r;
+
+        if (!a->published.state)
+                return; /* not on the bus yet */
+        account_view(a, &v);
+#define CHANGED_STR(f, name) if (!streq(strempty(v.f), strempty(a->published.f))) names[n++] = name
+        if (v.enabled != a->published.enabled)
+                names[n++] = "Enabled";
+        CHANGED_STR(aor, "Aor");
+        CHANGED_STR(mode, "Mode");
+        CHANGED_STR(state, "State");
+        CHANGED_STR(working, "WorkingServer");
+        CHANGED_STR(servers_key, "Servers");
+        if (v.last_status != a->published.last_status)
+                names[n++] = "LastStatus";
+        CHANGED_STR(last_reason, "LastReason");
+        if (v.failovers != a->published.failovers)
+                names[n++] = "Failovers";
+        if (v.registered_since != a->published.registered_since)
+                names[n++] = "RegisteredSinceUsec";
+#undef CHANGED_STR
+        names[n] = NULL;
+
+        if (!streq(strempty(v.state), strempty(a->published.state)) ||
+            !streq(strempty(v.working), strempty(a->published.working)))
+                log_info("Account %u: %s%s%s.", a->index, v.state, isempty(v.working) ? "" : " via ",
+                         strempty(v.working));
+        account_view_clear(&a->published);
+        a->published = v;
+        if (n == 0)
+                return;
+        r = sd_bus_emit_properties_changed_strv(a->manager->bus, a->path, ACCOUNT_IFACE, (char **) names);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", a->path);
+}

@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "account-bus.h"
+#include "account.h"
+#include "health-client.h"
+#include "log.h"
+#include "macro.h"
+#include "persist.h"
+#include "resolver-client.h"
+#include "util.h"
+
+/* One SIP registration flow: (server, next-hop URI) with its transaction state. */
+typedef struct Bind {
+        Manager *m;
+        Account *account; /* NULL once orphaned: only removing its binding */
+        unsigned server;
+        char *uri;
+        SipReg *reg;
+        bool unregistering, unreg_authed;
+} Bind;
+
+static uint64_t mono(void) {
+        return now_usec(CLOCK_MONOTONIC);
+}
+
+static void bind_free(gpointer p) {
+        Bind *b = p;
+        if (!b)
+                return;
+        if (b->unregistering) {
+                b->unregistering = false;
+                manager_unregister_done(b->m);
+        }
+        sip_reg_free(b->reg);
+        free(b->uri);
+        free(b);
+}
+
+static void server_config_copy(SiprServerConfig *d, const SiprServerConfig *s) {
+        *d = *s;
+        d->address = strdup(strempty(s->address));
+}
+
+static void account_config_copy(SiprAccountConfig *d, const SiprAccountConfig *s) {
+        *d = *s;
+        d->label = strdup(strempty(s->label));
+        d->display_name = strdup(strempty(s->display_name));
+        d->user_name = strdup(strempty(s->user_name));
+        d->auth_name = strdup(strempty(s->auth_name));
+        d->password = strdup(strempty(s->password));
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
+                server_config_copy(&d->server[i], &s->server[i]);
+                d->outbound_proxy[i] = s->outbound_proxy[i];
+                d->outbound_proxy[i].address = strdup(strempty(s->outbound_proxy[i].address));
+        }
+}
+
+static void account_config_done(SiprAccountConfig *c) {
+        free(c->label);
+        free(c->display_name);
+        free(c->user_name);
+        free(c->auth_name);
+        if (c->password) {
+                memset(c->password, 0, strlen(c->password));
+                free(c->password);
+        }
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
+                free(c->server[i].address);
+                free(c->outbound_proxy[i].address);
+        }
+}
+
+static bool str_eq(const char *a, const char *b) {
+        return streq(strempty(a), strempty(b));
+}
+
+bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y) {
+        if (x->enable != y->enable || !str_eq(x->label, y->label) || !str_eq(x->display_name, y->display_name) ||
+            !str_eq(x->user_name, y->user_name) || !str_eq(x->auth_name, y->auth_name) ||
+            !str_eq(x->password, y->password) || x->redundancy_type != y->redundancy_type ||
+            x->fallback_timeout != y->fallback_timeout || x->outbound_proxy_enable != y->outbound_proxy_enable ||
+            x->outbound_proxy_fallback_interval != y->outbound_proxy_fallback_interval ||
+            x->reg_fail_retry_interval != y->reg_fail_retry_interval || x->udp_update_enable != y->udp_update_enable ||
+            x->udp_update_time != y->udp_update_time)
+                return false;
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
+                const SiprServerConfig *a = &x->server[i], *b = &y->server[i];
+                if (!str_eq(a->address, b->address) || a->port != b->port || a->transport != b->transport ||
+                    a->expires != b->expires || a->retry_counts != b->retry_counts ||
+                    a->failback_mode != b->failback_mode || a->failback_timeout != b->failback_timeout ||
+                    a->register_on_enable != b->register_on_enable ||
+                    a->only_signal_with_registered != b->only_signal_with_registered ||
+                    !str_eq(x->outbound_proxy[i].address, y->outbound_proxy[i].address) ||
+                    x->outbound_proxy[i].port != y->outbound_proxy[i].port)
+                        return false;
+        }
+        return true;
+}
+
+static const char *aor_domain(const Account *a) {
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
+                if (!isempty(a->cfg.server[i].address))
+                        return a->cfg.server[i].address;
+        return "";
+}
+
+const char *account_aor(Account *a, char *buf, size_t size) {
+        if (isempty(a->cfg.user_name) || isempty(aor_domain(a)))
+                return "";
+        snprintf(buf, size, "sip:%s@%s", a->cfg.user_name, aor_domain(a));
+        return buf;
+}
+
+static void red_config_fill(Account *a, RedConfig *c) {
+        const SiprGlobalConfig *g = &a->manager->global;
+
+        *c = (RedConfig) {
+                .enabled = a->cfg.enable && !a->problem,
+                .redundancy_type = a->cfg.redundancy_type,
+                .fallback_timeout = a->cfg.fallback_timeout,
+                .reg_fail_retry_interval = a->cfg.reg_fail_retry_interval,
+                .t1_usec = g->timer_t1_usec ?: 500 * USEC_PER_MSEC,
+                .t2_usec = g->timer_t2_usec ?: 4 * USEC_PER_SEC,
+                .hold_down = g->failback_hold_down,
+                .proactive_failover = g->health_proactive_failover,
+        };
+        for (unsigned i = 0; i < SIPR_SERVER_MAX && i < RED_SERVER_MAX; i++) {
+                const SiprServerConfig *s = &a->cfg.server[i];
+                c->server[i] = (RedServerConfig) {
+                        .set = !isempty(s->address),
+                        .expires = s->expires ?: 3600,
+                        .retry_counts = s->retry_counts,
+                        .failback_mode = s->failback_mode,
+                        .failback_timeout = s->failback_timeout,
+                        .register_on_enable = s->register_on_enable,
+                        .only_signal_with_registered = s->only_signal_with_registered,
+                };
+        }
+}
+
+static char *config_problem(const SiprAccountConfig *c) {
+        if (!c->enable)
+                return NULL;
+        if (isempty(c->user_name))
+                return g_strdup_printf("account.%u.user_name is empty", c->index);
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
+                if (!isempty(c->server[i].address))
+                        return NULL;
+        return g_strdup_printf("no account.%u.sip_server.1.address configured", c->index);
+}
+
+static void account_process(Account *a);
+
+static Bind *bind_find(Account *a, unsigned server, const char *uri) {
+        for (guint i = 0; i < a->binds->len; i++) {
+                Bind *b = g_ptr_array_index(a->binds, i);
+                if (b->server == server && streq(b->uri, uri))
+                        return b;
+        }
+        return NULL;
+}
+
+static void health_report(Account *a, unsigned server, const char *uri, unsigned status, bool local) {
+        const char *event;
+
+        if (!a->manager->health)
+                return;
+        if (!local)
+                event = "ok"; /* any answer: the server is alive */
+        else if (status == 408)
+                event = "timeout";
+        else if (strstr(uri, "transport=udp"))
+                event = "icmp";
+        else
+                event = "refused";
+        health_client_report(a->manager->health, uri, event);
+}
+
+void manager_orphan_done(Manager *m, void *bind) {
+        g_ptr_array_remove(m->orphans, bind);
+        bind_free(bind);
+}
+
+static void on_orphan_result(Bind *b, unsigned status, bool local) {
+        if ((status == 401 || status == 407) && !local && !b->unreg_authed) {
+                b->unreg_authed = true;
+                if (sip_reg_authenticate(b->reg) >= 0)
+                        return;
+        }
+        log_info("Binding on %s removed (%u).", b->uri, status);
+        manager_orphan_done(b->m, b);
+}
+
+static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool local, uint32_t granted,
+                          void *userdata) {
+        Bind *b = userdata;
+        Account *a = b->account;
+
+        if (!a) {
+                on_orphan_result(b, status, local);
+                return;
+        }
+
+        if (status < 300)
+                log_info("Account %u: %s %u %s (expires %u).", a->index, b->uri, status, phrase, granted);
+        else
+                log_notice("Account %u: %s %u %s%s.", a->index, b->uri, status, phrase, local ? " (local)" : "");
+        health_report(a, b->server, b->uri, status, local);
+
+        if (b->unregistering) {
+                if ((status == 401 || status == 407) && !local && !b->unreg_authed) {
+                        b->unreg_authed = true;
+                        if (sip_reg_authenticate(reg) >= 0) {
+                                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(reg));
+                                return;
+                        }
+                }
+                b->unregistering = false;
+                manager_unregister_done(a->manager);
+                return;
+        }
+        redundancy_register_result(a->red, b->server, b->uri, status, phrase, local, granted, mono());
+        account_process(a);
+}
+
+static Bind *bind_get(Account *a, unsigned server, const char *uri) {
+        Bind *b = bind_find(a, server, uri);
+        const char *call_id;
+        uint32_t cseq;
+        int r;
+
+        if (b)
+                return b;
+        r = account_persist_binding(a->persist, uri, &call_id, &cseq);
+        if (r < 0)
+                return NULL;
+
+        b = calloc(1, sizeof(Bind));
+        if (!b)
+                return NULL;
+        b->m = a->manager;
+        b->account = a;
+        b->server = server;
+        b->uri = strdup(uri);
+        SipRegParams p = {
+                .user = a->cfg.user_name,
+                .domain = aor_domain(a),
+                .display_name = a->cfg.display_name,
+                .auth_name = a->cfg.auth_name,
+                .password = a->cfg.password,
+                .next_hop = uri,
+                .instance = account_persist_instance(a->persist),
+                .call_id = call_id,
+                .cseq = cseq,
+        };
+        r = sip_reg_new(a->manager->sip, &p, on_sip_result, b, &b->reg);
+        if (r < 0) {
+                free(b->uri);
+                free(b);
+                return NULL;
+        }
+        g_ptr_array_add(a->binds, b);
+        return b;
+}
+
+static void on_resolved(int error, const char *reason, const RedAddress *addrs, size_t n, void *userdata);
+
+typedef struct ResolveCtx {
+        Account *account;
+        unsigned server;
+} ResolveCtx;
+
+static ResolveCtx resolve_ctx[SIPR_ACCOUNT_MAX + 1][SIPR_SERVER_MAX];
+
+static void account_resolve(Account *a, unsigned server) {
+        const SiprServerConfig *s = &a->cfg.server[server];
+        ResolveCtx *ctx;
+        int r;
+
+        if (a->index > SIPR_ACCOUNT_MAX)
+                return;
+        ctx = &resolve_ctx[a->index][server];
+        *ctx = (ResolveCtx) { .account = a, .server = server };
+        a->resolving[server] = resolve_request_free(a->resolving[server]);
+        r = resolve_server(a->manager->bus, s->address, s->port, s->transport, on_resolved, ctx,
+                           &a->resolving[server]);
+        if (r < 0) {
+                char reason[300];
+                snprintf(reason, sizeof(reason), "%s: cannot resolve: %s", s->address, strerror(-r));
+                redundancy_resolve_failed(a->red, server, reason, mono());
+        }
+}
+
+static void on_resolved(int error, const char *reason, const RedAddress *addrs, size_t n, void *userdata) {
+        ResolveCtx *ctx = userdata;
+        Account *a = ctx->account;
+        unsigned server = ctx->server;
+
+        a->resolving[server] = resolve_request_free(a->resolving[server]);
+        if (error < 0) {
+                char buf[600];
+                snprintf(buf, sizeof(buf), "account.%u.sip_server.%u.address %s", a->index, server + 1, reason);
+                log_warning("Account %u: %s", a->index, buf);
+                redundancy_resolve_failed(a->red, server, buf, mono());
+        } else {
+                for (size_t i = 0; i < n; i++)
+                        log_debug("Account %u: server %u address %zu: %s (ttl %u)", a->index, server + 1, i, addrs[i].uri,
+                                  addrs[i].ttl);
+                redundancy_set_addresses(a->red, server, addrs, n, mono());
+                if (a->manager->health)
+                        for (size_t i = 0; i < n; i++)
+                                health_client_watch(a->manager->health, a, server, addrs[i].uri);
+        }
+        account_process(a);
+}
+
+static void account_do(Account *a, const RedAction *act) {
+        Bind *b;
+
+        switch (act->type) {
+        case RED_ACTION_RESOLVE:
+                account_resolve(a, act->server);
+                break;
+        case RED_ACTION_REGISTER:
+                b = bind_get(a, act->server, act->uri);
+                if (!b) {
+                        redundancy_register_result(a->red, act->server, act->uri, 500, "internal error", true, 0, mono());
+                        break;
+                }
+                if (b->unregistering) {
+                        b->unregistering = false;
+                        manager_unregister_done(a->manager);
+                }
+                if (sip_reg_send(b->reg, act->expires) < 0)
+                        redundancy_register_result(a->red, act->server, act->uri, 503, "cannot send", true, 0, mono());
+                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
+                break;
+        case RED_ACTION_AUTHENTICATE:
+                b = bind_find(a, act->server, act->uri);
+                if (!b || sip_reg_authenticate(b->reg) < 0) {
+                        /* No usable challenge or no credentials: as a rejected attempt. */
+                        redundancy_register_result(a->red, act->server, act->uri, 401,
+                                                   "authentication failed (no usable challenge or credentials)", false,
+                                                   0, mono());
+                        break;
+                }
+                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
+                break;
+        case RED_ACTION_CANCEL:
+                b = bind_find(a, act->server, act->uri);
+                if (b)
+                        sip_reg_cancel(b->reg);
+                log_info("Account %u: gave up on %s.", a->index, act->uri);
+                break;
+        case RED_ACTION_UNREGISTER:
+                b = bind_get(a, act->server, act->uri);
+                if (!b)
+                        break;
+                if (!b->unregistering)
+                        a->manager->pending_unregisters++;
+                b->unregistering = true;
+                b->unreg_authed = false;
+                log_info("Account %u: removing binding on %s.", a->index, act->uri);
+                if (sip_reg_send(b->reg, 0) < 0) {
+                        b->unregistering = false;
+                        manager_unregister_done(a->manager);
+                }
+                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
+                break;
+        }
+}
+
+static gboolean on_timer(gpointer userdata) {
+        Account *a = userdata;
+
+        a->timer_id = 0;
+        a->timer_at = 0;
+        redundancy_timer(a->red, mono());
+        account_process(a);
+        return G_SOURCE_REMOVE;
+}
+
+static void account_arm_timer(Account *a) {
+        uint64_t next = redundancy_next_wakeup(a->red), now;
+
+        if (next == a->timer_at && a->timer_id)
+                return;
+        if (a->timer_id) {
+                g_source_remove(a->timer_id);
+                a->timer_id = 0;
+        }
+        a->timer_at = 0;
+        if (next == UINT64_MAX)
+                return;
+        now = mono();
+        /* Round up so the engine sees its deadline reached when we wake. */
+        a->timer_id = g_timeout_add(next > now ? (guint) ((next - now + 999) / 1000) : 0, on_timer, a);
+        a->timer_at = next;
+}
+
+static void account_process(Account *a) {
+        RedAction act;
+
+        if (a->processing)
+                return; /* the outer call drains the queue */
+        a->processing = true;
+        while (redundancy_pop_action(a->red, &act))
+                account_do(a, &act);
+        a->processing = false;
+        account_arm_timer(a);
+        account_bus_emit_changes(a);
+}
+
+int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {
+        Account *a = calloc(1, sizeof(Account));
+        RedConfig rc;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        a->manager = m;
+        a->index = cfg->index;
+        a->path = g_strdup_printf("/org/sipr/Registration1/account/%u", cfg->index);
+        account_config_copy(&a->cfg, cfg);
+        a->problem = config_problem(cfg);
+        a->binds = g_ptr_array_new();
+
+        r = account_persist_load(m->state_dir, a->index, &a->persist);
+        if (r < 0) {
+                account_free(a);
+                return r;
+        }
+        red_config_fill(a, &rc);
+        r = redundancy_new(&rc, &a->red);
+        if (r < 0) {
+                account_free(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}
+
+Account *account_free(Account *a) {
+        if (!a)
+                return NULL;
+        if (a->timer_id)
+                g_source_remove(a->timer_id);
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
+                resolve_request_free(a->resolving[i]);
+        if (a->manager->health)
+                health_client_unwatch_account(a->manager->health, a);
+        for (guint i = 0; a->binds && i < a->binds->len; i++) {
+                Bind *b = g_ptr_array_index(a->binds, i);
+                if (b->unregistering) {
+                        /* Let the removal of this binding finish without the account. */
+                        b->account = NULL;
+                        g_ptr_array_add(a->manager->orphans, b);
+                } else
+                        bind_free(b);
+        }
+        if (a->binds)
+                g_ptr_array_free(a->binds, TRUE);
+        redundancy_free(a->red);
+        account_persist_free(a->persist);
+        account_config_done(&a->cfg);
+        account_view_clear(&a->published);
+        free(a->problem);
+        free(a->path);
+        free(a);
+        return NULL;
+}
+
+void account_start(Account *a) {
+        if (a->problem)
+                log_warning("Account %u: %s; not registering.", a->index, a->problem);
+        redundancy_start(a->red, mono());
+        account_process(a);
+}
+
+unsigned account_unregister_all(Account *a) {
+        unsigned before = a->manager->pending_unregisters;
+
+        redundancy_stop(a->red, mono());
+        account_process(a);
+        return a->manager->pending_unregisters - before;
+}
+
+void account_update_globals(Account *a) {
+        /* Timers, hold-down and proactive failover apply from the next decision on. */
+        RedConfig rc;
+        red_config_fill(a, &rc);
+        redundancy_update_globals(a->red, &rc);
+        account_process(a);
+}
+
+int account_register(Account *a) {
+        if (!a->cfg.enable)
+                return -EPERM;
+        if (redundancy_state(a->red) == RED_STATE_REGISTERED || redundancy_state(a->red) == RED_STATE_REGISTERING)
+                return 0;
+        redundancy_stop(a->red, mono());
+        redundancy_start(a->red, mono());
+        account_process(a);
+        return 0;
+}
+
+int account_unregister(Account *a) {
+        redundancy_stop(a->red, mono());
+        account_process(a);
+        return 0;
+}
+
+int account_failover(Account *a) {
+        if (isempty(redundancy_working_uri(a->red)))
+                return -ENOLINK;
+        redundancy_failover(a->red, mono());
+        account_process(a);
+        return 0;
+}
+
+void account_health_changed(Account *a, unsigned server, const char *uri, RedHealth h) {
+        redundancy_health(a->red, server, uri, h, mono());
+        account_process(a);
+}
+
+static uint64_t to_realtime(uint64_t mono_usec) {
+        static int64_t offset;
+
+        /* One offset for the daemon's life, so the same instant always maps to the same value. */
+        if (offset == 0)
+                offset = (int64_t) now_usec(CLOCK_REALTIME) - (int64_t) mono();
+        return mono_usec == 0 ? 0 : (uint64_t) ((int64_t) mono_usec + offset);
+}
+
+size_t account_server_rows(Account *a, AccountServerRow *rows, size_t max) {
+        RedServerInfo info[RED_SERVER_MAX * RED_ADDR_MAX];
+        size_t n = redundancy_servers(a->red, info, MIN(max, ELEMENTSOF(info)));
+
+        for (size_t i = 0; i < n; i++)
+                rows[i] = (AccountServerRow) {
+                        .name = a->cfg.server[info[i].server].address,
+                        .uri = info[i].uri,
+                        .role = info[i].role,
+                        .state = red_addr_state_to_string(info[i].state),
+                        .status = (uint16_t) info[i].last_status,
+                        .since_realtime = to_realtime(info[i].registered_since),
+                };
+        return n;
+}
+
+void account_view(Account *a, AccountView *v) {
+        char aor[512];
+        GString *key = g_string_new(NULL);
+        AccountServerRow rows[RED_SERVER_MAX * RED_ADDR_MAX];
+        size_t n = account_server_rows(a, rows, ELEMENTSOF(rows));
+        RedState st = redundancy_state(a->red);
+
+        for (size_t i = 0; i < n; i++)
+                g_string_append_printf(key, "%s|%s|%s|%s|%u|%" PRIu64 ";", rows[i].name, rows[i].uri, rows[i].role,
+                                       rows[i].state, rows[i].status, rows[i].since_realtime);
+        *v = (AccountView) {
+                .enabled = a->cfg.enable,
+                .aor = strdup(account_aor(a, aor, sizeof(aor))),
+                .mode = strdup(red_mode_to_string(redundancy_mode(a->red))),
+                .state = strdup(a->problem && a->cfg.enable ? "failed" : red_state_to_string(st)),
+                .working = strdup(redundancy_working_uri(a->red)),
+                .servers_key = g_string_free(key, FALSE),
+                .last_reason = strdup(a->problem ?: redundancy_last_reason(a->red)),
+                .last_status = redundancy_last_status(a->red),
+                .failovers = redundancy_failovers(a->red),
+                .registered_since = to_realtime(redundancy_registered_since(a->red)),
+        };
+}
+
+void account_view_clear(AccountView *v) {
+        free(v->aor);
+        free(v->mode);
+        free(v->state);
+        free(v->working);
+        free(v->servers_key);
+        free(v->last_reason);
+        *v = (AccountView) {};
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config-client.h"
+#include "manager.h"
+#include "redundancy.h"
+
+/* One account: its redundancy engine wired to SIP transactions, resolution, health and the bus. */
+
+/* What the Account object publishes; compared after every event to emit one PropertiesChanged. */
+typedef struct AccountView {
+        bool enabled;
+        char *aor, *mode, *state, *working, *servers_key, *last_reason;
+        unsigned last_status, failovers;
+        uint64_t registered_since; /* CLOCK_REALTIME µs */
+} AccountView;
+
+struct Account {
+        Manager *manager;
+        unsigned index;
+        char *path;
+        SiprAccountConfig cfg; /* deep copy */
+        char *problem;         /* configuration that prevents registering, for LastReason */
+
+        Redundancy *red;
+        struct AccountPersist *persist;
+        GPtrArray *binds; /* Bind* */
+        struct ResolveRequest *resolving[SIPR_SERVER_MAX];
+        GPtrArray *watches; /* health watch handles */
+
+        guint timer_id;
+        uint64_t timer_at;
+        bool processing;
+        AccountView published;
+};
+
+int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret);
+/* Frees; with unregister, bindings are removed first (fire and forget). */
+Account *account_free(Account *a);
+void account_start(Account *a);
+/* Removes every binding (REGISTER Expires: 0); returns how many are in flight. */
+unsigned account_unregister_all(Account *a);
+bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y);
+void account_update_globals(Account *a);
+
+/* Bus methods */
+int account_register(Account *a);
+int account_unregister(Account *a);
+int account_failover(Account *a);
+
+/* Published values */
+const char *account_aor(Account *a, char *buf, size_t size);
+void account_view(Account *a, AccountView *v);
+void account_view_clear(AccountView *v);
+
+/* Servers property rows */
+typedef struct AccountServerRow {
+        const char *name, *uri, *role, *state;
+        uint16_t status;
+        uint64_t since_realtime;
+} AccountServerRow;
+size_t account_server_rows(Account *a, AccountServerRow *rows, size_t max);
+
+/* health-client.c feeds this */
+void account_health_changed(Account *a, unsigned server, const char *uri, RedHealth h);

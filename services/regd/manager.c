@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account-bus.h"
+#include "account.h"
+#include "health-client.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "persist.h"
+#include "registration-bus.h"
+#include "util.h"
+
+static char *health_method_copy;
+
+static int sip_setup(Manager *m) {
+        uint16_t port = m->sip_port;
+        bool saved = false;
+        int r = -EADDRINUSE;
+
+        /* The same local port across restarts keeps the same Contact, so registrars update our
+         * binding instead of keeping a stale second one. */
+        if (port == 0 && persist_load_port(m->state_dir, &port) >= 0)
+                saved = true;
+        if (port != 0) {
+                r = sip_driver_new(m->sip_address, port, &m->sip);
+                if (r >= 0 || m->sip_port != 0)
+                        goto done;
+                log_warning("Saved SIP port %u is taken; choosing another (the registrar will see a new contact).", port);
+                saved = false;
+        }
+        for (unsigned attempt = 0; attempt < 32; attempt++) {
+                port = (uint16_t) (20000 + random_u64_range(40000));
+                r = sip_driver_new(m->sip_address, port, &m->sip);
+                if (r >= 0)
+                        break;
+        }
+done:
+        if (r < 0)
+                return r;
+        if (!saved && m->sip_port == 0)
+                (void) persist_save_port(m->state_dir, port);
+        m->sip_port = port;
+        return 0;
+}
+
+int manager_new(Service *service, const char *state_dir, const char *sip_address, uint16_t sip_port, Manager **ret) {
+        Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return log_oom();
+        m->service = service;
+        m->bus = service->bus;
+        m->state_dir = strdup(state_dir);
+        m->sip_address = strdup(sip_address);
+        m->sip_port = sip_port;
+        m->accounts = g_hash_table_new(g_direct_hash, g_direct_equal);
+        m->orphans = g_ptr_array_new();
+        /* Defaults until the configuration arrives. */
+        m->global = (SiprGlobalConfig) {
+                .timer_t1_usec = 500 * USEC_PER_MSEC,
+                .timer_t2_usec = 4 * USEC_PER_SEC,
+                .timer_t4_usec = 5 * USEC_PER_SEC,
+                .health_interval_ms = 5000,
+                .health_method = (char *) "options",
+                .health_down_after = 2,
+                .health_up_after = 2,
+                .health_proactive_failover = true,
+                .failback_hold_down = 30,
+        };
+
+        r = sip_setup(m);
+        if (r >= 0)
+                r = health_client_new(m, &m->health);
+        if (r >= 0)
+                r = registration_bus_register(m);
+        if (r >= 0)
+                r = account_bus_register(m);
+        if (r < 0) {
+                manager_free(m);
+                return r;
+        }
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        GHashTableIter it;
+        Account *a;
+
+        if (!m)
+                return NULL;
+        config_client_free(m->config);
+        g_hash_table_iter_init(&it, m->accounts);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &a))
+                account_free(a);
+        g_hash_table_destroy(m->accounts);
+        manager_orphans_clear(m);
+        g_ptr_array_free(m->orphans, TRUE);
+        health_client_free(m->health);
+        sip_driver_free(m->sip);
+        sd_bus_slot_unref(m->root_slot);
+        sd_bus_slot_unref(m->account_slot);
+        sd_bus_slot_unref(m->enum_slot);
+        sd_bus_slot_unref(m->om_slot);
+        free(m->state_dir);
+        free(m->sip_address);
+        free(m);
+        free(health_method_copy);
+        health_method_copy = NULL;
+        return NULL;
+}
+
+Account *manager_find_account(Manager *m, unsigned index) {
+        return g_hash_table_lookup(m->accounts, GUINT_TO_POINTER(index));
+}
+
+static int cmp_unsigned(const void *a, const void *b) {
+        unsigned x = *(const unsigned *) a, y = *(const unsigned *) b;
+        return x < y ? -1 : x > y;
+}
+
+unsigned *manager_account_indexes(Manager *m, size_t *ret_n) {
+        size_t n = g_hash_table_size(m->accounts), i = 0;
+        unsigned *idx = calloc(n + 1, sizeof(unsigned));
+        GHashTableIter it;
+        gpointer key;
+
+        g_hash_table_iter_init(&it, m->accounts);
+        while (idx && g_hash_table_iter_next(&it, &key, NULL))
+                idx[i++] = GPOINTER_TO_UINT(key);
+        if (idx)
+                qsort(idx, n, sizeof(unsigned), cmp_unsigned);
+        *ret_n = idx ? n : 0;
+        return idx;
+}
+
+static void account_drop(Manager *m, Account *a, bool unregister) {
+        if (unregister)
+                account_unregister_all(a);
+        account_bus_removed(a);
+        g_hash_table_remove(m->accounts, GUINT_TO_POINTER(a->index));
+        account_free(a); /* transactions still removing bindings live on as orphans */
+}
+
+static void account_add(Manager *m, const SiprAccountConfig *cfg) {
+        Account *a;
+        int r;
+
+        r = account_new(m, cfg, &a);
+        if (r < 0) {
+                log_error_errno(r, "Account %u: cannot set up: %m", cfg->index);
+                return;
+        }
+        g_hash_table_insert(m->accounts, GUINT_TO_POINTER(a->index), a);
+        account_bus_added(a);
+        account_start(a);
+}
+
+static bool servers_changed(const SiprAccountConfig *x, const SiprAccountConfig *y) {
+        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
+                if (!streq(strempty(x->server[i].address), strempty(y->server[i].address)) ||
+                    x->server[i].port != y->server[i].port || x->server[i].transport != y->server[i].transport)
+                        return true;
+        return !streq(strempty(x->user_name), strempty(y->user_name));
+}
+
+static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
+                      void *userdata) {
+        Manager *m = userdata;
+        const SiprGlobalConfig *g = &config->global;
+        bool timers, health, globals, accounts_changed = false;
+        size_t n;
+        unsigned *idx;
+
+        timers = !m->have_config || g->timer_t1_usec != m->global.timer_t1_usec ||
+                 g->timer_t2_usec != m->global.timer_t2_usec || g->timer_t4_usec != m->global.timer_t4_usec;
+        health = !m->have_config || g->health_interval_ms != m->global.health_interval_ms ||
+                 !streq(strempty(g->health_method), strempty(m->global.health_method)) ||
+                 g->health_down_after != m->global.health_down_after || g->health_up_after != m->global.health_up_after;
+        globals = timers || g->failback_hold_down != m->global.failback_hold_down ||
+                  g->health_proactive_failover != m->global.health_proactive_failover;
+
+        free(health_method_copy);
+        health_method_copy = strdup(strempty(g->health_method));
+        m->global = *g;
+        m->global.health_method = health_method_copy;
+        m->global.primary_dns = m->global.secondary_dns = NULL;
+        m->have_config = true;
+
+        if (timers)
+                (void) sip_driver_set_timers(m->sip, g->timer_t1_usec, g->timer_t2_usec, g->timer_t4_usec);
+        if (health && m->health)
+                health_client_reconfigure(m->health);
+
+        /* Accounts gone from the configuration: remove their bindings. */
+        idx = manager_account_indexes(m, &n);
+        for (size_t i = 0; i < n; i++)
+                if (!sipr_config_find_account(config, idx[i])) {
+                        log_info("Account %u removed from the configuration.", idx[i]);
+                        account_drop(m, manager_find_account(m, idx[i]), true);
+                        accounts_changed = true;
+                }
+        free(idx);
+
+        for (size_t i = 0; i < config->n_accounts; i++) {
+                const SiprAccountConfig *ac = &config->accounts[i];
+                Account *a = manager_find_account(m, ac->index);
+
+                if (!a) {
+                        account_add(m, ac);
+                        accounts_changed = true;
+                        continue;
+                }
+                if (account_config_equal(&a->cfg, ac)) {
+                        /* Untouched accounts keep their bindings; globals apply in place. */
+                        if (globals)
+                                account_update_globals(a);
+                        continue;
+                }
+                log_info("Account %u: configuration changed, re-registering it.", ac->index);
+                /* Same Call-ID/CSeq sequence afterwards: the registrar updates the same binding.
+                 * Bindings on servers no longer configured (or a disabled account) are removed. */
+                bool unregister = (a->cfg.enable && !ac->enable) || servers_changed(&a->cfg, ac);
+                if (unregister)
+                        account_unregister_all(a);
+                g_hash_table_remove(m->accounts, GUINT_TO_POINTER(a->index));
+                account_free(a);
+                account_add(m, ac);
+        }
+        if (accounts_changed)
+                registration_bus_accounts_changed(m);
+}
+
+int manager_start(Manager *m) {
+        int r = config_client_new(m->bus, on_config, m, &m->config);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the configuration client: %m");
+        return 0;
+}
+
+void manager_unregister_done(Manager *m) {
+        if (m->pending_unregisters > 0)
+                m->pending_unregisters--;
+        if (m->stopping && m->pending_unregisters == 0) {
+                log_info("Every binding removed; exiting.");
+                service_quit(m->service, 0);
+        }
+}
+
+void manager_orphans_clear(Manager *m) {
+        while (m->orphans->len > 0)
+                manager_orphan_done(m, g_ptr_array_index(m->orphans, 0));
+}
+
+int manager_stop(Manager *m) {
+        GHashTableIter it;
+        Account *a;
+
+        if (!m->global.unregister_on_stop) {
+                log_info("Stopping; bindings stay on the registrars (sipr.unregister_on_stop = 0).");
+                return 0;
+        }
+        m->stopping = true;
+        g_hash_table_iter_init(&it, m->accounts);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &a))
+                account_unregister_all(a);
+        if (m->pending_unregisters == 0)
+                return 0;
+        log_info("Stopping: removing %u binding(s) first (sipr.unregister_on_stop = 1).", m->pending_unregisters);
+        return 1;
+}

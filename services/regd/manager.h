@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <systemd/sd-bus.h>
+
+#include "bus-util.h"
+#include "config-client.h"
+#include "service.h"
+#include "sip.h"
+
+typedef struct Account Account;
+typedef struct HealthClient HealthClient;
+
+typedef struct Manager {
+        Service *service;
+        sd_bus *bus;
+        char *state_dir;
+        char *sip_address;
+        uint16_t sip_port;
+
+        ConfigClient *config;
+        SiprGlobalConfig global; /* copy of the scalar globals in effect */
+        bool have_config;
+        SipDriver *sip;
+        HealthClient *health;
+
+        GHashTable *accounts; /* index → Account* */
+        GPtrArray *orphans;   /* bindings still being removed for accounts that are gone */
+        sd_bus_slot *root_slot, *account_slot, *enum_slot, *om_slot;
+
+        unsigned pending_unregisters;
+        bool stopping;
+} Manager;
+
+int manager_new(Service *service, const char *state_dir, const char *sip_address, uint16_t sip_port, Manager **ret);
+Manager *manager_free(Manager *m);
+int manager_start(Manager *m);
+/* SIGTERM: removes bindings when sipr.unregister_on_stop is set; >0 while waiting for answers. */
+int manager_stop(Manager *m);
+void manager_unregister_done(Manager *m);
+void manager_orphan_done(Manager *m, void *bind); /* frees an orphaned binding */
+void manager_orphans_clear(Manager *m);
+Account *manager_find_account(Manager *m, unsigned index);
+/* Sorted account indexes (caller frees). */
+unsigned *manager_account_indexes(Manager *m, size_t *ret_n);

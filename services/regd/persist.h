@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What must survive a restart of regd so registrars update our binding instead of keeping a
+ * stale second contact: the local SIP port (same Contact), per account a +sip.instance UUID, per
+ * (account, server address) the Call-ID and last CSeq. Files in the state directory, mode 0600,
+ * written with write_file_atomic(). */
+
+#include <stdint.h>
+
+typedef struct AccountPersist AccountPersist;
+
+int persist_load_port(const char *dir, uint16_t *ret); /* -ENOENT when none saved */
+int persist_save_port(const char *dir, uint16_t port);
+
+int account_persist_load(const char *dir, unsigned index, AccountPersist **ret);
+AccountPersist *account_persist_free(AccountPersist *p);
+const char *account_persist_instance(const AccountPersist *p);
+/* Call-ID and last CSeq for uri; a new Call-ID is made (and saved) the first time. */
+int account_persist_binding(AccountPersist *p, const char *uri, const char **ret_call_id, uint32_t *ret_cseq);
+int account_persist_set_cseq(AccountPersist *p, const char *uri, uint32_t cseq);

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* REGISTER transactions over sofia-sip's nta (transaction layer) in the GLib loop.
+ *
+ * Why nta and not nua: nua's registration usage refreshes on its own schedule (¼…¾ of the
+ * lifetime, randomised) and owns Call-ID/CSeq, while BEHAVIOUR.md wants refreshes at the earlier
+ * of expires−60 s and 90 %, on the server the engine chooses, with a Call-ID/CSeq sequence that
+ * survives restarts. nta gives exactly one transaction per REGISTER, its RFC 3261 retransmissions
+ * and timers (T1/T2/T4, timer F), local 503 on ICMP/RST, and lets us set every header. */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/auth_client.h>
+#include <sofia-sip/msg_header.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nta_stateless.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/url.h>
+
+#include "log.h"
+#include "macro.h"
+#include "sip.h"
+
+struct SipDriver {
+        su_root_t *root;
+        GSource *source;
+        nta_agent_t *agent;
+        char *host;
+        uint16_t port;
+};
+
+struct SipReg {
+        SipDriver *d;
+        su_home_t *home;
+        char *user, *domain, *display_name, *auth_name, *password, *next_hop, *instance, *call_id;
+        char *from_tag;
+        char *contact_host;
+        bool tcp;
+        uint32_t cseq, expires;
+        nta_outgoing_t *orq;
+        auth_client_t *auc;
+        SipRegResultFunc cb;
+        void *userdata;
+};
+
+/* A plain string as a URL argument (URL_STRING_MAKE trips -Waddress). */
+static const url_string_t *url_str(const char *s) {
+        return (const url_string_t *) s;
+}
+
+static int on_incoming(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg, sip_t *sip) {
+        /* Requests outside our transactions: answer OPTIONS (keep-alive probes), refuse the rest. */
+        if (sip && sip->sip_request) {
+                if (sip->sip_request->rq_method == sip_method_options)
+                        nta_msg_treply(agent, msg, SIP_200_OK, TAG_END());
+                else if (sip->sip_request->rq_method != sip_method_ack)
+                        nta_msg_treply(agent, msg, SIP_501_NOT_IMPLEMENTED, TAG_END());
+                else
+                        msg_destroy(msg);
+                return 0;
+        }
+        msg_destroy(msg);
+        return 0;
+}
+
+int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
+        SipDriver *d;
+        char url[128];
+
+        if (su_init() < 0)
+                return log_error_errno(EIO, "Failed to initialise sofia-sip.");
+
+        d = calloc(1, sizeof(SipDriver));
+        if (!d)
+                return log_oom();
+        d->root = su_glib_root_create(d);
+        if (!d->root) {
+                free(d);
+                return log_error_errno(ENOMEM, "Failed to create the sofia-sip root.");
+        }
+        /* Keep sofia on the GLib thread: no sofia threads at all. */
+        su_root_threading(d->root, 0);
+        d->source = su_glib_root_gsource(d->root);
+        g_source_attach(d->source, NULL);
+
+        snprintf(url, sizeof(url), "sip:%s:%u", strchr(bind_address, ':') ? "*" : bind_address, port);
+        d->agent = nta_agent_create(d->root, url_str(url), on_incoming, NULL,
+                                    NTATAG_USE_NAPTR(0), NTATAG_USE_SRV(0), NTATAG_BLACKLIST(0),
+                                    NTATAG_CLIENT_RPORT(1), NTATAG_UDP_MTU(65535), TAG_END());
+        if (!d->agent) {
+                int r = -errno ?: -EADDRINUSE;
+                sip_driver_free(d);
+                return log_error_errno(r, "Failed to bind SIP to %s (UDP and TCP): %m", url);
+        }
+
+        if (!streq(bind_address, "*")) {
+                d->host = strdup(bind_address);
+        } else {
+                sip_contact_t const *m = nta_agent_contact(d->agent);
+                d->host = strdup(m && m->m_url->url_host ? m->m_url->url_host : "127.0.0.1");
+        }
+        if (!d->host) {
+                sip_driver_free(d);
+                return log_oom();
+        }
+        d->port = port;
+        log_info("SIP agent on %s (contact host %s).", url, d->host);
+        *ret = d;
+        return 0;
+}
+
+SipDriver *sip_driver_free(SipDriver *d) {
+        if (!d)
+                return NULL;
+        if (d->agent)
+                nta_agent_destroy(d->agent);
+        if (d->root)
+                su_root_destroy(d->root);
+        free(d->host);
+        free(d);
+        return NULL;
+}
+
+int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint64_t t4_usec) {
+        unsigned t1 = (unsigned) MAX(t1_usec / 1000, (uint64_t) 1);
+        unsigned t2 = (unsigned) MAX(t2_usec / 1000, (uint64_t) t1);
+        unsigned t4 = (unsigned) MAX(t4_usec / 1000, (uint64_t) 1);
+
+        if (nta_agent_set_params(d->agent, NTATAG_SIP_T1(t1), NTATAG_SIP_T2(t2), NTATAG_SIP_T4(t4), TAG_END()) < 0)
+                return log_error_errno(EINVAL, "Failed to set SIP timers T1=%ums T2=%ums T4=%ums.", t1, t2, t4);
+        log_debug("SIP timers T1=%ums T2=%ums T4=%ums.", t1, t2, t4);
+        return 0;
+}
+
+uint16_t sip_driver_port(const SipDriver *d) {
+        return d->port;
+}
+
+const char *sip_driver_host(const SipDriver *d) {
+        return d->host;
+}
+
+static char *home_strdup(su_home_t *home, const char *s) {
+        return su_strdup(home, strempty(s));
+}
+
+int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *userdata, SipReg **ret) {
+        SipReg *reg = calloc(1, sizeof(SipReg));
+        char tag[32];
+
+        if (!reg)
+                return -ENOMEM;
+        reg->home = su_home_new(sizeof(su_home_t));
+        if (!reg->home) {
+                free(reg);
+                return -ENOMEM;
+        }
+        reg->d = d;
+        reg->user = home_strdup(reg->home, p->user);
+        reg->domain = home_strdup(reg->home, p->domain);
+        reg->display_name = home_strdup(reg->home, p->display_name);
+        reg->auth_name = home_strdup(reg->home, isempty(p->auth_name) ? p->user : p->auth_name);
+        reg->password = home_strdup(reg->home, p->password);
+        reg->next_hop = home_strdup(reg->home, p->next_hop);
+        reg->instance = home_strdup(reg->home, p->instance);
+        reg->call_id = home_strdup(reg->home, p->call_id);
+        snprintf(tag, sizeof(tag), "%08x%08x", (unsigned) g_random_int(), (unsigned) g_random_int());
+        reg->from_tag = home_strdup(reg->home, tag);
+        reg->cseq = p->cseq;
+        reg->tcp = strstr(p->next_hop, "transport=tcp") != NULL;
+        reg->cb = cb;
+        reg->userdata = userdata;
+        *ret = reg;
+        return 0;
+}
+
+void sip_reg_cancel(SipReg *reg) {
+        if (reg && reg->orq) {
+                nta_outgoing_destroy(reg->orq);
+                reg->orq = NULL;
+        }
+}
+
+SipReg *sip_reg_free(SipReg *reg) {
+        if (!reg)
+                return NULL;
+        sip_reg_cancel(reg);
+        if (reg->password)
+                memset(reg->password, 0, strlen(reg->password));
+        su_home_unref(reg->home);
+        free(reg);
+        return NULL;
+}
+
+bool sip_reg_pending(const SipReg *reg) {
+        return reg->orq != NULL;
+}
+
+uint32_t sip_reg_cseq(const SipReg *reg) {
+        return reg->cseq;
+}
+
+const char *sip_reg_next_hop(const SipReg *reg) {
+        return reg->next_hop;
+}
+
+const char *sip_reg_call_id(const SipReg *reg) {
+        return reg->call_id;
+}
+
+/* Our contact in a 2xx: same user@host:port, or our +sip.instance. */
+static bool contact_is_ours(const SipReg *reg, const sip_contact_t *m) {
+        const char *inst = msg_header_find_param(m->m_common, "+sip.instance");
+        char port[8];
+
+        if (inst && strstr(inst, reg->instance))
+                return true;
+        snprintf(port, sizeof(port), "%u", reg->d->port);
+        return m->m_url->url_user && streq(m->m_url->url_user, reg->user) && m->m_url->url_host &&
+               streq(m->m_url->url_host, reg->d->host) && m->m_url->url_port && streq(m->m_url->url_port, port);
+}
+
+static uint32_t granted_expiry(const SipReg *reg, const sip_t *sip) {
+        for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next)
+                if (contact_is_ours(reg, m) && m->m_expires)
+                        return (uint32_t) strtoul(m->m_expires, NULL, 10);
+        if (sip->sip_expires)
+                return (uint32_t) sip->sip_expires->ex_delta;
+        return reg->expires;
+}
+
+static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t const *sip) {
+        SipReg *reg = (SipReg *) magic;
+        unsigned status = sip && sip->sip_status ? (unsigned) sip->sip_status->st_status : (unsigned) nta_outgoing_status(orq);
+        bool local = !sip || !sip->sip_status;
+        uint32_t granted = 0;
+        char phrase[128];
+
+        if (status < 200)
+                return 0;
+        if (orq != reg->orq)
+                return 0;
+
+        if (!local) {
+                snprintf(phrase, sizeof(phrase), "%s", strempty(sip->sip_status->st_phrase));
+                if (status >= 200 && status < 300)
+                        granted = granted_expiry(reg, sip);
+                if (sip->sip_www_authenticate)
+                        auc_challenge(&reg->auc, reg->home, (msg_auth_t *) sip->sip_www_authenticate,
+                                      sip_authorization_class);
+                if (sip->sip_proxy_authenticate)
+                        auc_challenge(&reg->auc, reg->home, (msg_auth_t *) sip->sip_proxy_authenticate,
+                                      sip_proxy_authorization_class);
+        } else
+                snprintf(phrase, sizeof(phrase), "%s",
+                         status == 408 ? "no response (transaction timed out)" :
+                         status == 503 ? "transport error (unreachable or refused)" : "local error");
+
+        nta_outgoing_destroy(orq);
+        reg->orq = NULL;
+        /* Last: the callback may free reg. */
+        reg->cb(reg, status, phrase, local, granted, reg->userdata);
+        return 0;
+}
+
+static int reg_transmit(SipReg *reg) {
+        msg_t *msg;
+        sip_t *sip;
+        char ruri[320], from[640], to[320], contact[640], expires[16], version[32];
+
+        sip_reg_cancel(reg);
+        msg = nta_msg_create(reg->d->agent, 0);
+        if (!msg)
+                return -ENOMEM;
+        sip = sip_object(msg);
+
+        snprintf(ruri, sizeof(ruri), "sip:%s", reg->domain);
+        if (!isempty(reg->display_name))
+                snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>;tag=%s", reg->display_name, reg->user, reg->domain,
+                         reg->from_tag);
+        else
+                snprintf(from, sizeof(from), "<sip:%s@%s>;tag=%s", reg->user, reg->domain, reg->from_tag);
+        snprintf(to, sizeof(to), "<sip:%s@%s>", reg->user, reg->domain);
+        snprintf(contact, sizeof(contact), "<sip:%s@%s:%u%s>;+sip.instance=\"<urn:uuid:%s>\"", reg->user,
+                 reg->d->host, reg->d->port, reg->tcp ? ";transport=tcp" : "", reg->instance);
+        snprintf(expires, sizeof(expires), "%u", reg->expires);
+        snprintf(version, sizeof(version), "sipr-regd/%s", SIPR_VERSION);
+
+        reg->cseq++;
+        if (sip_add_tl(msg, sip,
+                       SIPTAG_REQUEST(sip_request_create(msg_home(msg), SIP_METHOD_REGISTER, url_str(ruri), NULL)),
+                       SIPTAG_FROM_STR(from),
+                       SIPTAG_TO_STR(to),
+                       SIPTAG_CALL_ID_STR(reg->call_id),
+                       SIPTAG_CSEQ(sip_cseq_create(msg_home(msg), reg->cseq, SIP_METHOD_REGISTER)),
+                       SIPTAG_CONTACT_STR(contact),
+                       SIPTAG_EXPIRES_STR(expires),
+                       SIPTAG_MAX_FORWARDS_STR("70"),
+                       SIPTAG_USER_AGENT_STR(version),
+                       TAG_END()) < 0) {
+                msg_destroy(msg);
+                return -EINVAL;
+        }
+        if (reg->auc && auc_has_authorization(&reg->auc))
+                auc_authorization(&reg->auc, msg, (msg_pub_t *) sip, "REGISTER",
+                                  (url_t *) sip->sip_request->rq_url, sip->sip_payload);
+
+        reg->orq = nta_outgoing_mcreate(reg->d->agent, on_response, (nta_outgoing_magic_t *) reg,
+                                        url_str(reg->next_hop), msg, TAG_END());
+        if (!reg->orq)
+                return log_warning_errno(EIO, "Failed to send REGISTER to %s.", reg->next_hop);
+        log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
+                  reg->next_hop, reg->expires, reg->cseq, reg->call_id);
+        return 0;
+}
+
+int sip_reg_send(SipReg *reg, uint32_t expires) {
+        reg->expires = expires;
+        return reg_transmit(reg);
+}
+
+int sip_reg_authenticate(SipReg *reg) {
+        if (!reg->auc)
+                return -ENOKEY;
+        if (auc_all_credentials(&reg->auc, NULL, NULL, reg->auth_name, reg->password) <= 0)
+                return -ENOKEY;
+        return reg_transmit(reg);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* SIP transport for regd: one sofia-sip nta agent in the GLib loop, one SipReg per
+ * (account, server address). A SipReg sends REGISTER transactions with the Call-ID and CSeq
+ * sequence it is given (so they survive restarts), answers digest challenges when asked, and
+ * reports each final answer once. No redundancy decisions here: those are redundancy.c's. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct SipDriver SipDriver;
+typedef struct SipReg SipReg;
+
+/* bind_address: "*" or an IP; port: the local SIP port (UDP and TCP). */
+int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret);
+SipDriver *sip_driver_free(SipDriver *d);
+int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint64_t t4_usec);
+uint16_t sip_driver_port(const SipDriver *d);
+const char *sip_driver_host(const SipDriver *d); /* host part used in Contact */
+
+typedef struct SipRegParams {
+        const char *user;         /* AOR user */
+        const char *domain;       /* AOR domain and Request-URI host */
+        const char *display_name; /* may be NULL */
+        const char *auth_name;
+        const char *password;     /* never logged */
+        const char *next_hop;     /* numeric URI, e.g. sip:127.0.0.2:5060;transport=udp */
+        const char *instance;     /* UUID for +sip.instance */
+        const char *call_id;
+        uint32_t cseq;            /* the last CSeq used; the next request uses cseq+1 */
+} SipRegParams;
+
+/* status: final status; local: no response from the network (timeout, ICMP, refused);
+ * granted: expiry granted for our contact (s), 0 when not a 2xx. */
+typedef void (*SipRegResultFunc)(SipReg *reg, unsigned status, const char *phrase, bool local,
+                                 uint32_t granted, void *userdata);
+
+int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *userdata, SipReg **ret);
+SipReg *sip_reg_free(SipReg *reg); /* abandons any transaction, sends nothing */
+
+/* Sends REGISTER with Expires: expires (0 removes our binding). Cancels a pending one. */
+int sip_reg_send(SipReg *reg, uint32_t expires);
+/* Resends the last REGISTER with credentials for the challenge just received. */
+int sip_reg_authenticate(SipReg *reg);
+/* Abandons the pending transaction (no more retransmissions, no result). */
+void sip_reg_cancel(SipReg *reg);
+bool sip_reg_pending(const SipReg *reg);
+uint32_t sip_reg_cseq(const SipReg *reg);
+const char *sip_reg_next_hop(const SipReg *reg);
+const char *sip_reg_call_id(const SipReg *reg);
