@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Crash safety: Set calls in a loop while configd is SIGKILLed at random moments (bounded,
+# CFG_KILLS times, default 200). After every restart local.cfg parses and holds a state a Set
+# produced: the last one confirmed, or the one in flight when the kill came (persisted before
+# its reply could be sent) — never a mix of two Sets, never a torn file.
+source "$(dirname "$0")/configd-lib.sh"
+cfg_setup
+cfg_install_files
+kills=${CFG_KILLS:-200}
+n=0 confirmed=0
+
+writer() { # start → Sets n+1, n+2… until one fails; records the in-flight and confirmed numbers
+        local i=$1 k
+        for ((k = 0; k < 500; k++)); do
+                i=$((i + 1))
+                echo "$i" >"$LAB_DIR/inflight"
+                busctl --system call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Set 'a{ss}' 2 \
+                        account.1.sip_server.1.expires "$((1000 + i))" account.1.label "v$i" >/dev/null 2>&1 || return 0
+                echo "$i" >"$LAB_DIR/confirmed"
+        done
+}
+name_gone() { ! lab_has_name org.sipr.Config1; }
+
+echo 0 >"$LAB_DIR/confirmed"
+echo 0 >"$LAB_DIR/inflight"
+for ((round = 1; round <= kills; round++)); do
+        cfg_start
+        # What survived the previous kill.
+        confirmed=$(cat "$LAB_DIR/confirmed")
+        inflight=$(cat "$LAB_DIR/inflight")
+        if ((round > 1)); then
+                exp=$(cfg_get account.1.sip_server.1.expires)
+                label=$(cfg_get account.1.label)
+                m=$((exp - 1000))
+                [[ "$label" == "v$m" ]] || lab_fail "round $round: expires=$exp but label=$label: a mix of two Sets"
+                ((m == confirmed || m == inflight)) || lab_fail "round $round: local state $m, confirmed $confirmed, in flight $inflight"
+                problems=$(cfg_call Check s "$CFG_STATE/local.cfg" | jq '.data[0] | length')
+                lab_assert_eq 0 "$problems" "round $round: local.cfg parses"
+                lab_assert_eq local.cfg "$(ls "$CFG_STATE")" "round $round: only local.cfg in the state dir"
+                n=$m
+        fi
+        writer "$n" &
+        wpid=$!
+        sleep "0.0$((RANDOM % 60 + 5))"
+        pid=$(lab_pid configd)
+        kill -KILL "$pid"
+        wait "$wpid" || true
+        for ((w = 0; w < 100 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); w++)); do sleep 0.05; done
+        lab_wait_for 10 "bus name released" name_gone || lab_fail "name still owned after SIGKILL"
+done
+echo "PASS: $kills kills, last confirmed Set #$(cat "$LAB_DIR/confirmed")"
