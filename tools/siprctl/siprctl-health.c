@@ -1,7 +1,230 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "siprctl.h"
+/* siprctl health — every target sipr-healthd watches, from its ObjectManager, as a table or JSON. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-/* Filled in by the issue that builds this service. */
+#include "siprctl.h"
+#include "util.h"
+
+#define HEALTH_SERVICE "sipr-healthd"
+#define HEALTH_BUS "org.sipr.Health1"
+#define HEALTH_PATH "/org/sipr/Health1"
+#define TARGET_IFACE "org.sipr.Health1.Target"
+#define TARGET_PREFIX "/org/sipr/Health1/target/"
+
+typedef struct HealthRow {
+        char *path, *transport, *address, *state, *last_error;
+        uint16_t port;
+        uint64_t rtt_usec, last_change_usec, id;
+        uint32_t failures;
+} HealthRow;
+
+static void health_row_done(HealthRow *r) {
+        free(r->path);
+        free(r->transport);
+        free(r->address);
+        free(r->state);
+        free(r->last_error);
+}
+
+static int read_string(sd_bus_message *m, char **ret) {
+        const char *s;
+        int r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int read_target_properties(sd_bus_message *m, HealthRow *row) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                if (streq(name, "Transport"))
+                        r = read_string(m, &row->transport);
+                else if (streq(name, "Address"))
+                        r = read_string(m, &row->address);
+                else if (streq(name, "State"))
+                        r = read_string(m, &row->state);
+                else if (streq(name, "LastError"))
+                        r = read_string(m, &row->last_error);
+                else if (streq(name, "Port"))
+                        r = sd_bus_message_read(m, "v", "q", &row->port);
+                else if (streq(name, "RttUsec"))
+                        r = sd_bus_message_read(m, "v", "t", &row->rtt_usec);
+                else if (streq(name, "LastChangeUsec"))
+                        r = sd_bus_message_read(m, "v", "t", &row->last_change_usec);
+                else if (streq(name, "Failures"))
+                        r = sd_bus_message_read(m, "v", "u", &row->failures);
+                else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int compare_rows(const void *a, const void *b) {
+        const HealthRow *x = a, *y = b;
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void format_rtt(uint64_t usec, char *buf, size_t n) {
+        if (usec == 0)
+                snprintf(buf, n, "-");
+        else if (usec < 10 * USEC_PER_MSEC)
+                snprintf(buf, n, "%.2fms", (double) usec / USEC_PER_MSEC);
+        else
+                snprintf(buf, n, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
+}
+
+static void format_since(uint64_t usec, char *buf, size_t n) {
+        time_t sec = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&sec, &tm) || strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                snprintf(buf, n, "-");
+}
+
+static int run_health(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        HealthRow *rows = NULL;
+        size_t n = 0;
+        int r, ret = SIPRCTL_EXIT_OK;
+
+        r = sd_bus_call_method(c->bus, HEALTH_BUS, HEALTH_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
+        if (r < 0)
+                return siprctl_call_failed(HEALTH_SERVICE, HEALTH_BUS, &error, r);
+
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                goto bad;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                HealthRow row = {};
+                const char *path;
+                bool is_target = false;
+
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r < 0)
+                        goto bad;
+                r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+                if (r < 0)
+                        goto bad;
+                while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                        const char *iface;
+
+                        r = sd_bus_message_read(reply, "s", &iface);
+                        if (r < 0)
+                                goto bad;
+                        if (streq(iface, TARGET_IFACE)) {
+                                is_target = true;
+                                r = read_target_properties(reply, &row);
+                        } else
+                                r = sd_bus_message_skip(reply, "a{sv}");
+                        if (r < 0)
+                                goto bad;
+                        r = sd_bus_message_exit_container(reply);
+                        if (r < 0)
+                                goto bad;
+                }
+                if (r < 0)
+                        goto bad;
+                r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto bad;
+
+                if (!is_target) {
+                        health_row_done(&row);
+                        continue;
+                }
+                row.path = strdup(path);
+                if (strneq(path, TARGET_PREFIX, strlen(TARGET_PREFIX)))
+                        (void) safe_atou64(path + strlen(TARGET_PREFIX), &row.id);
+                HealthRow *nr = realloc(rows, (n + 1) * sizeof(*rows));
+                if (!nr || !row.path) {
+                        health_row_done(&row);
+                        r = -ENOMEM;
+                        goto bad;
+                }
+                rows = nr;
+                rows[n++] = row;
+        }
+        if (r < 0)
+                goto bad;
+
+        qsort(rows, n, sizeof(*rows), compare_rows);
+
+        if (c->json) {
+                printf("[");
+                for (size_t i = 0; i < n; i++) {
+                        HealthRow *h = rows + i;
+                        printf("%s{\"path\":", i > 0 ? "," : "");
+                        siprctl_json_string(h->path);
+                        printf(",\"transport\":");
+                        siprctl_json_string(h->transport);
+                        printf(",\"address\":");
+                        siprctl_json_string(h->address);
+                        printf(",\"port\":%u,\"state\":", h->port);
+                        siprctl_json_string(h->state);
+                        printf(",\"rtt_usec\":%" PRIu64 ",\"failures\":%" PRIu32 ",\"last_error\":", h->rtt_usec,
+                               h->failures);
+                        siprctl_json_string(h->last_error);
+                        printf(",\"last_change_usec\":%" PRIu64 "}", h->last_change_usec);
+                }
+                printf("]\n");
+        } else if (n == 0)
+                printf("No targets watched.\n");
+        else {
+                printf("%-9s %-46s %-7s %9s %8s %-11s %s\n", "TRANSPORT", "ADDRESS:PORT", "STATE", "RTT", "FAILURES",
+                       "LAST-ERROR", "SINCE");
+                for (size_t i = 0; i < n; i++) {
+                        HealthRow *h = rows + i;
+                        char ap[64], rtt[24], since[32];
+                        bool v6 = h->address && strchr(h->address, ':');
+
+                        snprintf(ap, sizeof(ap), "%s%s%s:%u", v6 ? "[" : "", strempty(h->address), v6 ? "]" : "",
+                                 h->port);
+                        format_rtt(h->rtt_usec, rtt, sizeof(rtt));
+                        format_since(h->last_change_usec, since, sizeof(since));
+                        printf("%-9s %-46s %-7s %9s %8" PRIu32 " %-11s %s\n", strempty(h->transport), ap,
+                               strempty(h->state), rtt, h->failures, isempty(h->last_error) ? "-" : h->last_error,
+                               since);
+                }
+        }
+        goto finish;
+
+bad:
+        fprintf(stderr, "siprctl: health: cannot parse the answer of %s: %s\n", HEALTH_SERVICE, strerror(-r));
+        ret = SIPRCTL_EXIT_FAILURE;
+finish:
+        for (size_t i = 0; i < n; i++)
+                health_row_done(rows + i);
+        free(rows);
+        return ret;
+}
+
 const SiprctlCommand siprctl_health_commands[] = {
+        { "health", "", "show the health of every watched SIP server target", 0, 0, run_health },
         {},
 };

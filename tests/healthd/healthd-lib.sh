@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Helpers for the healthd lab tests (sourced after tests/lab/lab.sh).
+HEALTHD_TESTS=${HEALTHD_TESTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+
+# hd_watch NAME "transport addr port opt=val…" … — a client that Watch()es those targets and keeps
+# its bus connection until stopped; prints the object paths, one per line, in argument order.
+hd_watch() {
+        local name=$1
+        shift
+        lab_spawn "watcher-$name" "$LAB_DIR/watcher-$name.out" "$HEALTHD_TESTS/watcher.py" "$@" >/dev/null
+        lab_wait_for 20 "watcher $name registered its targets" grep -qx ready "$LAB_DIR/watcher-$name.out" ||
+                lab_fail "watcher $name failed: $(cat "$LAB_DIR/watcher-$name.out")"
+        grep '^/' "$LAB_DIR/watcher-$name.out"
+}
+
+# hd_prop PATH PROPERTY — the value, without the type letter and quotes.
+hd_prop() {
+        busctl --system get-property org.sipr.Health1 "$1" org.sipr.Health1.Target "$2" 2>/dev/null |
+                sed -e 's/^[a-z] //' -e 's/^"\(.*\)"$/\1/'
+}
+
+hd_state_is() { [[ "$(hd_prop "$1" State)" == "$2" ]]; } # PATH STATE
+
+# hd_wait_state SECONDS PATH STATE — waits, fails the test with the target's properties if not.
+hd_wait_state() {
+        lab_wait_for "$1" "$2 to be $3" hd_state_is "$2" "$3" ||
+                lab_fail "$2 did not become $3: state=$(hd_prop "$2" State) failures=$(hd_prop "$2" Failures) last_error=$(hd_prop "$2" LastError)"
+}
+
+hd_object_exists() { busctl --system introspect org.sipr.Health1 "$1" >/dev/null 2>&1; }
+
+# hd_monitor_start NAME — records every PropertiesChanged of the targets (dbus-monitor).
+hd_monitor_start() {
+        lab_spawn "monitor-$1" "$LAB_DIR/monitor-$1.log" dbus-monitor --system \
+                "type='signal',sender='org.sipr.Health1',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" >/dev/null
+        lab_wait_for 10 "dbus-monitor running" grep -q "NameAcquired\|member=" "$LAB_DIR/monitor-$1.log" || sleep 0.5
+}
+
+# hd_monitor_signals NAME PATH — one line per PropertiesChanged of PATH: the property names it carried.
+hd_monitor_signals() {
+        awk -v p="$2" '
+                /^signal / { if (cur != "") print cur; cur = ""; on = (index($0, "path=" p ";") > 0); next }
+                on && /^ *string "[A-Z][A-Za-z]*"$/ { gsub(/.*string "|"$/, ""); cur = cur (cur == "" ? "" : ",") $0 }
+                END { if (cur != "") print cur }
+        ' "$LAB_DIR/monitor-$1.log"
+}
