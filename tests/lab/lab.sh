@@ -21,27 +21,34 @@ lab_die() {
         exit 1
 }
 
-# Take the first free slot 1..250; a slot whose owner PID is gone is stale and reused.
+# Take the first free slot 1..250; a slot whose owner PID is gone is stale and reused, unless
+# something still listens on its addresses (servers leaked by a killed test). A lock file keeps
+# two labs from reclaiming the same stale slot at once.
+_lab_slot_busy() { ss -Hltun "src 127.77.$1.0/24" 2>/dev/null | grep -q .; }
+
 _lab_take_slot() {
-        local s owner
+        local s owner lock rc=1
         mkdir -p "$LAB_SLOTS"
+        exec {lock}>>"$LAB_SLOTS/.lock"
+        flock -w 30 "$lock" || lab_log "slot lock busy for 30 s; going on without it"
         for ((s = 1; s <= 250; s++)); do
+                if [[ -d "$LAB_SLOTS/$s" ]]; then
+                        owner=$(cat "$LAB_SLOTS/$s/pid" 2>/dev/null || true)
+                        [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null && continue
+                        # Owner gone, or it has not written its PID yet (then it is mid-take:
+                        # impossible under the lock, so the dir is stale).
+                        rm -rf "$LAB_SLOTS/$s"
+                fi
+                _lab_slot_busy "$s" && continue
                 if mkdir "$LAB_SLOTS/$s" 2>/dev/null; then
                         echo $$ >"$LAB_SLOTS/$s/pid"
                         LAB_SLOT=$s
-                        return 0
-                fi
-                owner=$(cat "$LAB_SLOTS/$s/pid" 2>/dev/null || true)
-                if [[ -n "$owner" ]] && ! kill -0 "$owner" 2>/dev/null; then
-                        rm -rf "$LAB_SLOTS/$s"
-                        if mkdir "$LAB_SLOTS/$s" 2>/dev/null; then
-                                echo $$ >"$LAB_SLOTS/$s/pid"
-                                LAB_SLOT=$s
-                                return 0
-                        fi
+                        rc=0
+                        break
                 fi
         done
-        lab_die "no free lab slot in $LAB_SLOTS"
+        exec {lock}>&-
+        ((rc == 0)) || lab_die "no free lab slot in $LAB_SLOTS"
 }
 
 lab_init() {
