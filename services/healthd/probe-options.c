@@ -151,17 +151,16 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, const s
                 return 0;
 
         rtt = now_usec(CLOCK_MONOTONIC) - t->probe_start_usec;
+        /* Copy what we need: destroying orq frees the response. */
+        snprintf(detail, sizeof(detail), "%s%d %s", internal ? "local " : "", status,
+                 sip && sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "");
         probe_options_cancel(t); /* destroys orq: we want no more callbacks */
 
         if (!internal) {
-                snprintf(detail, sizeof(detail), "%d %s", status,
-                         sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "");
                 manager_probe_done(t, TARGET_EVENT_OK, rtt, detail);
                 return 0;
         }
 
-        snprintf(detail, sizeof(detail), "local %d %s", status,
-                 sip && sip->sip_status && sip->sip_status->st_phrase ? sip->sip_status->st_phrase : "");
         switch (status) {
         case 408:
                 manager_probe_done(t, TARGET_EVENT_TIMEOUT, 0, detail);

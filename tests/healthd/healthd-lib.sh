@@ -24,7 +24,7 @@ hd_state_is() { [[ "$(hd_prop "$1" State)" == "$2" ]]; } # PATH STATE
 # hd_wait_state SECONDS PATH STATE — waits, fails the test with the target's properties if not.
 hd_wait_state() {
         lab_wait_for "$1" "$2 to be $3" hd_state_is "$2" "$3" ||
-                lab_fail "$2 did not become $3: state=$(hd_prop "$2" State) failures=$(hd_prop "$2" Failures) last_error=$(hd_prop "$2" LastError)"
+                lab_fail "$2 did not become $3: $(busctl --system get-property org.sipr.Health1 "$2" org.sipr.Health1.Target State Failures LastError 2>&1 | tr "\n" " ")"
 }
 
 hd_object_exists() { busctl --system introspect org.sipr.Health1 "$1" >/dev/null 2>&1; }
