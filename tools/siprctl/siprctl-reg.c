@@ -1,7 +1,512 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "siprctl.h"
+/* siprctl status / monitor / failover: org.sipr.Registration1. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-/* Filled in by the issue that builds this service. */
+#include "siprctl.h"
+#include "util.h"
+
+#define REG_SERVICE "sipr-regd"
+#define REG_BUS_NAME "org.sipr.Registration1"
+#define REG_PATH "/org/sipr/Registration1"
+#define ACCOUNT_IFACE "org.sipr.Registration1.Account"
+
+typedef struct ServerRow {
+        char *name, *uri, *role, *state;
+        uint16_t status;
+        uint64_t since;
+} ServerRow;
+
+typedef struct AccountInfo {
+        char *path;
+        uint32_t index;
+        int enabled;
+        char *aor, *mode, *state, *working, *last_reason;
+        uint16_t last_status;
+        uint32_t failovers;
+        uint64_t since;
+        ServerRow *servers;
+        size_t n_servers;
+} AccountInfo;
+
+static void account_info_done(AccountInfo *a) {
+        for (size_t i = 0; i < a->n_servers; i++) {
+                free(a->servers[i].name);
+                free(a->servers[i].uri);
+                free(a->servers[i].role);
+                free(a->servers[i].state);
+        }
+        free(a->servers);
+        free(a->path);
+        free(a->aor);
+        free(a->mode);
+        free(a->state);
+        free(a->working);
+        free(a->last_reason);
+}
+
+static int read_servers(sd_bus_message *m, AccountInfo *a) {
+        int r = sd_bus_message_enter_container(m, 'a', "(ssssqt)");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *name, *uri, *role, *state;
+                uint16_t status;
+                uint64_t since;
+                r = sd_bus_message_read(m, "(ssssqt)", &name, &uri, &role, &state, &status, &since);
+                if (r <= 0)
+                        break;
+                ServerRow *s = realloc(a->servers, (a->n_servers + 1) * sizeof(ServerRow));
+                if (!s)
+                        return -ENOMEM;
+                a->servers = s;
+                a->servers[a->n_servers++] = (ServerRow) { strdup(name), strdup(uri), strdup(role), strdup(state), status,
+                                                           since };
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int replace_str(char **p, sd_bus_message *m) {
+        const char *s;
+        int r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*p);
+        *p = strdup(s);
+        return 0;
+}
+
+/* Reads one property (name already read; positioned at the variant). Unknown ones are skipped. */
+static int read_property(sd_bus_message *m, const char *name, AccountInfo *a) {
+        if (streq(name, "Index"))
+                return sd_bus_message_read(m, "v", "u", &a->index);
+        if (streq(name, "Enabled"))
+                return sd_bus_message_read(m, "v", "b", &a->enabled);
+        if (streq(name, "Aor"))
+                return replace_str(&a->aor, m);
+        if (streq(name, "Mode"))
+                return replace_str(&a->mode, m);
+        if (streq(name, "State"))
+                return replace_str(&a->state, m);
+        if (streq(name, "WorkingServer"))
+                return replace_str(&a->working, m);
+        if (streq(name, "LastReason"))
+                return replace_str(&a->last_reason, m);
+        if (streq(name, "LastStatus"))
+                return sd_bus_message_read(m, "v", "q", &a->last_status);
+        if (streq(name, "Failovers"))
+                return sd_bus_message_read(m, "v", "u", &a->failovers);
+        if (streq(name, "RegisteredSinceUsec"))
+                return sd_bus_message_read(m, "v", "t", &a->since);
+        if (streq(name, "Servers")) {
+                int r = sd_bus_message_enter_container(m, 'v', "a(ssssqt)");
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < a->n_servers; i++) {
+                        free(a->servers[i].name);
+                        free(a->servers[i].uri);
+                        free(a->servers[i].role);
+                        free(a->servers[i].state);
+                }
+                a->n_servers = 0;
+                r = read_servers(m, a);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_exit_container(m);
+        }
+        return sd_bus_message_skip(m, "v");
+}
+
+/* a{sv}; names of what was read go to changed (may be NULL). */
+static int read_properties(sd_bus_message *m, AccountInfo *a, char *changed, size_t size) {
+        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name;
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                if (changed) {
+                        size_t l = strlen(changed);
+                        snprintf(changed + l, size - l, "%s%s", l ? "," : "", name);
+                }
+                r = read_property(m, name, a);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int cmp_account(const void *x, const void *y) {
+        const AccountInfo *a = x, *b = y;
+        return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        AccountInfo *l = NULL;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                               &error, &reply, NULL);
+        if (r < 0) {
+                r = siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
+                sd_bus_error_free(&error);
+                return -r;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                const char *path;
+                AccountInfo a = {};
+                bool is_account = false;
+
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r < 0)
+                        break;
+                r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                        const char *iface;
+                        r = sd_bus_message_read(reply, "s", &iface);
+                        if (r < 0)
+                                break;
+                        if (streq(iface, ACCOUNT_IFACE)) {
+                                is_account = true;
+                                r = read_properties(reply, &a, NULL, 0);
+                        } else
+                                r = sd_bus_message_skip(reply, "a{sv}");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (is_account && r >= 0) {
+                        AccountInfo *nl = realloc(l, (n + 1) * sizeof(AccountInfo));
+                        if (!nl) {
+                                r = -ENOMEM;
+                                account_info_done(&a);
+                                break;
+                        }
+                        l = nl;
+                        a.path = strdup(path);
+                        l[n++] = a;
+                } else
+                        account_info_done(&a);
+        }
+        sd_bus_message_unref(reply);
+        if (r < 0) {
+                fprintf(stderr, "siprctl: %s: malformed answer: %s\n", REG_SERVICE, strerror(-r));
+                for (size_t i = 0; i < n; i++)
+                        account_info_done(&l[i]);
+                free(l);
+                return -SIPRCTL_EXIT_FAILURE;
+        }
+        qsort(l, n, sizeof(AccountInfo), cmp_account);
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
+static void format_time(uint64_t usec, char *buf, size_t size) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        if (usec == 0) {
+                snprintf(buf, size, "-");
+                return;
+        }
+        localtime_r(&t, &tm);
+        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void print_account_json(const AccountInfo *a) {
+        printf("{\"index\":%u,\"path\":", a->index);
+        siprctl_json_string(a->path);
+        printf(",\"enabled\":%s,\"aor\":", a->enabled ? "true" : "false");
+        siprctl_json_string(a->aor);
+        printf(",\"mode\":");
+        siprctl_json_string(a->mode);
+        printf(",\"state\":");
+        siprctl_json_string(a->state);
+        printf(",\"working_server\":");
+        siprctl_json_string(a->working);
+        printf(",\"last_status\":%u,\"last_reason\":", a->last_status);
+        siprctl_json_string(a->last_reason);
+        printf(",\"failovers\":%u,\"registered_since_usec\":%" PRIu64 ",\"servers\":[", a->failovers, a->since);
+        for (size_t i = 0; i < a->n_servers; i++) {
+                const ServerRow *s = &a->servers[i];
+                printf("%s{\"name\":", i ? "," : "");
+                siprctl_json_string(s->name);
+                printf(",\"uri\":");
+                siprctl_json_string(s->uri);
+                printf(",\"role\":");
+                siprctl_json_string(s->role);
+                printf(",\"state\":");
+                siprctl_json_string(s->state);
+                printf(",\"status\":%u,\"registered_since_usec\":%" PRIu64 "}", s->status, s->since);
+        }
+        printf("]}");
+}
+
+static void print_account(const AccountInfo *a) {
+        char since[64];
+
+        format_time(a->since, since, sizeof(since));
+        printf("account %u: %s  %s  (%s%s)\n", a->index, isempty(a->aor) ? "-" : a->aor, strempty(a->state),
+               strempty(a->mode), a->enabled ? "" : ", disabled");
+        printf("  working server:   %s\n", isempty(a->working) ? "-" : a->working);
+        printf("  last response:    %u %s\n", a->last_status, strempty(a->last_reason));
+        printf("  registered since: %s   failovers: %u\n", since, a->failovers);
+        for (size_t i = 0; i < a->n_servers; i++) {
+                const ServerRow *s = &a->servers[i];
+                printf("  %-9s %-11s %-3u %-20s %s\n", s->role, s->state, s->status, s->name,
+                       isempty(s->uri) ? "(unresolved)" : s->uri);
+        }
+}
+
+static int run_status(SiprctlContext *c, int argc, char **argv) {
+        AccountInfo *l = NULL;
+        size_t n = 0;
+        uint32_t want = 0;
+        int r, ret = SIPRCTL_EXIT_OK;
+        bool found = false;
+
+        if (argc == 1 && (safe_atou32(argv[0], &want) < 0 || want == 0)) {
+                fprintf(stderr, "siprctl: status: '%s' is not an account number (1…256)\n", argv[0]);
+                return SIPRCTL_EXIT_USAGE;
+        }
+        r = get_accounts(c, &l, &n);
+        if (r < 0)
+                return -r;
+
+        if (c->json && argc == 0)
+                printf("[");
+        for (size_t i = 0; i < n; i++) {
+                if (argc == 1 && l[i].index != want)
+                        continue;
+                if (c->json) {
+                        if (found && argc == 0)
+                                printf(",");
+                        print_account_json(&l[i]);
+                } else {
+                        if (found)
+                                printf("\n");
+                        print_account(&l[i]);
+                }
+                found = true;
+        }
+        if (c->json && argc == 0)
+                printf("]");
+        if (c->json && (found || argc == 0))
+                printf("\n");
+        if (!c->json && !found && argc == 0)
+                printf("No accounts configured.\n");
+        if (argc == 1 && !found) {
+                fprintf(stderr, "siprctl: no account %u (account.%u.* not configured)\n", want, want);
+                ret = SIPRCTL_EXIT_FAILURE;
+        }
+        for (size_t i = 0; i < n; i++)
+                account_info_done(&l[i]);
+        free(l);
+        return ret;
+}
+
+static void print_timestamp(void) {
+        uint64_t now = now_usec(CLOCK_REALTIME);
+        time_t t = (time_t) (now / USEC_PER_SEC);
+        struct tm tm;
+        char buf[32];
+
+        localtime_r(&t, &tm);
+        strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+        printf("%s.%03u", buf, (unsigned) (now % USEC_PER_SEC / 1000));
+}
+
+typedef struct Monitor {
+        SiprctlContext *c;
+        AccountInfo *l;
+        size_t n;
+} Monitor;
+
+static AccountInfo *monitor_find(Monitor *mon, const char *path) {
+        for (size_t i = 0; i < mon->n; i++)
+                if (streq(mon->l[i].path, path))
+                        return &mon->l[i];
+        AccountInfo *nl = realloc(mon->l, (mon->n + 1) * sizeof(AccountInfo));
+        if (!nl)
+                return NULL;
+        mon->l = nl;
+        mon->l[mon->n] = (AccountInfo) { .path = strdup(path) };
+        const char *e = strrchr(path, '/');
+        mon->l[mon->n].index = e ? (uint32_t) strtoul(e + 1, NULL, 10) : 0;
+        return &mon->l[mon->n++];
+}
+
+static void monitor_line(Monitor *mon, const AccountInfo *a, const char *what) {
+        if (mon->c->json) {
+                printf("{\"time_usec\":%" PRIu64 ",\"event\":", now_usec(CLOCK_REALTIME));
+                siprctl_json_string(what);
+                printf(",\"account\":");
+                print_account_json(a);
+                printf("}\n");
+        } else {
+                print_timestamp();
+                printf("  account %-3u %-12s %-36s %3u %s", a->index, strempty(a->state),
+                       isempty(a->working) ? "-" : a->working, a->last_status, strempty(a->last_reason));
+                if (a->failovers)
+                        printf("  [failovers %u]", a->failovers);
+                if (!streq(what, "changed"))
+                        printf("  (%s)", what);
+                printf("\n");
+        }
+        fflush(stdout);
+}
+
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Monitor *mon = userdata;
+        const char *iface;
+        char changed[256] = "";
+        AccountInfo *a;
+
+        if (sd_bus_message_read(m, "s", &iface) < 0 || !streq(iface, ACCOUNT_IFACE))
+                return 0;
+        a = monitor_find(mon, sd_bus_message_get_path(m));
+        if (!a || read_properties(m, a, changed, sizeof(changed)) < 0)
+                return 0;
+        monitor_line(mon, a, "changed");
+        return 0;
+}
+
+static int on_interfaces(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Monitor *mon = userdata;
+        const char *path;
+        AccountInfo *a;
+
+        if (sd_bus_message_read(m, "o", &path) < 0)
+                return 0;
+        a = monitor_find(mon, path);
+        if (!a)
+                return 0;
+        if (sd_bus_message_is_signal(m, NULL, "InterfacesRemoved")) {
+                free(a->state);
+                a->state = strdup("removed");
+                monitor_line(mon, a, "removed");
+                return 0;
+        }
+        if (sd_bus_message_enter_container(m, 'a', "{sa{sv}}") < 0)
+                return 0;
+        while (sd_bus_message_enter_container(m, 'e', "sa{sv}") > 0) {
+                const char *iface;
+                if (sd_bus_message_read(m, "s", &iface) < 0)
+                        return 0;
+                if (streq(iface, ACCOUNT_IFACE)) {
+                        if (read_properties(m, a, NULL, 0) < 0)
+                                return 0;
+                } else if (sd_bus_message_skip(m, "a{sv}") < 0)
+                        return 0;
+                sd_bus_message_exit_container(m);
+        }
+        monitor_line(mon, a, "added");
+        return 0;
+}
+
+static volatile sig_atomic_t monitor_quit;
+
+static void on_signal(int sig) {
+        monitor_quit = 1;
+}
+
+static int run_monitor(SiprctlContext *c, int argc, char **argv) {
+        Monitor mon = { .c = c };
+        int r;
+
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGPIPE, on_signal);
+
+        r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, NULL, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                on_properties_changed, &mon);
+        if (r >= 0)
+                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesAdded", on_interfaces, &mon);
+        if (r >= 0)
+                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager",
+                                        "InterfacesRemoved", on_interfaces, &mon);
+        if (r < 0) {
+                fprintf(stderr, "siprctl: cannot subscribe to %s signals: %s\n", REG_SERVICE, strerror(-r));
+                return SIPRCTL_EXIT_FAILURE;
+        }
+
+        /* Where every account stands now, then one line per transition. */
+        r = get_accounts(c, &mon.l, &mon.n);
+        if (r < 0)
+                return -r;
+        for (size_t i = 0; i < mon.n; i++)
+                monitor_line(&mon, &mon.l[i], "now");
+
+        while (!monitor_quit) {
+                r = sd_bus_process(c->bus, NULL);
+                if (r < 0) {
+                        fprintf(stderr, "siprctl: bus connection lost: %s\n", strerror(-r));
+                        break;
+                }
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(c->bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        break;
+        }
+        for (size_t i = 0; i < mon.n; i++)
+                account_info_done(&mon.l[i]);
+        free(mon.l);
+        return SIPRCTL_EXIT_OK;
+}
+
+static int run_failover(SiprctlContext *c, int argc, char **argv) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        char path[64];
+        uint32_t idx;
+        int r;
+
+        if (safe_atou32(argv[0], &idx) < 0 || idx == 0) {
+                fprintf(stderr, "siprctl: failover: '%s' is not an account number (1…256)\n", argv[0]);
+                return SIPRCTL_EXIT_USAGE;
+        }
+        snprintf(path, sizeof(path), REG_PATH "/account/%u", idx);
+        r = sd_bus_call_method(c->bus, REG_BUS_NAME, path, ACCOUNT_IFACE, "Failover", &error, NULL, NULL);
+        if (r < 0) {
+                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
+                                           SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                        fprintf(stderr, "siprctl: no account %u (account.%u.* not configured)\n", idx, idx);
+                        r = SIPRCTL_EXIT_FAILURE;
+                } else
+                        r = siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
+                sd_bus_error_free(&error);
+                return r;
+        }
+        if (!c->json)
+                printf("account %u: leaving its working server.\n", idx);
+        return SIPRCTL_EXIT_OK;
+}
+
 const SiprctlCommand siprctl_reg_commands[] = {
+        { "status", "[X]", "registration state of every account, or of account X", 0, 1, run_status },
+        { "monitor", "", "follow registration transitions live, one line each", 0, 0, run_monitor },
+        { "failover", "X", "make account X leave its working server now", 1, 1, run_failover },
         {},
 };
