@@ -215,6 +215,11 @@ lab_registrar_addr() { # N → IPv4 address of registrar N
 }
 
 _lab_registrar_dir() { echo "$LAB_DIR/registrar$1"; }
+_lab_running() { # NAME — true while the newest process of that name (its group) is alive
+        local pid
+        pid=$(lab_pid "$1")
+        [[ -n "$pid" ]] && kill -0 -- "-$pid" 2>/dev/null
+}
 lab_registrar_ctl() { echo "$(_lab_registrar_dir "$1")/ctl.sock"; } # N → kamcmd socket
 
 # _lab_users_cfg — the htable init lines for kamailio.cfg, from $LAB_USERS.
@@ -245,6 +250,7 @@ lab_registrar_start() {
         local n=$1 addr dir cfg
         addr=$(lab_registrar_addr "$n")
         dir=$(_lab_registrar_dir "$n")
+        _lab_running "registrar$n" && lab_die "registrar $n is already running (kill or stop it first)"
         mkdir -p "$dir"
         rm -f "$dir/ctl.sock" "$dir/kamailio.pid"
         cfg=$dir/kamailio.cfg
