@@ -5,6 +5,7 @@
  * response that nta_sip_is_internal() flags is never the server's. A local 503 is a transport
  * error (on UDP, the ICMP port/host unreachable that tport reads through IP_RECVERR; on TCP/TLS a
  * refused or reset connection) and a local 408 a timeout. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <inttypes.h>
@@ -40,6 +41,41 @@ struct ProbeOptions {
         bool had_connection;
 };
 
+/* nta reports a transport failure to us only as a local 503; the errno behind it (refused,
+ * reset, message too large…) is in the line it logs: "nta: OPTIONS (…): Connection refused (111)
+ * with tcp/[127.0.0.1]:5060". Remember the last one to name the failure precisely. */
+static struct {
+        int error;
+        char peer[INET6_ADDRSTRLEN + 16]; /* "addr]:port" */
+} last_transport_error;
+
+static void note_transport_error(const char *line) {
+        const char *with, *open, *peer;
+        int e;
+
+        if (!strneq(line, "nta: ", 5) || !(with = strstr(line, ") with ")))
+                return;
+        open = with;
+        while (open > line && *open != '(')
+                open--;
+        if (sscanf(open, "(%d)", &e) != 1 || e <= 0)
+                return;
+        peer = strchr(with, '[');
+        if (!peer)
+                return;
+        last_transport_error.error = e;
+        snprintf(last_transport_error.peer, sizeof(last_transport_error.peer), "%s", peer + 1);
+}
+
+static int transport_error_for(const Target *t) {
+        char want[sizeof(last_transport_error.peer)];
+        int e = last_transport_error.error;
+
+        snprintf(want, sizeof(want), "%s]:%u", t->address, t->port);
+        last_transport_error.error = 0;
+        return e > 0 && streq(last_transport_error.peer, want) ? e : 0;
+}
+
 /* sofia-sip logs in pieces to stderr; gather its lines into our log at debug level. */
 static void sofia_logger(void *stream, char const *fmt, va_list ap) {
         static char line[512];
@@ -55,6 +91,7 @@ static void sofia_logger(void *stream, char const *fmt, va_list ap) {
                         if (*c == '\n' || *c == '\t')
                                 *c = ' ';
                 log_debug("sofia-sip: %s", line);
+                note_transport_error(line);
                 line[0] = 0;
         }
 }
@@ -165,12 +202,26 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, const s
         case 408:
                 manager_probe_done(t, TARGET_EVENT_TIMEOUT, 0, detail);
                 break;
-        case 503:
+        case 503: {
                 /* tport could not deliver: on UDP that is the ICMP error it read back, on a
-                 * stream the connection was refused or dropped. */
-                manager_probe_done(t, t->transport == TRANSPORT_UDP ? TARGET_EVENT_ICMP : TARGET_EVENT_REFUSED,
-                                   0, detail);
+                 * stream the connection was refused, reset or the answer was unacceptable. */
+                int e = transport_error_for(t);
+                TargetEvent ev;
+
+                if (t->transport == TRANSPORT_UDP)
+                        ev = e == 0 || e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ? TARGET_EVENT_ICMP
+                                                                                               : probe_event_from_errno(e);
+                else if (e == 0)
+                        ev = TARGET_EVENT_REFUSED;
+                else if (e == ENOBUFS || e == EMSGSIZE || e == EBADMSG || e == EPROTO)
+                        ev = TARGET_EVENT_BAD_REPLY; /* oversized or unparsable stream */
+                else
+                        ev = probe_event_from_errno(e);
+                if (e > 0)
+                        snprintf(detail, sizeof(detail), "local 503: %s", strerror(e));
+                manager_probe_done(t, ev, 0, detail);
                 break;
+        }
         default:
                 manager_probe_done(t, TARGET_EVENT_ERROR, 0, detail);
                 break;
