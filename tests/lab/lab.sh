@@ -16,9 +16,18 @@ SIPR_BUILD_ROOT=${SIPR_BUILD_ROOT:-$SIPR_SOURCE_ROOT/build}
 LAB_SLOTS=${LAB_SLOTS:-/tmp/sipr-lab-slots}
 
 lab_log() { echo "lab: $*" >&2; }
+# In a script a fatal error ends it (and the EXIT trap cleans up). Sourced into an interactive
+# shell, exiting would close the terminal: abort the command back to the prompt instead.
+_lab_abort() {
+        if [[ $- == *i* ]]; then
+                kill -INT $$
+                return 1
+        fi
+        exit 1
+}
 lab_die() {
         echo "lab: FATAL: $*" >&2
-        exit 1
+        _lab_abort
 }
 
 # Take the first free slot 1..250; a slot whose owner PID is gone is stale and reused, unless
@@ -59,7 +68,8 @@ lab_init() {
         : >"$LAB_DIR/pids"
         export LAB_DIR LAB_NET LAB_SLOT
         trap lab_cleanup EXIT
-        trap 'exit 130' INT TERM
+        # Ctrl-C / SIGTERM end a test script (cleaning up); an interactive shell keeps its own.
+        [[ $- == *i* ]] || trap 'exit 130' INT TERM
         lab_log "dir $LAB_DIR, network $LAB_NET.0/24"
 }
 
@@ -190,7 +200,7 @@ lab_siprctl() { "$SIPR_BUILD_ROOT/tools/siprctl/siprctl" "$@"; }
 lab_fail() {
         LAB_FAILED=1
         echo "FAIL: $*" >&2
-        exit 1
+        _lab_abort
 }
 lab_assert_eq() { # EXPECTED ACTUAL MESSAGE
         [[ "$1" == "$2" ]] || lab_fail "$3: expected '$1', got '$2'"
