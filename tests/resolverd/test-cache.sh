@@ -64,7 +64,7 @@ lab_wait_for 20 "a stale answer after dnsmasq died" stale || lab_fail "no stale 
 # The NAPTR path is served stale as well.
 lab_assert_eq 4 "$(rs_resolve lab.test | jq length)" "stale lab.test"
 # Never cached → Timeout with a message naming the query.
-rs_expect_error Timeout never.lab.test 5060 "" "refused|no DNS server answered"
+rs_expect_error Timeout never.lab.test 5060 "" "no DNS server (gave an answer|answered)"
 rs_alive
 
 # --- DNS back: fresh answers again (TTL ≤ 1 again, not the stale 30). ---
