@@ -26,7 +26,7 @@ const SiprConfigKey sipr_config_keys[] = {
         TEXT("account.X.display_name", "", 0, "display name shown to users"),
         TEXT("account.X.user_name", "", 0, "user part of the AOR"),
         TEXT("account.X.auth_name", "", SIPR_CONFIG_DEFAULT_USER_NAME, "digest user name (default: user_name)"),
-        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password (secret)"),
+        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password"),
         { "account.X.sip_server.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
           "server Y (host name or IP); its domain is the AOR domain for Y=1" },
         UINT("account.X.sip_server.Y.port", 0, 65535, "5060", "server port; 0 = take the port from SRV"),
