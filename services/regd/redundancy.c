@@ -233,6 +233,18 @@ static void server_schedule_failback(Redundancy *r, RServer *s, uint64_t now) {
         }
 }
 
+/* The primary did not take the binding back: when to try again. Never at once (no loops). */
+static void server_schedule_failback_retry(Redundancy *r, RServer *s, uint64_t now) {
+        s->failback_at = 0;
+        if (s->bound <= 0)
+                return;
+        if (s->cfg.failback_mode == 1 && s->addrs[s->bound].a.ttl > 0)
+                s->failback_at = now + sec(s->addrs[s->bound].a.ttl);
+        else if (s->cfg.failback_mode == 3 && s->cfg.failback_timeout > 0)
+                s->failback_at = now + sec(s->cfg.failback_timeout);
+        /* 0 and 2: at the next refresh (0 also when healthd sees the primary come up again) */
+}
+
 /* The primary may be tried again: not known down, and up for hold_down when health knows it. */
 static bool server_failback_allowed(Redundancy *r, RServer *s, uint64_t now) {
         RAddr *p = &s->addrs[0];
@@ -325,10 +337,9 @@ static void server_failure(Redundancy *r, RServer *s, int a, unsigned status, bo
         switch (kind) {
         case ATTEMPT_FAILBACK:
                 /* The primary is not back yet: stay where the binding is. */
+                server_schedule_failback_retry(r, s, now);
                 if (s->bound >= 0 && now >= s->refresh_at)
                         server_attempt(r, s, s->bound, ATTEMPT_REFRESH, now);
-                else
-                        server_schedule_failback(r, s, now);
                 return;
 
         case ATTEMPT_REFRESH:

@@ -62,3 +62,21 @@ regd_wait() { # SECS WHAT cmd… — lab_wait_for that fails the test with conte
                 lab_fail "$what (regd log: $(tail -15 "$LAB_DIR/regd.log"))"
         }
 }
+
+regd_start_dns() {
+        lab_dns_start
+        lab_service_start resolverd --dns="$(lab_dns_addr)"
+}
+regd_start_healthd() { lab_service_start healthd; }
+
+# regd_no_binding_anywhere_but N USER — true when registrar N holds USER and the others that
+# answer do not (a frozen or dead registrar is skipped).
+regd_only_on() {
+        local n=$1 user=$2 k
+        lab_has_binding "$n" "$user" || return 1
+        for k in 1 2 3; do
+                [[ $k == "$n" ]] && continue
+                [[ -S "$(lab_registrar_ctl "$k")" ]] || continue
+                lab_has_no_binding "$k" "$user" 2>/dev/null || return 1
+        done
+}

@@ -290,7 +290,13 @@ static void test_failback_new_requests(void) {
         check(redundancy_next_wakeup(r) == S(318));
         redundancy_timer(r, S(318));
         expect(r, RED_ACTION_REGISTER, 0, A0);
-        failback_succeeds(r, S(318));
+        /* up for healthd but refusing REGISTER: no retry loop, wait for the refresh */
+        fail(r, 0, A0, 503, false, S(318));
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(241) + S(240));
+        redundancy_timer(r, S(481));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, S(481));
         redundancy_free(r);
 }
 
@@ -304,7 +310,13 @@ static void test_failback_dns_ttl(void) {
         expect_none(r);
         redundancy_timer(r, S(20));
         expect(r, RED_ACTION_REGISTER, 0, A0);
-        failback_succeeds(r, S(20));
+        /* still down: stay, and try again one TTL later, not in a loop */
+        fail(r, 0, A0, 503, true, S(20));
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(40));
+        redundancy_timer(r, S(40));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, S(40));
         redundancy_free(r);
 }
 

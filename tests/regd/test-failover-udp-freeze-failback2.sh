@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# See failover-case.sh.
+exec "$(dirname "$0")/failover-case.sh" udp freeze 2
