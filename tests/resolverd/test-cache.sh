@@ -44,6 +44,22 @@ done
 dq=$(($(rs_prop Queries) - q0))
 ((dq <= 4)) || lab_fail "10 concurrent identical resolves sent $dq queries (shared lookup expected)"
 
+# PropertiesChanged: announced, and coalesced (100 cache hits → far fewer signals).
+lab_spawn monitor "$LAB_DIR/monitor.log" dbus-monitor --system \
+        "type='signal',sender='org.sipr.Resolver1',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" >/dev/null
+lab_wait_for 10 "dbus-monitor" grep -q NameAcquired "$LAB_DIR/monitor.log" || lab_fail "dbus-monitor did not start"
+rs_targets reg2.lab.test 5060 >/dev/null
+h0=$(rs_prop CacheHits)
+for ((i = 0; i < 100; i++)); do
+        busctl --system call org.sipr.Resolver1 /org/sipr/Resolver1 org.sipr.Resolver1 Resolve sqs reg2.lab.test 5060 "" >/dev/null
+done
+(($(rs_prop CacheHits) > h0)) || lab_fail "no cache hits"
+lab_wait_for 5 "PropertiesChanged with CacheHits" grep -q '"CacheHits"' "$LAB_DIR/monitor.log" || lab_fail "CacheHits change not announced"
+nsig=$(grep -c "member=PropertiesChanged" "$LAB_DIR/monitor.log")
+echo "100 resolutions → $nsig PropertiesChanged signals"
+((nsig >= 1 && nsig < 50)) || lab_fail "$nsig PropertiesChanged signals for 100 resolutions (not coalesced)"
+lab_stop_process monitor
+
 # --- DNS dead (SIGKILL → ICMP port unreachable): serve stale. ---
 rs_targets lab.test >/dev/null
 rs_targets reg1.lab.test 5060 >/dev/null
