@@ -32,7 +32,7 @@ hd_object_exists() { busctl --system introspect org.sipr.Health1 "$1" >/dev/null
 # hd_monitor_start NAME — records every PropertiesChanged of the targets (dbus-monitor).
 hd_monitor_start() {
         lab_spawn "monitor-$1" "$LAB_DIR/monitor-$1.log" dbus-monitor --system \
-                "type='signal',sender='org.sipr.Health1',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged'" >/dev/null
+                "type='signal',sender='org.sipr.Health1'" >/dev/null
         lab_wait_for 10 "dbus-monitor running" grep -q "NameAcquired\|member=" "$LAB_DIR/monitor-$1.log" || sleep 0.5
 }
 
@@ -43,4 +43,25 @@ hd_monitor_signals() {
                 on && /^ *string "[A-Z][A-Za-z]*"$/ { gsub(/.*string "|"$/, ""); cur = cur (cur == "" ? "" : ",") $0 }
                 END { if (cur != "") print cur }
         ' "$LAB_DIR/monitor-$1.log"
+}
+
+# hd_client NAME — a watcher that takes commands (hd_cmd), started with no targets.
+hd_client() {
+        mkfifo "$LAB_DIR/cmd-$1"
+        lab_spawn "client-$1" "$LAB_DIR/client-$1.out" "$HEALTHD_TESTS/watcher.py" --commands "$LAB_DIR/cmd-$1" >/dev/null
+        lab_wait_for 20 "client $1 connected" grep -qx ready "$LAB_DIR/client-$1.out" ||
+                lab_fail "client $1 failed: $(cat "$LAB_DIR/client-$1.out")"
+}
+
+_hd_lines_gt() { (($(wc -l <"$1") > $2)); }
+
+# hd_cmd NAME COMMAND… — runs one command in client NAME, prints its answer line.
+hd_cmd() {
+        local name=$1 before
+        shift
+        before=$(wc -l <"$LAB_DIR/client-$name.out")
+        echo "$*" >"$LAB_DIR/cmd-$name"
+        lab_wait_for 20 "client $name to answer '$*'" _hd_lines_gt "$LAB_DIR/client-$name.out" "$before" ||
+                lab_fail "client $name did not answer '$*'"
+        tail -n +"$((before + 1))" "$LAB_DIR/client-$name.out" | head -1
 }
