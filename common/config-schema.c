@@ -402,6 +402,15 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
 
         if (!value)
                 value = "";
+        /* The file format trims blanks around a value, so such a value could not survive a
+         * restart: refuse it rather than let the running and the stored value differ. */
+        if (*value && (strchr(" \t", value[0]) || strchr(" \t", value[strlen(value) - 1]))) {
+                if (ret_error && asprintf(ret_error, "%s: invalid value '%s': leading or trailing blanks cannot be "
+                                          "stored in a provisioning file", key,
+                                          (k->flags & SIPR_CONFIG_SECRET) ? SIPR_CONFIG_SECRET_MASK : value) < 0)
+                        return -ENOMEM;
+                return -EINVAL;
+        }
         switch (k->type) {
         case SIPR_CONFIG_BOOL:
                 ok = streq(value, "0") || streq(value, "1");

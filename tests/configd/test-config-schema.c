@@ -77,7 +77,7 @@ static void test_validate(void) {
         expect_ok("account.1.sip_server.1.port", "065535", "65535");
         expect_bad("account.1.sip_server.1.port", "65536", "account.1.sip_server.1.port: invalid value '65536': permitted 0…65535");
         expect_bad("account.1.sip_server.1.port", "-1", "permitted 0…65535");
-        expect_bad("account.1.sip_server.1.port", "5060 ", "permitted");
+        expect_bad("account.1.sip_server.1.port", "5060 ", "leading or trailing blanks");
         expect_bad("account.1.sip_server.1.port", "99999999999999999999999", "permitted");
         expect_ok("account.2.sip_server.1.expires", "30", "30");
         expect_ok("account.2.sip_server.1.expires", "2147483647", "2147483647");
@@ -130,6 +130,9 @@ static void test_validate(void) {
         /* A secret is never echoed, not even when it is the problem. */
         expect_bad("account.4.password", "pw\nwith newline", "account.4.password: invalid value '********'");
         expect_ok("account.4.password", "s3cr3t with spaces", "s3cr3t with spaces");
+        expect_bad("account.4.password", " lead", "account.4.password: invalid value '********': leading or trailing blanks");
+        expect_bad("account.1.label", "Alice ", "account.1.label: invalid value 'Alice ': leading or trailing blanks");
+        expect_bad("account.1.sip_server.1.address", "\treg1", "leading or trailing blanks");
         {
                 char big[SIPR_CONFIG_TEXT_MAX + 2];
 

@@ -88,4 +88,24 @@ cfg_expect_eq account.1.label Alice
 # The unknown keys were reported once, at info level, without their values.
 grep -q "y000000000000.cfg: [0-9]* keys that sipr does not use" "$LAB_DIR/configd.log" || lab_fail "unknown keys not reported"
 if grep -q "Pr0vPass\|Adm1nPass" "$LAB_DIR/configd.log"; then lab_fail "values of unknown secret keys in the log"; fi
+# SIGHUP = Reload: a fixed value in the device file takes effect, Changed and PropertiesChanged
+# (Generation) are emitted.
+lab_spawn monitor "$LAB_DIR/monitor.log" dbus-monitor --system \
+        "type='signal',sender='org.sipr.Config1',path='/org/sipr/Config1'" >/dev/null
+lab_wait_for 10 "dbus-monitor" grep -q "NameAcquired\|member=" "$LAB_DIR/monitor.log" || sleep 1
+gen=$(cfg_prop Generation)
+sed -i 's/^account.1.label = Alice$/account.1.label = Alice Cooper/' "$CFG_ETC/001565AABBCC.cfg"
+lab_signal configd HUP
+lab_wait_for 10 "label reloaded by SIGHUP" test "$(cfg_get account.1.label)" = "Alice Cooper" || lab_fail "SIGHUP did not reload"
+lab_assert_eq $((gen + 1)) "$(cfg_prop Generation)" "Generation after SIGHUP reload"
+lab_wait_for 10 "Changed signal" grep -q "member=Changed" "$LAB_DIR/monitor.log" || lab_fail "no Changed: $(cat "$LAB_DIR/monitor.log")"
+lab_wait_for 10 "PropertiesChanged(Generation)" grep -q '"Generation"' "$LAB_DIR/monitor.log" || lab_fail "no PropertiesChanged for Generation"
+grep -A3 "member=Changed" "$LAB_DIR/monitor.log" | grep -q '"account.1.label"' || lab_fail "Changed does not name account.1.label"
+
+# A bad --mac is refused at start with a clear message.
+lab_service_stop configd
+if "$SIPR_BUILD_ROOT/services/configd/sipr-configd" --mac=00:15:65 --config-dir="$CFG_ETC" 2>"$LAB_DIR/err"; then
+        lab_fail "--mac=00:15:65 accepted"
+fi
+grep -q "Invalid --mac '00:15:65'" "$LAB_DIR/err" || lab_fail "--mac message: $(cat "$LAB_DIR/err")"
 echo PASS
