@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config-client.h"
 #include "health-bus.h"
 #include "log.h"
 #include "manager.h"
@@ -387,6 +388,7 @@ int manager_new(sd_bus *bus, GMainContext *context, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        config_client_free(m->config);
         health_bus_done(m);
         /* Targets first: their probes may use the agent. */
         g_hash_table_destroy(m->targets_by_id);
@@ -403,6 +405,41 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
+static void on_config_changed(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
+                              void *userdata) {
+        Manager *m = userdata;
+        const SiprGlobalConfig *g = &config->global;
+        HealthDefaults d = m->defaults;
+        ProbeMethod method;
+
+        /* configd validated these; still never take a value we cannot use. */
+        if (g->health_interval_ms >= HEALTHD_INTERVAL_MIN_MS && g->health_interval_ms <= HEALTHD_INTERVAL_MAX_MS)
+                d.interval_usec = (uint64_t) g->health_interval_ms * USEC_PER_MSEC;
+        if (probe_method_from_string(g->health_method, &method) >= 0)
+                d.method = method;
+        if (g->health_down_after >= TARGET_COUNT_MIN && g->health_down_after <= TARGET_COUNT_MAX)
+                d.down_after = g->health_down_after;
+        if (g->health_up_after >= TARGET_COUNT_MIN && g->health_up_after <= TARGET_COUNT_MAX)
+                d.up_after = g->health_up_after;
+
+        if (d.interval_usec == m->defaults.interval_usec && d.method == m->defaults.method &&
+            d.down_after == m->defaults.down_after && d.up_after == m->defaults.up_after)
+                return;
+        log_info("Probe defaults: %s every %" PRIu64 " ms, down after %u, up after %u (sipr.health.*).",
+                 probe_method_to_string(d.method), d.interval_usec / USEC_PER_MSEC, d.down_after, d.up_after);
+        manager_set_defaults(m, &d);
+}
+
 int manager_start(Manager *m) {
-        return health_bus_register(m);
+        int r;
+
+        r = health_bus_register(m);
+        if (r < 0)
+                return r;
+        /* Until configd answers (or when it is not installed) the CONFIG.md defaults apply; the
+         * last configuration seen stays in force while configd restarts. */
+        r = config_client_new(m->bus, on_config_changed, m, &m->config);
+        if (r < 0)
+                log_warning_errno(r, "Cannot follow the configuration, using the defaults: %m");
+        return 0;
 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# healthd follows sipr.health.* from sipr-configd at run time: targets watched without options
+# take the configured method and thresholds; explicit Watch options keep theirs.
+set -euo pipefail
+source "$SIPR_LAB/lab.sh"
+source "$(dirname "$0")/healthd-lib.sh"
+
+lab_init
+lab_dbus_start
+mkdir -p "$LAB_DIR/etc" "$LAB_DIR/state"
+printf 'sipr.health.method = none\nsipr.health.interval = 300\n' >"$LAB_DIR/etc/y000000000000.cfg"
+lab_service_start configd --config-dir="$LAB_DIR/etc" --state-dir="$LAB_DIR/state" --mac=001565000001
+lab_service_start healthd
+lab_wait_for 20 "healthd to apply the configuration" grep -q "Probe defaults: none every 300 ms" "$LAB_DIR/healthd.log" ||
+        lab_fail "healthd did not log the configured defaults: $(grep -i default "$LAB_DIR/healthd.log")"
+
+X=$LAB_NET.20 # nobody listens: any probe fails at once with ICMP
+mapfile -t P < <(hd_watch w "udp $X 5060" "udp $X 5061 method=options")
+DEF=${P[0]}
+EXPL=${P[1]}
+
+# method=none: no probes, the state stays unknown; the explicit one is probed.
+hd_wait_state 20 "$EXPL" down
+lab_assert_eq unknown "$(hd_prop "$DEF" State)" "target under sipr.health.method=none"
+lab_assert_eq 0 "$(hd_prop "$DEF" Failures)" "Failures under method=none"
+grep -q "Probe options of udp $X:5060" "$LAB_DIR/healthd.log" && lab_fail "a target was probed under method=none"
+
+# Switch the default on: the default target is probed now, at the configured interval.
+lab_siprctl set sipr.health.method=options sipr.health.down_after=4 >/dev/null
+hd_wait_state 20 "$DEF" down
+lab_assert_eq icmp "$(hd_prop "$DEF" LastError)" "LastError once probing"
+# Exactly down_after (4) failed probes before the transition.
+f=$(awk -v p="Probe options of udp $X:5060:" -v d="Target udp $X:5060 is down" \
+        'index($0, d) { print n; exit } index($0, p) { n++ }' "$LAB_DIR/healthd.log")
+lab_assert_eq 4 "$f" "failed probes before down with sipr.health.down_after=4"
+echo ok
