@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Boots systemd 252 in a container (systemd-nspawn, host /usr read-only, fresh tmpfs root, host
+# network) with sipr installed from a DESTDIR, and runs nspawn-inside.sh there as a unit: sysusers/
+# tmpfiles, systemd-analyze verify, systemctl start sipr.target, SIGKILL → restart, SIGSTOP →
+# watchdog → restart, the bus policy for users in and outside sipr-admin, registration at a lab
+# registrar across all of it. Daemons not built yet are skipped with a printed reason.
+set -euo pipefail
+source "$SIPR_LAB/lab.sh"
+
+[[ $(id -u) == 0 ]] || { echo "SKIP: needs root to run systemd-nspawn"; exit 77; }
+command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn not installed (Debian package systemd-container)"; exit 77; }
+build=$SIPR_BUILD_ROOT
+prefix=$(meson introspect "$build" --buildoptions | python3 -c "import json,sys; print(next(o['value'] for o in json.load(sys.stdin) if o['name']=='prefix'))")
+case $prefix in
+/usr | / | /etc* | /var* | /run*)
+        echo "SKIP: prefix $prefix cannot be bound over the host's in the container; configure a build with the default prefix /usr/local"
+        exit 77 ;;
+esac
+
+lab_init
+T=$LAB_DIR/nspawn
+mkdir -p "$T/in" "$T/out" "$T/units" "$T/dest"
+DESTDIR=$T/dest meson install -C "$build" --no-rebuild --quiet >"$T/install.log" 2>&1 ||
+        lab_fail "meson install into DESTDIR failed: $(cat "$T/install.log")"
+
+built=()
+for s in configd resolverd healthd regd; do
+        if [[ -x "$T/dest$prefix/bin/sipr-$s" ]]; then
+                built+=("$s")
+        else
+                echo "SKIP: sipr-$s is not built/installed yet: its cases are skipped"
+        fi
+done
+
+registrar=
+if [[ " ${built[*]} " == *" regd "* && " ${built[*]} " == *" configd "* ]]; then
+        if declare -F lab_registrar_start >/dev/null; then
+                lab_registrar_start 1
+                registrar=$(lab_registrar_addr 1)
+        else
+                echo "SKIP: the lab has no registrar (lab_registrar_start): registration is not checked"
+        fi
+fi
+user=1001
+password=$(lab_user_password "$user" 2>/dev/null || echo "secret$user")
+cat >"$T/in/y000000000000.cfg" <<CFG
+#!version:1.0.0.1
+account.1.enable = 1
+account.1.user_name = $user
+account.1.password = $password
+account.1.sip_server.1.address = ${registrar:-$LAB_NET.2}
+account.1.sip_server.1.port = 5060
+account.1.sip_server.1.expires = 300
+CFG
+cat >"$T/in/env" <<ENV
+BUILT="${built[*]}"
+REGISTRAR="$registrar"
+ENV
+cp "$SIPR_SOURCE_ROOT/tests/systemd/nspawn-inside.sh" "$T/in/"
+cat >"$T/units/sipr-nspawn-test.service" <<'UNIT'
+[Unit]
+Description=sipr integration test inside the container
+After=basic.target
+[Service]
+Type=oneshot
+ExecStart=/sipr-test/in/nspawn-inside.sh
+TimeoutStartSec=400
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+UNIT
+
+# Installed tree over /usr/local (binaries, units, sysusers.d, tmpfiles.d, activation files);
+# dbus-daemon reads policy from /etc/dbus-1/system.d, as an integrator with this prefix sets up.
+args=(-q -D / --volatile=yes --register=no --keep-unit -M "sipr-test-$LAB_SLOT"
+        --bind-ro="$T/dest$prefix:$prefix"
+        --bind-ro="$T/dest$prefix/share/dbus-1/system.d:/etc/dbus-1/system.d"
+        --bind="$T/units:/etc/systemd/system"
+        --bind-ro="$T/in:/sipr-test/in"
+        --bind="$T/out:/sipr-test/out")
+echo "booting: systemd-nspawn ${args[*]} -b -- systemd.unit=sipr-nspawn-test.service"
+rc=0
+timeout 500 systemd-nspawn "${args[@]}" -b -- systemd.unit=sipr-nspawn-test.service systemd.firstboot=off \
+        >"$T/console.log" 2>&1 </dev/null || rc=$?
+if [[ ! -s "$T/out/results" ]]; then
+        if grep -q -i 'operation not permitted\|not supported\|failed to' "$T/console.log" && ((rc != 0 && rc != 124)); then
+                echo "SKIP: systemd-nspawn cannot boot a container here (exit $rc): $(grep -i -m3 'operation not permitted\|not supported\|failed to' "$T/console.log")"
+                exit 77
+        fi
+        lab_fail "the container produced no results (nspawn exit $rc); console: $(tail -30 "$T/console.log")"
+fi
+cat "$T/out/results"
+grep -q '^DONE$' "$T/out/results" || lab_fail "the test inside the container did not finish (nspawn exit $rc); console: $(tail -30 "$T/console.log")"
+
+# The registrar's view: one binding for the user (restarts reused the contact, no stale second one).
+if [[ -n "$registrar" ]] && grep -q '^registered' "$T/out/events" 2>/dev/null; then
+        n=$(lab_binding_count 1 "$user")
+        [[ $n == 1 ]] && echo "ok: registrar 1 holds exactly one binding for $user after all restarts" ||
+                { echo "FAIL: registrar 1 holds $n bindings for $user: $(lab_bindings 1 "$user")"; echo FAIL >>"$T/out/results"; }
+fi
+if grep -q '^FAIL' "$T/out/results"; then
+        cp "$T/out/journal.txt" "$LAB_DIR/" 2>/dev/null || true
+        lab_fail "$(grep -c '^FAIL' "$T/out/results") check(s) failed in the container (journal: $LAB_DIR/journal.txt)"
+fi
+echo "PASS ($(grep -c '^ok' "$T/out/results") checks, $(grep -c '^SKIP' "$T/out/results") skipped)"
