@@ -102,6 +102,11 @@ lab_wait_for 10 "Changed signal" grep -q "member=Changed" "$LAB_DIR/monitor.log"
 lab_wait_for 10 "PropertiesChanged(Generation)" grep -q '"Generation"' "$LAB_DIR/monitor.log" || lab_fail "no PropertiesChanged for Generation"
 grep -A3 "member=Changed" "$LAB_DIR/monitor.log" | grep -q '"account.1.label"' || lab_fail "Changed does not name account.1.label"
 
+# siprctl keys: the schema, for whoever writes provisioning files.
+lab_siprctl keys failback_timeout | grep -q "values: 0 or 60…65535 (1…59 are taken as 60); default: 3600" ||
+        lab_fail "siprctl keys: $(lab_siprctl keys failback_timeout)"
+lab_assert_eq true "$(lab_siprctl keys --json password | jq '.[0].secret')" "siprctl keys --json"
+
 # A bad --mac is refused at start with a clear message.
 lab_service_stop configd
 if "$SIPR_BUILD_ROOT/services/configd/sipr-configd" --mac=00:15:65 --config-dir="$CFG_ETC" 2>"$LAB_DIR/err"; then

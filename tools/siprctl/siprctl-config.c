@@ -214,6 +214,41 @@ static int verb_check(SiprctlContext *c, int argc, char **argv) {
         return SIPRCTL_EXIT_OK;
 }
 
+/* The schema itself: works without sipr-configd, for writing provisioning files. */
+static int verb_keys(SiprctlContext *c, int argc, char **argv) {
+        bool first = true;
+
+        if (c->json)
+                printf("[");
+        for (size_t i = 0; i < sipr_config_n_keys; i++) {
+                const SiprConfigKey *k = &sipr_config_keys[i];
+                _cleanup_free_ char *range = sipr_config_range_string(k);
+                const char *def = (k->flags & SIPR_CONFIG_DEFAULT_USER_NAME) ? "(user_name)" : k->def;
+
+                if (argc > 0 && !strstr(k->pattern, argv[0]))
+                        continue;
+                if (c->json) {
+                        printf("%s{\"key\":", first ? "" : ",");
+                        siprctl_json_string(k->pattern);
+                        printf(",\"values\":");
+                        siprctl_json_string(range);
+                        printf(",\"default\":");
+                        siprctl_json_string(k->def);
+                        printf(",\"secret\":%s,\"description\":", (k->flags & SIPR_CONFIG_SECRET) ? "true" : "false");
+                        siprctl_json_string(k->description);
+                        printf("}");
+                } else
+                        printf("%s\n    %s\n    values: %s; default: %s%s\n", k->pattern, k->description, strempty(range),
+                               isempty(def) ? "\"\"" : def, (k->flags & SIPR_CONFIG_SECRET) ? "; secret" : "");
+                first = false;
+        }
+        if (c->json)
+                printf("]\n");
+        else
+                printf("\nX = account 1…%d, Y = server or proxy 1…%d.\n", SIPR_CONFIG_ACCOUNT_MAX, SIPR_CONFIG_SERVER_MAX);
+        return SIPRCTL_EXIT_OK;
+}
+
 static int verb_get_checked(SiprctlContext *c, int argc, char **argv) {
         int r = verb_get(c, argc, argv);
 
@@ -224,10 +259,11 @@ static int verb_get_checked(SiprctlContext *c, int argc, char **argv) {
 
 const SiprctlCommand siprctl_config_commands[] = {
         { "get", "KEY", "effective value of a configuration key", 1, 1, verb_get_checked },
-        { "set", "KEY=VALUE…", "set local overrides (all or nothing, persisted)", 1, -1, verb_set },
-        { "reset", "KEY…", "drop local overrides, back to the files' values", 1, -1, verb_reset },
+        { "set", "KEY=VALUE...", "set local overrides (all or nothing, persisted)", 1, -1, verb_set },
+        { "reset", "KEY...", "drop local overrides, back to the files' values", 1, -1, verb_reset },
         { "list", "[PREFIX]", "every key (under PREFIX) with its effective value", 0, 1, verb_list },
         { "reload", NULL, "re-read the provisioning files", 0, 0, verb_reload },
         { "check", "FILE", "validate a provisioning file without applying it", 1, 1, verb_check },
+        { "keys", "[WORD]", "the configuration keys sipr uses: values, default, meaning", 0, 1, verb_keys },
         {},
 };
