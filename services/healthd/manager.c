@@ -16,8 +16,6 @@
 #define COALESCE_USEC (2 * USEC_PER_MSEC)
 /* First probe of a new target: soon, but spread so a burst of Watch calls does not probe at once. */
 #define FIRST_PROBE_SPREAD_USEC (1 * USEC_PER_SEC)
-/* A probe never waits longer than a SIP transaction would (64·T1). */
-#define PROBE_TIMEOUT_MAX_USEC (32 * USEC_PER_SEC)
 
 typedef struct TimerSource {
         GSource source;
@@ -72,9 +70,7 @@ static void target_schedule(Target *t, uint64_t due_usec) {
 }
 
 uint64_t manager_probe_timeout_usec(const Target *t) {
-        /* Half the interval: a silent server is then seen down within about
-         * interval × down_after, and probes never overlap. */
-        return MIN(t->interval_usec / 2, PROBE_TIMEOUT_MAX_USEC);
+        return target_probe_timeout_usec(t->interval_usec);
 }
 
 static void target_cancel_probe(Target *t) {
@@ -176,13 +172,9 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
         target_log_change(t, changed, detail);
         target_bus_emit_changed(t, changed);
 
-        /* While a change is being confirmed, probe at twice the rate; otherwise once per interval,
-         * a little early at random so targets drift apart instead of firing together. */
-        if (target_health_confirming(&t->health))
-                next = t->probe_start_usec + t->interval_usec / 2;
-        else
-                next = t->probe_start_usec + t->interval_usec - random_u64_range(t->interval_usec / 10 + 1);
-        target_schedule(t, MAX(next, now));
+        next = target_next_probe_usec(&t->health, t->interval_usec, t->probe_start_usec, now,
+                                      random_u64_range(t->interval_usec / 10 + 1));
+        target_schedule(t, next);
 }
 
 void manager_probe_soon(Target *t) {

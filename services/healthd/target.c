@@ -157,6 +157,21 @@ bool target_health_confirming(const TargetHealth *h) {
         }
 }
 
+uint64_t target_next_probe_usec(const TargetHealth *h, uint64_t interval_usec, uint64_t start_usec,
+                                uint64_t now_usec, uint64_t jitter_usec) {
+        uint64_t next;
+
+        if (target_health_confirming(h))
+                next = start_usec + interval_usec / 2;
+        else
+                next = start_usec + interval_usec - MIN(jitter_usec, interval_usec / 10);
+        return MAX(next, now_usec);
+}
+
+uint64_t target_probe_timeout_usec(uint64_t interval_usec) {
+        return MIN(interval_usec / 2, 32 * USEC_PER_SEC);
+}
+
 static const char *const transport_names[_TRANSPORT_MAX] = {
         [TRANSPORT_UDP] = "udp",
         [TRANSPORT_TCP] = "tcp",

@@ -70,6 +70,16 @@ unsigned target_health_set_thresholds(TargetHealth *h, unsigned down_after, unsi
  * the scheduler probes sooner then. */
 bool target_health_confirming(const TargetHealth *h);
 
+/* When the next probe starts (monotonic µs), given when the last one started and when it ended:
+ * once per interval, a little early by jitter (0…interval/10, drawn by the caller) so targets
+ * drift apart; at half the interval while a change is being confirmed; never in the past. */
+uint64_t target_next_probe_usec(const TargetHealth *h, uint64_t interval_usec, uint64_t start_usec,
+                                uint64_t now_usec, uint64_t jitter_usec);
+
+/* How long a probe may take: half the interval (a silent server is then seen within about
+ * interval × down_after and probes never overlap), at most 64·T1 = 32 s. */
+uint64_t target_probe_timeout_usec(uint64_t interval_usec);
+
 const char *target_state_to_string(TargetState s);
 const char *target_event_to_string(TargetEvent e); /* "ok", "timeout", "icmp", … */
 int target_event_from_report(const char *s, TargetEvent *ret); /* only Report's events; -EINVAL */

@@ -3,7 +3,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "macro.h"
 #include "target.h"
@@ -182,7 +184,77 @@ static void test_failure_saturates(void) {
         assert(h.state == TARGET_DOWN);
 }
 
+static void test_schedule(void) {
+        const uint64_t iv = 1000000, start = 50000000;
+        TargetHealth h;
+
+        target_health_init(&h, 2, 2);
+        /* Steady: one interval after the last start, early by the jitter, at most a tenth. */
+        assert(target_next_probe_usec(&h, iv, start, start + 300, 0) == start + iv);
+        assert(target_next_probe_usec(&h, iv, start, start + 300, 40000) == start + iv - 40000);
+        assert(target_next_probe_usec(&h, iv, start, start + 300, 5000000) == start + iv - iv / 10);
+        /* A probe that ran long never schedules the next one in the past. */
+        assert(target_next_probe_usec(&h, iv, start, start + 2 * iv, 0) == start + 2 * iv);
+
+        /* Confirming a change: half the interval, no jitter. */
+        P(&h, TARGET_EVENT_OK);
+        P(&h, TARGET_EVENT_ICMP);
+        assert(target_health_confirming(&h));
+        assert(target_next_probe_usec(&h, iv, start, start + 10, 40000) == start + iv / 2);
+        /* After a timeout (which took interval/2) the confirmation probe starts at once. */
+        assert(target_next_probe_usec(&h, iv, start, start + iv / 2 + 7, 0) == start + iv / 2 + 7);
+
+        assert(target_probe_timeout_usec(1000000) == 500000);
+        assert(target_probe_timeout_usec(200000) == 100000);
+        assert(target_probe_timeout_usec(3600000000ULL) == 32000000);
+}
+
+static void test_parse_address(void) {
+        SockaddrUnion sa;
+        socklen_t len;
+        char *c = NULL;
+
+        assert(target_parse_address("127.0.0.1", 5060, &c, &sa, &len) == 0);
+        assert(streq(c, "127.0.0.1") && sa.sa.sa_family == AF_INET && ntohs(sa.in.sin_port) == 5060);
+        assert(len == sizeof(struct sockaddr_in));
+        free(c);
+        assert(target_parse_address("[0:0::1]", 5061, &c, &sa, &len) == 0);
+        assert(streq(c, "::1") && sa.sa.sa_family == AF_INET6 && ntohs(sa.in6.sin6_port) == 5061);
+        free(c);
+        assert(target_parse_address("2001:DB8::0:1", 1, &c, NULL, NULL) == 0);
+        assert(streq(c, "2001:db8::1"));
+        free(c);
+        assert(target_parse_address("reg1.lab.test", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("[::1", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("[]", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("[127.0.0.1]", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("127.0.0.1:5060", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("1.2.3.4.5", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address(" 127.0.0.1", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address("fe80::1%lo", 5060, NULL, NULL, NULL) == -EINVAL);
+        assert(target_parse_address(NULL, 5060, NULL, NULL, NULL) == -EINVAL);
+}
+
+static void test_names(void) {
+        TargetTransport tr;
+        ProbeMethod m;
+
+        assert(target_transport_from_string("udp", &tr) == 0 && tr == TRANSPORT_UDP);
+        assert(target_transport_from_string("tls", &tr) == 0 && tr == TRANSPORT_TLS);
+        assert(target_transport_from_string("UDP", &tr) == -EINVAL);
+        assert(target_transport_from_string(NULL, &tr) == -EINVAL);
+        assert(probe_method_from_string("crlf", &m) == 0 && m == PROBE_CRLF);
+        assert(probe_method_from_string("none", &m) == 0 && m == PROBE_NONE);
+        assert(probe_method_from_string("ping", &m) == -EINVAL);
+        assert(streq(probe_method_to_string(PROBE_CONNECT), "connect"));
+        assert(streq(target_transport_to_string(TRANSPORT_TCP), "tcp"));
+}
+
 int main(void) {
+        test_schedule();
+        test_parse_address();
+        test_names();
         test_unknown_to_up_at_first_success();
         test_unknown_to_down_needs_down_after();
         test_up_down_up_hysteresis();
