@@ -47,5 +47,7 @@ for ((round = 1; round <= kills; round++)); do
         wait "$wpid" || true
         for ((w = 0; w < 100 && $(kill -0 "$pid" 2>/dev/null && echo 1 || echo 0); w++)); do sleep 0.05; done
         lab_wait_for 10 "bus name released" name_gone || lab_fail "name still owned after SIGKILL"
+        # It is gone for good: forget its PID, so the lab's cleanup never signals a reused one.
+        kill -0 "$pid" 2>/dev/null || sed -i "/^configd $pid\$/d" "$LAB_DIR/pids"
 done
 echo "PASS: $kills kills, last confirmed Set #$(cat "$LAB_DIR/confirmed")"

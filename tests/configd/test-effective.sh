@@ -92,7 +92,15 @@ if grep -q "Pr0vPass\|Adm1nPass" "$LAB_DIR/configd.log"; then lab_fail "values o
 # (Generation) are emitted.
 lab_spawn monitor "$LAB_DIR/monitor.log" dbus-monitor --system \
         "type='signal',sender='org.sipr.Config1',path='/org/sipr/Config1'" >/dev/null
-lab_wait_for 10 "dbus-monitor" grep -q "NameAcquired\|member=" "$LAB_DIR/monitor.log" || sleep 1
+# The monitor is listening once it sees a Changed of ours (bounded warm-up).
+for ((w = 0; w < 50; w++)); do
+        lab_siprctl set account.1.display_name="warm-up $w"
+        grep -q "member=Changed" "$LAB_DIR/monitor.log" && break
+        sleep 0.2
+done
+grep -q "member=Changed" "$LAB_DIR/monitor.log" || lab_fail "dbus-monitor never saw a Changed"
+lab_siprctl reset account.1.display_name
+: >"$LAB_DIR/monitor.log"
 gen=$(cfg_prop Generation)
 sed -i 's/^account.1.label = Alice$/account.1.label = Alice Cooper/' "$CFG_ETC/001565AABBCC.cfg"
 lab_signal configd HUP
