@@ -399,6 +399,7 @@ static void account_arm_timer(Account *a) {
         if (next == UINT64_MAX)
                 return;
         now = mono();
+        log_debug("Account %u: next decision in %" PRIu64 " ms.", a->index, next > now ? (next - now) / 1000 : 0);
         /* Round up so the engine sees its deadline reached when we wake. */
         a->timer_id = g_timeout_add(next > now ? (guint) ((next - now + 999) / 1000) : 0, on_timer, a);
         a->timer_at = next;

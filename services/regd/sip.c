@@ -33,6 +33,7 @@ struct SipDriver {
         nta_agent_t *agent;
         char *host;
         uint16_t port;
+        unsigned t1_ms, t2_ms; /* retransmission timers, ours (see sip_driver_set_timers) */
 };
 
 struct SipReg {
@@ -44,6 +45,8 @@ struct SipReg {
         bool tcp;
         uint32_t cseq, expires;
         nta_outgoing_t *orq;
+        guint retransmit_id;
+        unsigned interval_ms;
         auth_client_t *auc;
         SipRegResultFunc cb;
         void *userdata;
@@ -110,6 +113,7 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
                 return log_oom();
         }
         d->port = port;
+        (void) sip_driver_set_timers(d, 500 * 1000, 4000 * 1000, 5000 * 1000);
         log_info("SIP agent on %s (contact host %s).", url, d->host);
         *ret = d;
         return 0;
@@ -132,8 +136,15 @@ int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint
         unsigned t2 = (unsigned) MAX(t2_usec / 1000, (uint64_t) t1);
         unsigned t4 = (unsigned) MAX(t4_usec / 1000, (uint64_t) 1);
 
-        if (nta_agent_set_params(d->agent, NTATAG_SIP_T1(t1), NTATAG_SIP_T2(t2), NTATAG_SIP_T4(t4), TAG_END()) < 0)
+        /* UDP retransmissions are ours (timer E), because nta cannot stop retransmitting a
+         * non-INVITE transaction it was asked to abandon, and retry_counts must be exact. So nta's
+         * T1 is set beyond timer F: it sends once, matches answers, reports ICMP/RST at once
+         * and ends the transaction with a local 408 after 64·T1. */
+        if (nta_agent_set_params(d->agent, NTATAG_SIP_T1X64(64 * t1), NTATAG_SIP_T1(64 * t1 + 1000),
+                                 NTATAG_SIP_T2(64 * t1 + 1000), NTATAG_SIP_T4(t4), TAG_END()) < 0)
                 return log_error_errno(EINVAL, "Failed to set SIP timers T1=%ums T2=%ums T4=%ums.", t1, t2, t4);
+        d->t1_ms = t1;
+        d->t2_ms = t2;
         log_debug("SIP timers T1=%ums T2=%ums T4=%ums.", t1, t2, t4);
         return 0;
 }
@@ -180,11 +191,42 @@ int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *
         return 0;
 }
 
-void sip_reg_cancel(SipReg *reg) {
-        if (reg && reg->orq) {
-                nta_outgoing_destroy(reg->orq);
-                reg->orq = NULL;
+static void retransmit_stop(SipReg *reg) {
+        if (reg->retransmit_id) {
+                g_source_remove(reg->retransmit_id);
+                reg->retransmit_id = 0;
         }
+}
+
+void sip_reg_cancel(SipReg *reg) {
+        if (!reg || !reg->orq)
+                return;
+        retransmit_stop(reg);
+        /* nta keeps the abandoned transaction until timer F, but sends nothing more (above). */
+        nta_outgoing_destroy(reg->orq);
+        reg->orq = NULL;
+}
+
+/* Timer E (RFC 3261 17.1.2.2): an exact copy of the request, same Via branch, sent
+ * statelessly; the answer still matches the transaction. */
+static gboolean on_retransmit(gpointer userdata) {
+        SipReg *reg = userdata;
+        msg_t *req, *copy;
+
+        reg->retransmit_id = 0;
+        if (!reg->orq)
+                return G_SOURCE_REMOVE;
+        req = nta_outgoing_getrequest(reg->orq);
+        copy = req ? msg_dup(req) : NULL;
+        if (req)
+                msg_destroy(req);
+        if (copy && nta_msg_tsend(reg->d->agent, copy, url_str(reg->next_hop), NTATAG_USER_VIA(1), TAG_END()) < 0)
+                log_debug("Failed to retransmit REGISTER to %s.", reg->next_hop);
+        else
+                log_debug("REGISTER retransmitted to %s (CSeq %u).", reg->next_hop, reg->cseq);
+        reg->interval_ms = MIN(reg->interval_ms * 2, reg->d->t2_ms);
+        reg->retransmit_id = g_timeout_add(reg->interval_ms, on_retransmit, reg);
+        return G_SOURCE_REMOVE;
 }
 
 SipReg *sip_reg_free(SipReg *reg) {
@@ -242,10 +284,14 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
         uint32_t granted = 0;
         char phrase[128];
 
-        if (status < 200)
-                return 0;
         if (orq != reg->orq)
                 return 0;
+        if (status < 200) {
+                /* Provisional: keep retransmitting, but at T2 (17.1.2.2). */
+                reg->interval_ms = reg->d->t2_ms;
+                return 0;
+        }
+        retransmit_stop(reg);
 
         if (!local) {
                 snprintf(phrase, sizeof(phrase), "%s", strempty(sip->sip_status->st_phrase));
@@ -315,6 +361,10 @@ static int reg_transmit(SipReg *reg) {
                                         url_str(reg->next_hop), msg, TAG_END());
         if (!reg->orq)
                 return log_warning_errno(EIO, "Failed to send REGISTER to %s.", reg->next_hop);
+        if (!reg->tcp) {
+                reg->interval_ms = reg->d->t1_ms;
+                reg->retransmit_id = g_timeout_add(reg->interval_ms, on_retransmit, reg);
+        }
         log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
                   reg->next_hop, reg->expires, reg->cseq, reg->call_id);
         return 0;

@@ -80,3 +80,20 @@ regd_only_on() {
                 lab_has_no_binding "$k" "$user" 2>/dev/null || return 1
         done
 }
+
+# regd_sipp_transmissions NAME METHOD — every copy of METHOD the sipp server received,
+# retransmissions included (lab_sipp_received counts transactions).
+regd_sipp_transmissions() {
+        awk -v m="$2" '
+                /message received/ { inmsg = 1; first = 1; next }
+                /message sent/ { inmsg = 0; next }
+                inmsg && first && NF > 0 { if ($1 == m) n++; first = 0 }
+                END { print n + 0 }
+        ' "$LAB_DIR/sipp-$1.msg"
+}
+
+# regd_health_cfg — fast health probing for tests.
+regd_health_cfg() {
+        regd_cfg "sipr.health.interval = 200" "sipr.health.down_after = 2" "sipr.health.up_after = 1" \
+                "sipr.health.method = options" "sipr.health.proactive_failover = 1"
+}
