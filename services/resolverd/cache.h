@@ -18,6 +18,7 @@ typedef struct CacheEntry {
         Rfc3263Target *targets;
         size_t n_targets;
         uint64_t stored_usec, expire_usec; /* CLOCK_MONOTONIC */
+        uint64_t stale_refresh_usec;       /* a refresh failed: answer stale without asking DNS until then */
 } CacheEntry;
 
 typedef struct Cache Cache;

@@ -330,7 +330,13 @@ static void on_lookup_done(Lookup *l, int error, const char *message, const Rfc3
                         manager_property_changed(m, MANAGER_PROP_CACHE_ENTRIES);
                 answer_waiters(pe, 0, NULL, t, n, false);
         } else {
+                CacheEntry *e = cache_get(m->cache, pe->key);
+
                 log_info("%s", message);
+                /* DNS unreachable: for a while, answer from the stale entry without asking again,
+                 * so callers do not wait for time-outs on every Resolve. */
+                if (error != -ENOENT && e)
+                        e->stale_refresh_usec = now_usec(CLOCK_MONOTONIC) + STALE_REFRESH_USEC;
                 if (error == -ENOENT || !pending_answer_stale(pe))
                         answer_waiters(pe, error, message, NULL, 0, false);
         }
@@ -344,6 +350,8 @@ static void on_lookup_query(Lookup *l, const char *name, int type, void *userdat
         manager_property_changed(pe->manager, MANAGER_PROP_QUERIES);
 }
 
+static int manager_start_lookup(Manager *m, const char *key, const char *host, uint16_t port, Rfc3263Transport t,
+                                const CacheEntry *e, uint64_t now, Pending **ret);
 static void reply_now(ManagerResolveFunc cb, void *userdata, int error, const char *fmt, ...) _printf_(4, 5);
 static void reply_now(ManagerResolveFunc cb, void *userdata, int error, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
@@ -364,6 +372,7 @@ void manager_resolve(Manager *m, const char *host, uint16_t port, const char *tr
         Rfc3263Transport t;
         Pending *pe;
         CacheEntry *e;
+        bool stale_now;
         uint64_t now;
         int r;
 
@@ -403,30 +412,56 @@ void manager_resolve(Manager *m, const char *host, uint16_t port, const char *tr
                 return;
         }
 
+        /* DNS failed recently (RFC 8767 §5 stale-refresh): answer stale at once, and refresh in
+         * the background so a recovered server is noticed at the next Resolve. */
+        stale_now = e && now < e->stale_refresh_usec &&
+                    cache_entry_stale_usable(e, now, (uint64_t) m->serve_stale_s * USEC_PER_SEC);
+
         pe = g_hash_table_lookup(m->pending, key);
-        if (pe) {
-                /* Same question already on the wire: share it. Once the stale answer went out,
-                 * later askers get it at once too. */
-                g_array_append_val(pe->waiters, ((Waiter) { cb, userdata }));
-                /* If the stale entry is gone meanwhile (Flush), this one waits for the lookup. */
-                if (pe->answered_stale)
-                        (void) pending_answer_stale(pe);
+        if (!pe) {
+                r = manager_start_lookup(m, key, norm, port, t, e, now, &pe);
+                if (r < 0)
+                        return reply_now(cb, userdata, r, "Cannot start the DNS lookup: %s.", strerror(-r));
+        }
+
+        if (stale_now) {
+                copy = cache_entry_copy_targets(e, now, true, STALE_ANSWER_TTL);
+                if (!copy)
+                        return reply_now(cb, userdata, -ENOMEM, "Out of memory.");
+                m->n_stale++;
+                manager_property_changed(m, MANAGER_PROP_STALE_ANSWERS);
+                cb(0, NULL, copy, e->n_targets, true, userdata);
                 return;
         }
+
+        /* Same question already on the wire: share it. Once its stale answer went out, later
+         * askers get that at once too (unless the entry is gone meanwhile, e.g. Flush). */
+        g_array_append_val(pe->waiters, ((Waiter) { cb, userdata }));
+        if (pe->answered_stale)
+                (void) pending_answer_stale(pe);
+}
+
+static int manager_start_lookup(Manager *m, const char *key, const char *host, uint16_t port, Rfc3263Transport t,
+                                const CacheEntry *e, uint64_t now, Pending **ret) {
+        Pending *pe;
+        int r;
 
         manager_check_resolv_conf(m);
 
         pe = calloc(1, sizeof(Pending));
         if (!pe)
-                return reply_now(cb, userdata, -ENOMEM, "Out of memory.");
+                return -ENOMEM;
         pe->manager = m;
-        pe->key = TAKE_PTR(key);
-        pe->host = strdup(norm);
+        pe->key = strdup(key);
+        pe->host = strdup(host);
         pe->waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
-        g_array_append_val(pe->waiters, ((Waiter) { cb, userdata }));
+        if (!pe->key || !pe->host) {
+                pending_free(pe);
+                return -ENOMEM;
+        }
 
         LookupParams p = {
-                .host = norm,
+                .host = host,
                 .port = port,
                 .transport = t,
                 .random = manager_random,
@@ -436,14 +471,15 @@ void manager_resolve(Manager *m, const char *host, uint16_t port, const char *tr
         };
         r = lookup_start(m->channel, &p, &pe->lookup);
         if (r < 0) {
-                answer_waiters(pe, r, "Cannot start the DNS lookup: out of resources.", NULL, 0, false);
                 pending_free(pe);
-                return;
+                return r;
         }
         g_hash_table_insert(m->pending, pe->key, pe);
 
         if (m->serve_stale_s > 0 && cache_entry_stale_usable(e, now, (uint64_t) m->serve_stale_s * USEC_PER_SEC))
                 pe->stale_id = g_timeout_add(STALE_CLIENT_TIMEOUT_MSEC, on_stale_timer, pe);
+        *ret = pe;
+        return 0;
 }
 
 void manager_flush(Manager *m) {

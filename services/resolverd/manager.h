@@ -11,6 +11,7 @@
 
 #define STALE_ANSWER_TTL 30U                       /* RFC 8767 §4 */
 #define STALE_CLIENT_TIMEOUT_MSEC 1800U            /* RFC 8767 §5: answer stale after 1.8 s */
+#define STALE_REFRESH_USEC (30 * USEC_PER_SEC)     /* RFC 8767 §5: after a failed refresh, stale at once */
 #define DNS_QUERY_TIMEOUT_MSEC 1000                /* c-ares: first try per server, doubles per round */
 #define DNS_QUERY_TRIES 2
 #define PROPERTIES_COALESCE_MSEC 200U              /* at most 5 PropertiesChanged per second */
