@@ -326,6 +326,8 @@ static void on_lookup_done(Lookup *l, int error, const char *message, const Rfc3
         g_hash_table_steal(m->pending, pe->key);
 
         if (error >= 0) {
+                log_debug("Resolved %s: %zu target(s), first %s %s port %u, TTL %u s.", pe->key, n,
+                          rfc3263_transport_to_string(t[0].transport), t[0].address, t[0].port, t[0].ttl);
                 if (cache_put(m->cache, pe->key, t, n, now_usec(CLOCK_MONOTONIC)) >= 0)
                         manager_property_changed(m, MANAGER_PROP_CACHE_ENTRIES);
                 answer_waiters(pe, 0, NULL, t, n, false);
