@@ -43,6 +43,15 @@ lab_wait_for 10 "primary/secondary swapped" servers_are "2 \"$LAB_NET.99\" \"$DN
 rs_flush
 lab_assert_eq "udp $R1 5060 0 0" "$(rs_targets reg1.lab.test 5060)" "resolve through the secondary"
 
+# A value configd accepts but that is no usable server keeps the servers in use (and says why).
+if busctl --system call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Set 'a{ss}' 1 network.primary_dns "dns.example" >/dev/null 2>&1; then
+        lab_wait_for 10 "the bad value reported" grep -q 'network.primary_dns: "dns.example" is not an IP' "$LAB_DIR/resolverd.log" ||
+                lab_fail "bad network.primary_dns not reported"
+        lab_assert_eq "2 \"$LAB_NET.99\" \"$DNS\"" "$(rs_prop Servers)" "Servers after a bad value"
+else
+        echo "configd refuses network.primary_dns=dns.example itself"
+fi
+
 # Reset → back to resolv.conf.
 busctl --system call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Reset as 2 network.primary_dns network.secondary_dns >/dev/null
 lab_wait_for 10 "Servers back to resolv.conf" servers_are "1 \"$LAB_NET.99\"" || lab_fail "Servers after Reset: $(rs_prop Servers)"

@@ -106,6 +106,14 @@ lab_assert_eq 2 "$rc" "siprctl exit code on a bad PORT"
 rs_flush
 lab_assert_eq 0 "$(rs_prop CacheEntries)" "CacheEntries after Flush"
 
+# A bad --dns is refused at start with a message naming it.
+set +e
+"$SIPR_BUILD_ROOT/services/resolverd/sipr-resolverd" --dns=not-an-ip >"$LAB_DIR/baddns.log" 2>&1
+rc=$?
+set -e
+((rc != 0)) || lab_fail "sipr-resolverd started with --dns=not-an-ip"
+grep -q -- '--dns: "not-an-ip" is not an IP address' "$LAB_DIR/baddns.log" || lab_fail "bad --dns message: $(cat "$LAB_DIR/baddns.log")"
+
 # Not running → exit 3.
 lab_service_stop resolverd
 set +e
