@@ -92,9 +92,14 @@ static int parse_line(SiprConfigFile *f, unsigned lineno, char *line, size_t len
                 return file_add_problem(f, lineno, "not valid UTF-8 text (or contains control characters)");
 
         eq = strchr(line, '=');
-        if (!eq)
-                return file_add_problem(f, lineno, "'%.40s%s': not a comment and has no '=' (expected key = value)",
-                                        line, len > 40 ? "…" : "");
+        if (!eq) {
+                /* Quote the line to help find it, unless it may be a mistyped secret. */
+                if (sipr_config_key_is_secret(line))
+                        return file_add_problem(f, lineno, "not a comment and has no '=' (expected key = value; "
+                                                "the line is not shown as it may hold a secret)");
+                return file_add_problem(f, lineno, "'%.*s%s': not a comment and has no '=' (expected key = value)",
+                                        (int) sipr_utf8_prefix_len(line, 40), line, len > 40 ? "…" : "");
+        }
         end = eq;
         while (end > line && is_blank(end[-1]))
                 end--;

@@ -242,6 +242,18 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
         }
 }
 
+size_t sipr_utf8_prefix_len(const char *s, size_t max) {
+        size_t n = strnlen(s, max + 1);
+
+        if (n <= max)
+                return n;
+        n = max;
+        /* Step back over continuation bytes to the start of the cut sequence. */
+        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+                n--;
+        return n;
+}
+
 bool sipr_config_text_valid(const char *s, size_t max) {
         const unsigned char *p = (const unsigned char *) s;
         size_t len = strlen(s);
@@ -477,7 +489,8 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                 else if (!sipr_config_text_valid(value, SIZE_MAX))
                         v_log = "(not valid UTF-8 text)";
                 else if (strlen(value) > 64) {
-                        snprintf(shown, sizeof(shown), "%.48s… (%zu bytes)", value, strlen(value));
+                        snprintf(shown, sizeof(shown), "%.*s… (%zu bytes)", (int) sipr_utf8_prefix_len(value, 48),
+                                 value, strlen(value));
                         v_log = shown;
                 } else
                         v_log = value;

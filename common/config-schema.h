@@ -78,5 +78,8 @@ bool sipr_config_key_is_secret(const char *key);
 /* Parses "0.5" / "4" / "1.250" seconds to milliseconds. -EINVAL/-ERANGE. */
 int sipr_config_parse_seconds_ms(const char *s, uint64_t *ret_ms);
 
+/* The longest prefix of s of at most max bytes that does not cut a UTF-8 sequence. */
+size_t sipr_utf8_prefix_len(const char *s, size_t max);
+
 /* Whether s is valid UTF-8 of at most len bytes without control characters (tab allowed). */
 bool sipr_config_text_valid(const char *s, size_t len);

@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config-bus.h"
@@ -178,6 +179,21 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return r;
 }
 
+/* Root and the service user only: the D-Bus policy says so too, this is the second lock. */
+static bool sender_may_read_secrets(sd_bus_message *msg) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        struct passwd *pw;
+        uid_t uid;
+
+        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &uid) < 0)
+                return false;
+        if (uid == 0 || uid == geteuid())
+                return true;
+        pw = getpwnam("sipr");
+        return pw && pw->pw_uid == uid;
+}
+
 static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sipr_config_file_freep) SiprConfigFile *f = NULL;
@@ -198,6 +214,17 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 path = NULL;
         if (!path)
                 return -ENOMEM;
+
+        /* configd reads the file with its own rights: callers other than root and the service
+         * user only get files everyone may read, so Check cannot peek at private files. */
+        if (!sender_may_read_secrets(msg)) {
+                struct stat st;
+
+                if (stat(path, &st) >= 0 && S_ISREG(st.st_mode) && !(st.st_mode & S_IROTH))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                                 "%s is not readable by everyone; check it as root, or a readable copy.",
+                                                 path);
+        }
 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
@@ -225,21 +252,6 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
-}
-
-/* Root and the service user only: the D-Bus policy says so too, this is the second lock. */
-static bool sender_may_read_secrets(sd_bus_message *msg) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        struct passwd *pw;
-        uid_t uid;
-
-        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) < 0 ||
-            sd_bus_creds_get_euid(creds, &uid) < 0)
-                return false;
-        if (uid == 0 || uid == geteuid())
-                return true;
-        pw = getpwnam("sipr");
-        return pw && pw->pw_uid == uid;
 }
 
 static int method_get_secret(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config-parser.h"
+#include "config-schema.h"
 #include "macro.h"
 
 #define assert_se(x) do { if (!(x)) { fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #x); abort(); } } while (0)
@@ -92,6 +93,24 @@ static void test_errors(void) {
         expect_error("x.y = 1\na\nb\nc\n", SIZE_MAX, "t.cfg:2: 'a': not a comment and has no '=' (expected key = value) (and 2 more problems)");
         /* A password is not echoed even in a file error. */
         expect_error("account.1.password = bad\x01pw\n", SIZE_MAX, "t.cfg:1: not valid UTF-8 text");
+        /* A mistyped password line is not quoted. */
+        expect_error("account.1.password: hunter2\n", SIZE_MAX, "t.cfg:1: not a comment and has no '=' (expected key = value; the line is not shown");
+        {
+                SiprConfigFile *f = NULL;
+                char *e;
+
+                /* The quote of a long line is cut at a character boundary: messages stay UTF-8. */
+                assert_se(sipr_config_file_parse("t.cfg", "ääääääääääääääääääääääääääää\n", 57, &f) == 0);
+                e = sipr_config_file_error(f);
+                assert_se(e && sipr_config_text_valid(e, SIZE_MAX) && strstr(e, "'ääääääääääääääääääää…'"));
+                free(e);
+                sipr_config_file_free(f);
+                assert_se(sipr_config_file_parse("t.cfg", "xääääääääääääääääääääääääääää\n", 58, &f) == 0);
+                e = sipr_config_file_error(f);
+                assert_se(e && sipr_config_text_valid(e, SIZE_MAX) && strstr(e, "'xäääääääääääääääääää…'"));
+                free(e);
+                sipr_config_file_free(f);
+        }
         {
                 SiprConfigFile *f = NULL;
                 char *e;
