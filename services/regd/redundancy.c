@@ -587,7 +587,6 @@ void redundancy_register_result(Redundancy *r, unsigned server, const char *uri,
         if (a < 0 || a != s->trying)
                 return; /* a late answer to a transaction we already gave up */
 
-        s->addrs[a].last_status = status;
         if ((status == 401 || status == 407) && !local && !s->authed) {
                 /* Credentials once per attempt; a second challenge means they are wrong. */
                 s->authed = true;
@@ -595,6 +594,7 @@ void redundancy_register_result(Redundancy *r, unsigned server, const char *uri,
                 queue_action(r, RED_ACTION_AUTHENTICATE, s, a, s->cfg.expires);
                 return;
         }
+        s->addrs[a].last_status = status;
 
         set_status(r, status, phrase);
         if (status < 300)

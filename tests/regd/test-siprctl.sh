@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# siprctl status/--json, monitor (one timestamped line per transition) and failover X:
+# a manual failover in failover mode moves the binding to registrar 2 make-before-break.
+source "$(dirname "$0")/regd-lib.sh"
+regd_setup
+lab_registrar_start 1
+lab_registrar_start 2
+regd_start_dns
+regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
+        "account.1.label = Front desk" \
+        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
+        "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.failback_mode = 2"
+regd_start_configd
+regd_start
+regd_wait 30 "registered on registrar 1" regd_working_is 1 "$(regd_uri 1)"
+
+json=$(lab_siprctl status 1 --json)
+lab_assert_eq registered "$(jq -r .state <<<"$json")" "status --json state"
+lab_assert_eq "$(regd_uri 1)" "$(jq -r .working_server <<<"$json")" "status --json working_server"
+lab_assert_eq working "$(jq -r '.servers[0].role' <<<"$json")" "status --json servers[0].role"
+lab_assert_eq lab.test "$(jq -r '.servers[0].name' <<<"$json")" "status --json servers[0].name"
+lab_siprctl status | grep -q "secret1001" && lab_fail "password in siprctl output"
+grep -q "secret1001" "$LAB_DIR/regd.log" && lab_fail "password in the regd log"
+
+lab_siprctl monitor >"$LAB_DIR/monitor.out" 2>&1 &
+mon=$!
+sleep 1
+lab_siprctl failover 1
+regd_wait 20 "working on registrar 2" regd_working_is 1 "$(regd_uri 2)"
+regd_wait 10 "registrar 2 holds the binding" lab_has_binding 2 1001
+regd_wait 10 "registrar 1 binding removed" lab_has_no_binding 1 1001
+lab_assert_eq registered "$(regd_state 1)" "State after manual failover"
+sleep 1
+kill "$mon"
+wait "$mon" 2>/dev/null || true
+cat "$LAB_DIR/monitor.out"
+grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} +account 1 +registered +$(regd_uri 2 | sed 's/[.;]/\\&/g')" "$LAB_DIR/monitor.out" ||
+        lab_fail "monitor shows no transition to registrar 2"
+rc=0
+lab_siprctl failover x >/dev/null 2>&1 || rc=$?
+lab_assert_eq 2 "$rc" "siprctl failover with a bad argument"
+echo ok
