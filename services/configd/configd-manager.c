@@ -53,6 +53,7 @@ Manager *manager_free(Manager *m) {
         free(m->config_dir);
         free(m->state_dir);
         free(m->local_path);
+        free(m->local_broken);
         free(m);
         return NULL;
 }
@@ -362,6 +363,11 @@ void manager_load_initial(Manager *m) {
 
                         /* Nothing older to keep at startup: run without this file until it is fixed. */
                         log_error("Ignoring the %s until it is fixed: %s", layer_names[i], strempty(e));
+                        if (i == LAYER_LOCAL) {
+                                /* Overwriting it on the next Set would silently lose what it holds. */
+                                free(m->local_broken);
+                                m->local_broken = strdup(strempty(e));
+                        }
                         for (size_t p = 1; p < layers[i]->n_problems; p++) {
                                 _cleanup_free_ char *s = sipr_config_problem_format(layers[i], p);
                                 log_error("%s", strempty(s));
@@ -372,6 +378,15 @@ void manager_load_initial(Manager *m) {
         r = manager_apply(m, layers, replace, "Loaded", NULL);
         if (r < 0)
                 log_oom();
+        for (int i = 0; i < _LAYER_MAX; i++)
+                if (!m->layer[i] && (i != LAYER_DEVICE || !isempty(m->mac)))
+                        log_info("No %s in effect.", layer_names[i]);
+        {
+                g_auto(GStrv) sources = manager_sources(m);
+                _cleanup_free_ char *joined = g_strjoinv(", ", sources);
+
+                log_info("Sources: %s.", isempty(joined) ? "(defaults only)" : joined);
+        }
         if (m->generation == 0)
                 m->generation = 1;
         for (int i = 0; i < _LAYER_MAX; i++)
@@ -391,8 +406,11 @@ int manager_reload(Manager *m, char ***ret_changed, char **ret_error) {
                 } else if (r < 0 && asprintf(ret_error, "Failed to load the %s: %s", layer_names[i], strerror(-r)) < 0)
                         *ret_error = NULL;
         }
-        if (r == 0)
+        if (r == 0) {
                 r = manager_apply(m, layers, replace, "Reloaded", ret_changed);
+                if (r == 0)
+                        g_clear_pointer(&m->local_broken, free);
+        }
         for (int i = 0; i < _LAYER_MAX; i++)
                 sipr_config_file_free(layers[i]);
         if (r == -EBADMSG)
@@ -447,6 +465,15 @@ static int local_save(Manager *m, GHashTable *kv, SiprConfigFile **ret, char **r
         return 0;
 }
 
+static int local_check_usable(Manager *m, char **ret_error) {
+        if (!m->local_broken)
+                return 0;
+        if (asprintf(ret_error, "The local overrides file is broken (%s); fix or remove it and Reload first; "
+                     "nothing was changed", m->local_broken) < 0)
+                *ret_error = NULL;
+        return -EBADMSG;
+}
+
 static GHashTable *local_overrides(Manager *m) {
         GHashTable *kv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         SiprConfigFile *l = m->layer[LAYER_LOCAL];
@@ -486,6 +513,9 @@ int manager_set(Manager *m, char **changes, char ***ret_changed, char **ret_erro
                 }
         }
 
+        r = local_check_usable(m, ret_error);
+        if (r < 0)
+                return r;
         kv = local_overrides(m);
         for (size_t i = 0; i < n; i++) {
                 if (isempty(norm[i]))
@@ -512,6 +542,9 @@ int manager_reset(Manager *m, char **keys, char ***ret_changed, char **ret_error
                 if (!sipr_config_lookup(*k, NULL, NULL, NULL))
                         return unknown_key_error(*k, ret_error);
 
+        r = local_check_usable(m, ret_error);
+        if (r < 0)
+                return r;
         kv = local_overrides(m);
         for (char **k = keys; k && *k; k++)
                 any |= g_hash_table_remove(kv, *k);

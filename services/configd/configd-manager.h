@@ -31,6 +31,7 @@ typedef struct Manager {
         SiprConfigFile *layer[_LAYER_MAX];
         GHashTable *effective; /* key → value: every key List shows (globals + accounts in use) */
         uint64_t generation;
+        char *local_broken; /* local.cfg refused at start: its first problem; Set/Reset refuse until fixed */
         GHashTable *reported_unknown; /* file name → count already reported */
 
         guint sighup_id;

@@ -117,6 +117,21 @@ lab_assert_eq 1 "$(lab_siprctl --json check "$LAB_DIR/bad.cfg" 2>/dev/null | jq 
 out=$(cfg_call Check s "$LAB_DIR/missing.cfg" | jq -r '.data[0][0][2]')
 lab_assert_eq "No such file" "$out" "Check of a missing file"
 
+# --- a broken local.cfg at start: ignored, and never overwritten by a Set ---
+lab_service_stop configd
+printf '#!version:1.0.0.1\naccount.1.label = Hand edited\naccount.1.expires = oops\naccount.1.sip_server.1.port = 99999\n' >"$CFG_STATE/local.cfg"
+cp "$CFG_STATE/local.cfg" "$LAB_DIR/local.broken"
+cfg_start
+cfg_expect_eq account.1.label Alice
+cfg_expect_error org.sipr.Error.InvalidFile "The local overrides file is broken ($CFG_STATE/local.cfg:4: account.1.sip_server.1.port: invalid value '99999'" \
+        Set dict:string:string:account.1.label,New
+cmp -s "$CFG_STATE/local.cfg" "$LAB_DIR/local.broken" || lab_fail "the broken local.cfg was overwritten"
+sed -i '$d' "$CFG_STATE/local.cfg"
+lab_siprctl reload || lab_fail "reload after fixing local.cfg"
+cfg_expect_eq account.1.label "Hand edited"
+lab_siprctl set account.1.label=New || lab_fail "Set after the fix"
+cfg_expect_eq account.1.label New
+
 # --- configd not running: exit 3 naming the service ---
 lab_service_stop configd
 rc=$(lab_siprctl get account.1.label 2>"$LAB_DIR/err"; echo $?)
