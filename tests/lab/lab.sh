@@ -266,7 +266,12 @@ lab_registrar_start() {
         cfg=$dir/kamailio.cfg
         # The user lines are the only multi-line substitution; do it with awk to keep it literal.
         _lab_users_cfg >"$dir/users.cfg"
-        sed -e "s|@ADDR@|$addr|g" -e "s|@CTL@|$dir/ctl.sock|g" "$LAB_SRC/kamailio.cfg.in" |
+        # Stale nonces are challenged with stale=true (flag 16) unless LAB_REGISTRAR_STALE=0,
+        # which mimics stock Kamailio configs (a plain 401, as for a wrong password).
+        local stale=16
+        [[ "${LAB_REGISTRAR_STALE:-1}" == 0 ]] && stale=0
+        sed -e "s|@ADDR@|$addr|g" -e "s|@CTL@|$dir/ctl.sock|g" -e "s|@STALE_FLAGS@|$stale|g" \
+                "$LAB_SRC/kamailio.cfg.in" |
                 awk -v f="$dir/users.cfg" '/^@USERS@$/ { while ((getline l < f) > 0) print l; next } { print }' >"$cfg"
         chmod 600 "$cfg" "$dir/users.cfg"
         lab_spawn "registrar$n" "$LAB_DIR/registrar$n.log" \
@@ -379,7 +384,7 @@ lab_user_password() { # USER → its password from $LAB_USERS
 
 # lab_register N USER [EXPIRES [CALL-ID [udp|tcp]]] — one REGISTER with digest auth from a sipp
 # UAC at $LAB_NET.200 (LAB_UAC_ADDR) to registrar N. True when the registrar answered 200.
-# Expires 0 removes the binding. Log in $LAB_DIR/uac.log.
+# Expires 0 removes the binding. Log in $LAB_DIR/uac.log, messages in $LAB_DIR/uac-CALLID.msg.
 lab_register() {
         local n=$1 user=$2 expires=${3:-60} callid=${4:-lab-$2-$RANDOM$RANDOM} transport=${5:-udp}
         local pass t=u1
@@ -393,6 +398,7 @@ lab_register() {
         timeout 20 sipp -sf "$LAB_SRC/sipp/uac-register.xml" -t "$t" -i "${LAB_UAC_ADDR:-$LAB_NET.200}" \
                 -s "$user" -au "$user" -ap "$pass" -key expires "$expires" -key cseq "$cseq" -key cseq2 "$((cseq + 1))" -cid_str "$callid" \
                 -m 1 -nostdin -recv_timeout 5s -timeout 15s -timeout_error \
+                -trace_msg -message_file "$LAB_DIR/uac-${callid//[^A-Za-z0-9._-]/_}.msg" \
                 "$(lab_registrar_addr "$n"):5060" >>"$LAB_DIR/uac.log" 2>&1 </dev/null
 }
 

@@ -91,6 +91,14 @@ lab_register 1 1005 300 cid-selftest-5b || lab_fail "REGISTER after restart"
 lab_has_binding 1 1005 cid-selftest-5b || lab_fail "binding after restart"
 lab_registrar_restart 1
 lab_assert_eq 0 "$(lab_binding_count 1 1005)" "contacts of 1005 after lab_registrar_restart"
+# Credentials for a nonce of the previous instance: a stale nonce, challenged with stale=true.
+replay() { python3 "$LAB_SRC/sip-replay.py" "$LAB_DIR/uac-cid-selftest-5b.msg" "$R1" "$LAB_NET.202" | paste -sd ' '; }
+out=$(replay)
+[[ "$out" == "401 "*'stale=true'* ]] || lab_fail "old nonce after a restart: want 401 with stale=true, got '$out'"
+lab_registrar_kill 1
+LAB_REGISTRAR_STALE=0 lab_registrar_start 1
+out=$(replay)
+[[ "$out" == "401 "* && "$out" != *stale* ]] || lab_fail "LAB_REGISTRAR_STALE=0: want a plain 401, got '$out'"
 
 step "dnsmasq answers A/AAAA/SRV/NAPTR for lab.test with TTL 1"
 lab_assert_eq "$R1" "$(lab_dig reg1.lab.test A)" "reg1.lab.test A"
