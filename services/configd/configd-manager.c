@@ -104,6 +104,27 @@ static int effective_put(GHashTable *h, SiprConfigFile *const *layers, const Sip
         return 0;
 }
 
+/* X of "account.X.…" when X is a valid account index (1…256, no leading zero). */
+static bool account_index(const char *key, unsigned *ret) {
+        unsigned x = 0;
+        const char *p;
+
+        if (!g_str_has_prefix(key, "account."))
+                return false;
+        p = key + strlen("account.");
+        if (*p < '1' || *p > '9')
+                return false;
+        for (; *p >= '0' && *p <= '9'; p++) {
+                x = x * 10 + (unsigned) (*p - '0');
+                if (x > SIPR_CONFIG_ACCOUNT_MAX)
+                        return false;
+        }
+        if (*p != '.')
+                return false;
+        *ret = x;
+        return true;
+}
+
 /* The effective map: every global key, and every key of each account that any layer mentions. */
 static GHashTable *effective_compute(SiprConfigFile *const *layers) {
         g_autoptr(GHashTable) h = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
@@ -116,7 +137,9 @@ static GHashTable *effective_compute(SiprConfigFile *const *layers) {
                         const SiprConfigEntry *e = &layers[l]->entries[i];
                         unsigned x = 0;
 
-                        if (e->known && !isempty(e->value) && sipr_config_lookup(e->key, &x, NULL, NULL) && x > 0)
+                        /* Any account.X.* key counts, also one sipr does not use (codecs…): the
+                         * file talks about that account. */
+                        if (!isempty(e->value) && account_index(e->key, &x))
                                 used[x] = true;
                 }
         }

@@ -63,6 +63,13 @@ gen1=$(cfg_prop Generation)
 lab_siprctl set account.1.sip_server.1.port=5062
 lab_assert_eq "$gen1" "$(cfg_prop Generation)" "no-op Set keeps Generation"
 
+# An account a file mentions only through keys sipr does not use is listed too (with defaults).
+printf 'account.5.codec.pcmu.enable = 1\naccount.6.codec.pcmu.enable =\n' >>"$CFG_ETC/001565aabbcc.cfg"
+lab_siprctl reload
+lab_assert_eq 57 "$(cfg_call List s account.5. | jq '.data[0] | length')" "account 5 listed through an unused key"
+lab_assert_eq '"0"' "$(cfg_call List s account.5. | jq '.data[0]."account.5.enable"')" "account 5 defaults"
+lab_assert_eq 0 "$(cfg_call List s account.6. | jq '.data[0] | length')" "an empty value does not count"
+
 # A new account appears in List once a key of it is set.
 lab_siprctl set account.7.user_name=1007
 lab_assert_eq '"1007"' "$(cfg_call List s account.7. | jq '.data[0]."account.7.auth_name"')" "account 7 listed"
