@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "macro.h"
 #include "target.h"
@@ -190,8 +191,9 @@ const char *target_transport_to_string(TargetTransport t) {
 }
 
 int target_transport_from_string(const char *s, TargetTransport *ret) {
+        /* Any case, as Resolver1 accepts it; the property is always lower case. */
         for (int i = 0; s && i < _TRANSPORT_MAX; i++)
-                if (streq(s, transport_names[i])) {
+                if (strcasecmp(s, transport_names[i]) == 0) {
                         *ret = i;
                         return 0;
                 }

@@ -30,7 +30,7 @@ watch_error org.sipr.Error.InvalidArgs address udp '' 5060 '{}'
 watch_error org.sipr.Error.InvalidArgs address udp 127.0.0.256 5060 '{}'
 watch_error org.sipr.Error.InvalidArgs port udp 127.0.0.1 0 '{}'
 watch_error org.sipr.Error.InvalidArgs transport sctp 127.0.0.1 5060 '{}'
-watch_error org.sipr.Error.InvalidArgs transport UDP 127.0.0.1 5060 '{}'
+watch_error org.sipr.Error.InvalidArgs transport '' 127.0.0.1 5060 '{}'
 watch_error org.sipr.Error.InvalidArgs crlf udp 127.0.0.1 5060 "{'method': <'crlf'>}"
 watch_error org.sipr.Error.InvalidArgs connect udp 127.0.0.1 5060 "{'method': <'connect'>}"
 watch_error org.sipr.Error.InvalidArgs method tcp 127.0.0.1 5060 "{'method': <'ping'>}"
@@ -53,7 +53,7 @@ ta=$(hd_cmd a watch "udp $X 5060 interval_ms=3600000")
 ta=${ta#ok }
 [[ "$ta" == /org/sipr/Health1/target/* ]] || lab_fail "Watch returned '$ta'"
 lab_assert_eq "ok $ta" "$(hd_cmd a watch "udp $X 5060")" "second Watch by the same client"
-lab_assert_eq "ok $ta" "$(hd_cmd b watch "udp $X 5060 interval_ms=1000")" "Watch by another client"
+lab_assert_eq "ok $ta" "$(hd_cmd b watch "UDP $X 5060 interval_ms=1000")" "Watch by another client (transport in upper case)"
 # IPv4 spelled differently is the same target; IPv6 literals are accepted and normalised.
 t6=$(hd_cmd b watch "udp [0:0::1] 5099 interval_ms=3600000")
 t6=${t6#ok }

@@ -242,7 +242,8 @@ static void test_names(void) {
 
         assert(target_transport_from_string("udp", &tr) == 0 && tr == TRANSPORT_UDP);
         assert(target_transport_from_string("tls", &tr) == 0 && tr == TRANSPORT_TLS);
-        assert(target_transport_from_string("UDP", &tr) == -EINVAL);
+        assert(target_transport_from_string("UDP", &tr) == 0 && tr == TRANSPORT_UDP);
+        assert(target_transport_from_string("udp ", &tr) == -EINVAL);
         assert(target_transport_from_string(NULL, &tr) == -EINVAL);
         assert(probe_method_from_string("crlf", &m) == 0 && m == PROBE_CRLF);
         assert(probe_method_from_string("none", &m) == 0 && m == PROBE_NONE);
