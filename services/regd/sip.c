@@ -378,7 +378,9 @@ int sip_reg_send(SipReg *reg, uint32_t expires) {
 int sip_reg_authenticate(SipReg *reg) {
         if (!reg->auc)
                 return -ENOKEY;
-        if (auc_all_credentials(&reg->auc, NULL, NULL, reg->auth_name, reg->password) <= 0)
+        /* 0 means "already set" (a new challenge for a realm we answered before): fine. */
+        if (auc_all_credentials(&reg->auc, NULL, NULL, reg->auth_name, reg->password) < 0 ||
+            !auc_has_authorization(&reg->auc))
                 return -ENOKEY;
         return reg_transmit(reg);
 }
