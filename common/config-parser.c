@@ -249,7 +249,13 @@ const char *sipr_config_file_get(const SiprConfigFile *f, const char *key) {
         if (!f || !g_hash_table_lookup_extended(f->index, key, NULL, &pos))
                 return NULL;
         e = &f->entries[GPOINTER_TO_SIZE(pos)];
-        return e->known && !isempty(e->value) ? e->value : NULL;
+        if (!e->known || isempty(e->value))
+                return NULL;
+        if (streq(e->value, SIPR_CONFIG_NULL)) {
+                const SiprConfigKey *k = sipr_config_lookup(key, NULL, NULL, NULL);
+                return k ? k->def : "";
+        }
+        return e->value;
 }
 
 char *sipr_config_problem_format(const SiprConfigFile *f, size_t i) {

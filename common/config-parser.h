@@ -51,7 +51,8 @@ static inline void sipr_config_file_freep(SiprConfigFile **f) {
                 sipr_config_file_free(*f);
 }
 
-/* Value of a known key set (non-empty) in this file, or NULL. */
+/* Value of a known key set (non-empty) in this file, or NULL. "%NULL%" reads as the key's
+ * default ("" for text and hosts). */
 const char *sipr_config_file_get(const SiprConfigFile *f, const char *key);
 
 /* "file:line: key: reason" for the first problem, plus " (and N more problems)"; NULL if none. */

@@ -414,6 +414,14 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
 
         if (!value)
                 value = "";
+        if (streq(value, SIPR_CONFIG_NULL)) {
+                if (ret_normalized) {
+                        *ret_normalized = strdup(SIPR_CONFIG_NULL);
+                        if (!*ret_normalized)
+                                return -ENOMEM;
+                }
+                return 0;
+        }
         /* The file format trims blanks around a value, so such a value could not survive a
          * restart: refuse it rather than let the running and the stored value differ. */
         if (*value && (strchr(" \t", value[0]) || strchr(" \t", value[strlen(value) - 1]))) {

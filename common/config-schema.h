@@ -13,6 +13,9 @@
 #define SIPR_CONFIG_SERVER_MAX 4
 #define SIPR_CONFIG_TEXT_MAX 1024 /* bytes of a text value */
 #define SIPR_CONFIG_SECRET_MASK "********"
+/* Yealink's explicit "empty": the key is set here, to "" (text, hosts) or to its default. Unlike
+ * an empty value it hides what lower layers say. */
+#define SIPR_CONFIG_NULL "%NULL%"
 
 typedef enum SiprConfigType {
         SIPR_CONFIG_BOOL,    /* 0/1 */

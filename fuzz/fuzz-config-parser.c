@@ -48,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (again->n_problems_total != 0)
                 abort();
         for (size_t i = 0; i < n; i += 2) {
-                const char *v = sipr_config_file_get(again, kv[i]);
-                if (!v || strcmp(v, kv[i + 1]) != 0)
+                const char *v = sipr_config_file_get(again, kv[i]), *o = sipr_config_file_get(f, kv[i]);
+                if (!v || !o || strcmp(v, o) != 0)
                         abort();
         }
         if (sipr_config_from_pairs(kv, &config) < 0)

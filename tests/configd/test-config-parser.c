@@ -69,6 +69,13 @@ static void test_syntax(void) {
         assert_se(f->n_entries == 9);
         sipr_config_file_free(f);
 
+        /* %NULL%: set here, to "" or the default, hiding lower layers. */
+        f = parse("account.1.sip_server.1.address = %NULL%\naccount.1.sip_server.1.port = %NULL%\n");
+        assert_se(f->n_problems_total == 0);
+        assert_se(streq(sipr_config_file_get(f, "account.1.sip_server.1.address"), ""));
+        assert_se(streq(sipr_config_file_get(f, "account.1.sip_server.1.port"), "5060"));
+        sipr_config_file_free(f);
+
         /* A byte order mark is not part of the first key. */
         f = parse("\xef\xbb\xbf" "account.2.enable = 1\n");
         assert_se(f->n_problems_total == 0 && streq(sipr_config_file_get(f, "account.2.enable"), "1"));

@@ -71,6 +71,9 @@ static void expect_bad(const char *key, const char *value, const char *message) 
 
 static void test_validate(void) {
         expect_ok("account.1.enable", "1", "1");
+        expect_ok("account.1.enable", "%NULL%", "%NULL%");
+        expect_ok("account.1.sip_server.1.address", "%NULL%", "%NULL%");
+        expect_bad("account.1.sip_server.1.address", "%null%", "permitted");
         expect_bad("account.1.enable", "yes", "account.1.enable: invalid value 'yes': permitted 0 or 1");
         expect_bad("account.1.enable", "", "permitted 0 or 1");
         expect_ok("account.1.sip_server.1.port", "0", "0");

@@ -70,6 +70,18 @@ lab_assert_eq 57 "$(cfg_call List s account.5. | jq '.data[0] | length')" "accou
 lab_assert_eq '"0"' "$(cfg_call List s account.5. | jq '.data[0]."account.5.enable"')" "account 5 defaults"
 lab_assert_eq 0 "$(cfg_call List s account.6. | jq '.data[0] | length')" "an empty value does not count"
 
+# %NULL% (Yealink's explicit empty) hides the common file's value; empty does not.
+printf 'account.2.sip_server.2.address = %%NULL%%\naccount.2.sip_server.2.port = %%NULL%%\n' >>"$CFG_ETC/001565aabbcc.cfg"
+sed -i 's/^account.2.sip_server.2.port = 5060/account.2.sip_server.2.port = 5070/' "$CFG_ETC/y000000000000.cfg"
+lab_siprctl reload
+cfg_expect_eq account.2.sip_server.2.address ""
+cfg_expect_eq account.2.sip_server.2.port 5060
+lab_siprctl set account.1.sip_server.2.address=%NULL%
+cfg_expect_eq account.1.sip_server.2.address ""
+grep -qx 'account.1.sip_server.2.address = %NULL%' "$CFG_STATE/local.cfg" || lab_fail "%NULL% in local.cfg"
+lab_siprctl set account.1.sip_server.2.address=
+cfg_expect_eq account.1.sip_server.2.address reg2.lab.test
+
 # A new account appears in List once a key of it is set.
 lab_siprctl set account.7.user_name=1007
 lab_assert_eq '"1007"' "$(cfg_call List s account.7. | jq '.data[0]."account.7.auth_name"')" "account 7 listed"
