@@ -26,7 +26,8 @@ DESTDIR=$T/dest meson install -C "$build" --no-rebuild --quiet >"$T/install.log"
 
 built=()
 for s in configd resolverd healthd regd; do
-        if [[ -x "$T/dest$prefix/bin/sipr-$s" ]]; then
+        exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$T/dest$prefix/lib/systemd/system/sipr-$s.service")
+        if [[ -x "$T/dest$exe" ]]; then
                 built+=("$s")
         else
                 echo "SKIP: sipr-$s is not built/installed yet: its cases are skipped"
@@ -62,12 +63,12 @@ cat >"$T/units/sipr-nspawn-test.service" <<'UNIT'
 [Unit]
 Description=sipr integration test inside the container
 After=basic.target
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
 [Service]
 Type=oneshot
 ExecStart=/sipr-test/in/nspawn-inside.sh
 TimeoutStartSec=400
-SuccessAction=poweroff-force
-FailureAction=poweroff-force
 UNIT
 
 # Installed tree over /usr/local (binaries, units, sysusers.d, tmpfiles.d, activation files);

@@ -129,14 +129,13 @@ if built healthd; then
         lab_service_start healthd
         H=(org.sipr.Health1 /org/sipr/Health1)
         allowed nobody "${H[@]}" org.freedesktop.DBus.Introspectable.Introspect
-        denied "${H[@]}" org.sipr.Health1.Watch string:udp string:"$LAB_NET.2" uint16:5060 'dict:string:variant:'
+        # The bus refuses before the service sees the call, so no arguments are needed.
+        denied "${H[@]}" org.sipr.Health1.Watch
         denied "${H[@]}" org.sipr.Health1.Unwatch objpath:/org/sipr/Health1/target/1
         denied "${H[@]}" org.sipr.Health1.Report objpath:/org/sipr/Health1/target/1 string:ok
-        out=$(call root "${H[@]}" org.sipr.Health1.Watch string:udp string:"$LAB_NET.2" uint16:5060 'dict:string:variant:')
-        target=$(sed -n 's/.*object path "\(.*\)".*/\1/p' <<<"$out")
-        [[ -n "$target" ]] || lab_fail "root Watch failed: $out"
-        echo "ok: root may call Watch ($target)"
-        prop nobody org.sipr.Health1 "$target" org.sipr.Health1.Target State
+        out=$(busctl --system call org.sipr.Health1 /org/sipr/Health1 org.sipr.Health1 Watch 'ssqa{sv}' udp "$LAB_NET.2" 5060 0 2>&1) ||
+                lab_fail "root may not call Watch: $out"
+        echo "ok: root may call Watch ($out)"
 fi
 
 if built regd; then
