@@ -208,6 +208,7 @@ fi
 systemctl stop sipr.target
 for s in configd resolverd healthd regd; do
         built "$s" || continue
+        wait_for 30 test "$(prop "sipr-$s.service" ActiveState)" = inactive
         st=$(prop "sipr-$s.service" ActiveState)
         [[ $st == inactive ]] && ok "sipr-$s.service stopped with sipr.target" || fail "sipr-$s.service is $st after stopping sipr.target"
 done
