@@ -252,6 +252,8 @@ int sipr_config_from_pairs(char **pairs, SiprConfig **ret) {
                 k = sipr_config_lookup(key, &x, &y, NULL);
                 if (!k)
                         continue; /* a newer configd may know more keys */
+                if (streq(value, SIPR_CONFIG_NULL))
+                        value = k->def;
                 if (sipr_config_validate(k, key, value, NULL, NULL) < 0 && !isempty(value)) {
                         log_warning("Configuration %s: invalid value '%s', using the default.", key,
                                     sipr_config_value_for_log(key, value));
