@@ -232,6 +232,7 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, const s
 void probe_options_start(ProbeOptionsAgent *a, Target *t) {
         char uri[128], from[96];
         bool v6 = t->sockaddr.sa.sa_family == AF_INET6;
+        nta_outgoing_t *orq;
         ProbeOptions *p;
 
         probe_options_cancel(t);
@@ -246,7 +247,7 @@ void probe_options_start(ProbeOptionsAgent *a, Target *t) {
                 return;
         }
         t->options = p;
-        p->orq = nta_outgoing_tcreate(a->leg, on_response, (nta_outgoing_magic_t *) t, NULL,
+        orq = nta_outgoing_tcreate(a->leg, on_response, (nta_outgoing_magic_t *) t, NULL,
                                       SIP_METHOD_OPTIONS, (url_string_t const *) uri,
                                       SIPTAG_TO_STR(uri),
                                       SIPTAG_FROM_STR(from),
@@ -254,8 +255,16 @@ void probe_options_start(ProbeOptionsAgent *a, Target *t) {
                                       SIPTAG_ACCEPT_STR("application/sdp"),
                                       SIPTAG_USER_AGENT_STR("sipr-healthd/" SIPR_VERSION),
                                       TAG_END());
-        if (!p->orq) {
+        if (t->options != p) {
+                /* Answered (locally) from inside tcreate: that ended the probe already. */
+                if (orq)
+                        nta_outgoing_destroy(orq);
+                return;
+        }
+        if (!orq) {
                 probe_options_cancel(t);
                 manager_probe_done(t, TARGET_EVENT_ERROR, 0, "cannot send OPTIONS");
+                return;
         }
+        p->orq = orq;
 }
