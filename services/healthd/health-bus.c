@@ -130,10 +130,14 @@ static int method_watch(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = parse_watch_options(message, &req, error);
         if (r < 0)
                 return r;
-        if (req.has_method && req.transport == TRANSPORT_UDP && req.method != PROBE_OPTIONS)
+        /* crlf is meaningless without a connection. "connect" is what a client configured with
+         * sipr.health.method=connect passes for every target: on UDP, OPTIONS is the nearest
+         * equivalent (as for the configured default). */
+        if (req.has_method && req.transport == TRANSPORT_UDP && req.method == PROBE_CRLF)
                 return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS,
-                                         "method %s needs transport tcp or tls, not udp",
-                                         probe_method_to_string(req.method));
+                                         "method crlf needs transport tcp or tls, not udp");
+        if (req.has_method && req.transport == TRANSPORT_UDP && req.method == PROBE_CONNECT)
+                req.method = PROBE_OPTIONS;
 
         r = manager_watch(m, &req, &t, &created);
         if (r == -E2BIG)

@@ -32,7 +32,6 @@ watch_error org.sipr.Error.InvalidArgs port udp 127.0.0.1 0 '{}'
 watch_error org.sipr.Error.InvalidArgs transport sctp 127.0.0.1 5060 '{}'
 watch_error org.sipr.Error.InvalidArgs transport '' 127.0.0.1 5060 '{}'
 watch_error org.sipr.Error.InvalidArgs crlf udp 127.0.0.1 5060 "{'method': <'crlf'>}"
-watch_error org.sipr.Error.InvalidArgs connect udp 127.0.0.1 5060 "{'method': <'connect'>}"
 watch_error org.sipr.Error.InvalidArgs method tcp 127.0.0.1 5060 "{'method': <'ping'>}"
 watch_error org.sipr.Error.InvalidArgs method tcp 127.0.0.1 5060 "{'method': <'none'>}"
 watch_error org.sipr.Error.InvalidArgs interval_ms tcp 127.0.0.1 5060 "{'interval_ms': <uint32 100>}"
