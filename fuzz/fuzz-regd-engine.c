@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* regd's redundancy engine driven by an arbitrary sequence of what the network and the other
+ * daemons can tell it: any final status (including local 408/503 and challenges), any granted
+ * expiry, late answers to abandoned requests, DNS answers with 0…16 addresses or failures,
+ * healthd up/down for any address, Failover, stop/start and configuration changes, on an
+ * injected clock. Checks: requests only go to addresses the engine was given, it never holds
+ * more bindings than servers, the published state stays valid, and its timer never makes it spin
+ * without time passing. Input: byte 0 = servers/mode, byte 1 = options, then (op, arg) pairs. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "redundancy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define PENDING_MAX 64
+
+typedef struct Pending {
+        unsigned server;
+        char uri[RED_URI_MAX];
+} Pending;
+
+static const unsigned statuses[] = { 200, 202, 401, 407, 403, 404, 408, 480, 486, 500, 503, 504, 600, 603, 423, 302 };
+
+static void addr_uri(char *buf, size_t size, unsigned server, unsigned i) {
+        snprintf(buf, size, "sip:127.77.%u.%u:5060;transport=%s", server, i + 2, i & 1 ? "tcp" : "udp");
+}
+
+static bool known_uri(const char *uri, unsigned server, unsigned n_addrs) {
+        char b[RED_URI_MAX];
+
+        for (unsigned i = 0; i < n_addrs; i++) {
+                addr_uri(b, sizeof(b), server, i);
+                if (streq(b, uri))
+                        return true;
+        }
+        return false;
+}
+
+static RedConfig make_config(uint8_t a, uint8_t b) {
+        unsigned n = a % RED_SERVER_MAX + 1;
+        RedConfig c = {
+                .enabled = true,
+                .redundancy_type = a >> 2 & 1,
+                .fallback_timeout = b & 1 ? 0 : 120,
+                .reg_fail_retry_interval = b & 2 ? 1 : 30,
+                .t1_usec = b & 4 ? 10000 : 500000,
+                .t2_usec = 4000000,
+                .hold_down = b & 8 ? 0 : 30,
+                .proactive_failover = b & 16,
+        };
+        for (unsigned i = 0; i < n; i++)
+                c.server[i] = (RedServerConfig) {
+                        .set = !(i > 0 && (a >> (3 + i)) & 1),
+                        .expires = b & 32 ? 1 : 3600,
+                        .retry_counts = (a >> 5) & 3,
+                        .failback_mode = (b >> 6) & 3,
+                        .failback_timeout = b & 64 ? 0 : 60,
+                        .register_on_enable = true,
+                };
+        return c;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        Pending pending[PENDING_MAX];
+        unsigned n_pending = 0, n_addrs[RED_SERVER_MAX] = {}, spins = 0, n_servers = 0;
+        uint64_t now = 1000000;
+        Redundancy *r = NULL;
+        RedConfig c;
+
+        if (size < 2 || size > 4096)
+                return 0;
+        c = make_config(data[0], data[1]);
+        for (unsigned i = 0; i < RED_SERVER_MAX; i++)
+                n_servers += c.server[i].set;
+        if (redundancy_new(&c, &r) < 0)
+                return 0;
+        redundancy_start(r, now);
+
+        for (size_t i = 2; i + 1 < size; i += 2) {
+                uint8_t op = data[i], arg = data[i + 1];
+                unsigned server = arg % RED_SERVER_MAX;
+                RedAction act;
+
+                switch (op % 9) {
+                case 0: /* answer a pending request (any order: late answers too) */
+                        if (n_pending > 0) {
+                                unsigned k = arg % n_pending;
+                                unsigned st = statuses[(op >> 4) % ELEMENTSOF(statuses)];
+                                bool local = (st == 408 || st == 503) && (op & 8);
+                                Pending p = pending[k];
+
+                                pending[k] = pending[--n_pending];
+                                redundancy_register_result(r, p.server, p.uri, st, "fuzz", local,
+                                                           st < 300 ? (uint32_t) arg * (op & 8 ? 1000000u : 1u) : 0, now);
+                        }
+                        break;
+                case 1: { /* time passes to the next wakeup */
+                        uint64_t w = redundancy_next_wakeup(r);
+                        if (w == UINT64_MAX)
+                                now += (uint64_t) arg * 1000000;
+                        else if (w <= now) {
+                                if (++spins > 1000)
+                                        abort(); /* always due: a busy loop */
+                                now++;
+                        } else {
+                                spins = 0;
+                                now = w;
+                        }
+                        redundancy_timer(r, now);
+                        break;
+                }
+                case 2: { /* DNS answer with 0…16 addresses */
+                        RedAddress a[RED_ADDR_MAX] = {};
+                        unsigned n = (arg >> 2) % (RED_ADDR_MAX + 1);
+                        for (unsigned j = 0; j < n; j++) {
+                                addr_uri(a[j].uri, sizeof(a[j].uri), server, j);
+                                a[j].ttl = op >> 4;
+                        }
+                        redundancy_set_addresses(r, server, a, n, now);
+                        if (n > n_addrs[server])
+                                n_addrs[server] = n;
+                        break;
+                }
+                case 3:
+                        redundancy_resolve_failed(r, server, "fuzz: no such name", now);
+                        break;
+                case 4: {
+                        char uri[RED_URI_MAX];
+                        addr_uri(uri, sizeof(uri), server, (arg >> 2) % RED_ADDR_MAX);
+                        redundancy_health(r, server, uri, op & 16 ? RED_HEALTH_UP : RED_HEALTH_DOWN, now);
+                        break;
+                }
+                case 5:
+                        redundancy_failover(r, now);
+                        break;
+                case 6:
+                        if (arg & 1)
+                                redundancy_stop(r, now);
+                        else
+                                redundancy_start(r, now);
+                        break;
+                case 7: {
+                        RedConfig g = make_config(data[0], arg);
+                        redundancy_update_globals(r, &g);
+                        break;
+                }
+                default: /* time passes by arg seconds */
+                        now += (uint64_t) arg * 1000000;
+                        redundancy_timer(r, now);
+                        break;
+                }
+
+                while (redundancy_pop_action(r, &act)) {
+                        if (act.server >= RED_SERVER_MAX || !c.server[act.server].set)
+                                abort(); /* an action for a server that is not configured */
+                        if (act.type == RED_ACTION_RESOLVE)
+                                continue;
+                        if (!known_uri(act.uri, act.server, n_addrs[act.server]))
+                                abort(); /* a request to an address nobody gave us */
+                        if ((act.type == RED_ACTION_REGISTER || act.type == RED_ACTION_AUTHENTICATE) &&
+                            n_pending < PENDING_MAX) {
+                                pending[n_pending].server = act.server;
+                                snprintf(pending[n_pending].uri, RED_URI_MAX, "%s", act.uri);
+                                n_pending++;
+                        }
+                }
+
+                {
+                        RedAction b[RED_SERVER_MAX * RED_ADDR_MAX];
+                        RedServerInfo info[RED_SERVER_MAX * RED_ADDR_MAX];
+                        size_t nb = redundancy_bindings(r, b, ELEMENTSOF(b));
+                        size_t ni = redundancy_servers(r, info, ELEMENTSOF(info));
+
+                        if (nb > n_servers)
+                                abort(); /* more than one binding per server */
+                        for (size_t j = 0; j < ni; j++)
+                                if (!info[j].role || !red_addr_state_to_string(info[j].state))
+                                        abort();
+                }
+                if (!red_state_to_string(redundancy_state(r)) || !red_mode_to_string(redundancy_mode(r)) ||
+                    !redundancy_working_uri(r) || !redundancy_last_reason(r))
+                        abort();
+        }
+        redundancy_free(r);
+        return 0;
+}
