@@ -305,6 +305,28 @@ lab_registrar_kill() {
 lab_registrar_freeze() { lab_signal "registrar$1" STOP; } # SIGSTOP: packets are queued, never answered
 lab_registrar_thaw() { lab_signal "registrar$1" CONT; }   # SIGCONT: answers again (queued requests too)
 
+# lab_registrar_mode N MODE — a fault injected into a running registrar (it keeps its bindings
+# and its control socket, so the observer still works):
+#   normal           answer as usual
+#   drop             receive every request, answer none (like SIGSTOP, but the observer answers)
+#   drop-register    answer OPTIONS, drop REGISTER (health probes see it up; registrations time out)
+#   CODE[:S]         answer every request (OPTIONS too) with CODE (e.g. 503), Retry-After: S if given
+#   CODE-register[:S]  answer REGISTER with CODE, OPTIONS as usual
+lab_registrar_mode() {
+        local n=$1 mode=$2 out
+        [[ "$mode" =~ ^(normal|drop|drop-register|[3-6][0-9][0-9](-register)?(:[0-9]+)?)$ ]] ||
+                lab_die "lab_registrar_mode: bad mode '$mode' (normal, drop, drop-register, CODE[-register][:RETRY-AFTER])"
+        if [[ "$mode" == normal ]]; then
+                out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$n")" htable.delete ctl mode 2>&1)
+        else
+                out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$n")" htable.sets ctl mode "s:$mode" 2>&1)
+        fi
+        [[ $? == 0 && ( "$out" != error* || "$out" == *"Key not found"* ) ]] || {
+                lab_log "registrar $n: cannot set mode $mode: $out"
+                return 1
+        }
+}
+
 # lab_registrar_stop N — orderly shutdown (SIGTERM to the group).
 lab_registrar_stop() {
         lab_stop_process "registrar$1"

@@ -75,6 +75,28 @@ lab_registrar_thaw 1
 lab_wait_for 10 "thawed registrar 1 answering" lab_sip_options "$R1" udp || lab_fail "no answer after SIGCONT"
 lab_has_binding 1 1005 cid-selftest-5 || lab_fail "binding of 1005 lost over SIGSTOP/SIGCONT"
 
+step "injected faults on a running registrar: answers change, bindings and the observer stay"
+lab_registrar_mode 1 503 || lab_fail "setting mode 503"
+expect_probe 503 "$R1" udp OPTIONS "OPTIONS in mode 503"
+expect_probe 503 "$R1" tcp REGISTER "REGISTER over TCP in mode 503"
+lab_registrar_mode 1 503-register:30
+expect_probe 200 "$R1" udp OPTIONS "OPTIONS in mode 503-register"
+lab_assert_eq "503 30" "$(lab_sip_request "$R1" udp REGISTER Retry-After | paste -sd ' ')" "REGISTER in mode 503-register:30"
+if lab_register 1 1006 60; then lab_fail "REGISTER succeeded in mode 503-register"; fi
+lab_registrar_mode 1 403-register
+expect_probe 403 "$R1" udp REGISTER "REGISTER in mode 403-register"
+lab_registrar_mode 1 drop-register
+expect_probe 200 "$R1" udp OPTIONS "OPTIONS in mode drop-register"
+expect_probe timeout "$R1" udp REGISTER "REGISTER in mode drop-register"
+lab_registrar_mode 1 drop
+expect_probe timeout "$R1" udp OPTIONS "OPTIONS in mode drop"
+expect_probe timeout "$R1" tcp OPTIONS "TCP OPTIONS in mode drop"
+lab_has_binding 1 1005 cid-selftest-5 || lab_fail "observer in mode drop: binding of 1005 not seen"
+lab_registrar_mode 1 normal
+expect_probe 200 "$R1" udp OPTIONS "OPTIONS back in mode normal"
+lab_register 1 1006 60 || lab_fail "REGISTER back in mode normal"
+if (lab_registrar_mode 1 bogus) 2>/dev/null; then lab_fail "a bogus mode was accepted"; fi
+
 step "SIGKILL: UDP gets ICMP port unreachable, TCP gets RST, the observer fails"
 pgid=$(lab_pid registrar1)
 lab_registrar_kill 1
