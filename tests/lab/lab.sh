@@ -46,7 +46,7 @@ _lab_take_slot() {
                         [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null && continue
                         # Owner gone, or it has not written its PID yet (then it is mid-take:
                         # impossible under the lock, so the dir is stale).
-                        rm -rf "$LAB_SLOTS/$s"
+                        rm -rf "${LAB_SLOTS:?}/$s"
                 fi
                 _lab_slot_busy "$s" && continue
                 if mkdir "$LAB_SLOTS/$s" 2>/dev/null; then
@@ -134,7 +134,7 @@ lab_cleanup() {
         else
                 rm -rf "$LAB_DIR"
         fi
-        [[ -n "${LAB_SLOT:-}" ]] && rm -rf "$LAB_SLOTS/$LAB_SLOT"
+        [[ -n "${LAB_SLOT:-}" ]] && rm -rf "${LAB_SLOTS:?}/$LAB_SLOT"
         LAB_DIR=
 }
 
