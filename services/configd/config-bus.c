@@ -317,6 +317,6 @@ static const sd_bus_vtable config_vtable[] = {
 };
 
 int config_bus_export(Manager *m) {
-        return sd_bus_add_object_vtable(m->service.bus, (sd_bus_slot **) &m->bus_slot, CONFIG_BUS_PATH,
+        return sd_bus_add_object_vtable(m->service.bus, &m->bus_slot, CONFIG_BUS_PATH,
                                         CONFIG_BUS_INTERFACE, config_vtable, m);
 }

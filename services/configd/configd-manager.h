@@ -35,7 +35,7 @@ typedef struct Manager {
         GHashTable *reported_unknown; /* file name → count already reported */
 
         guint sighup_id;
-        void *bus_slot; /* sd_bus_slot of the object */
+        sd_bus_slot *bus_slot; /* the exported object */
 } Manager;
 
 int manager_new(const char *config_dir, const char *state_dir, const char *mac, Manager **ret);
