@@ -29,11 +29,16 @@
  * gets its connection dropped instead of our memory. */
 #define OPTIONS_MAX_MESSAGE_SIZE (64u * 1024u)
 
+/* One nta agent per address family: sofia sends through the first UDP transport of an agent,
+ * and "*" binds an IPv4 socket, so IPv6 targets get an agent of their own, made on first use. */
+enum { FAMILY_V4, FAMILY_V6, _FAMILY_MAX };
+
 struct ProbeOptionsAgent {
         su_root_t *root;
         GSource *source;
-        nta_agent_t *agent;
-        nta_leg_t *leg;
+        nta_agent_t *agent[_FAMILY_MAX];
+        nta_leg_t *leg[_FAMILY_MAX];
+        bool failed[_FAMILY_MAX]; /* creation failed once: do not retry every probe */
 };
 
 struct ProbeOptions {
@@ -125,38 +130,55 @@ int probe_options_agent_new(GMainContext *context, ProbeOptionsAgent **ret) {
                 goto fail;
         g_source_attach(a->source, context);
 
-        /* Any local address, ephemeral ports, UDP and TCP. */
-        a->agent = nta_agent_create(a->root, URL_STRING_MAKE("sip:*:*"), NULL, NULL,
-                                    NTATAG_MAXSIZE(OPTIONS_MAX_MESSAGE_SIZE),
-                                    NTATAG_UA(0),
-                                    NTATAG_PASS_100(0),
-                                    NTATAG_USE_TIMESTAMP(1),
-                                    TPTAG_IDLE(600000),
-                                    TAG_END());
-        if (!a->agent) {
-                log_error("Failed to create the SIP agent for OPTIONS probes.");
-                goto fail;
-        }
-        a->leg = nta_leg_tcreate(a->agent, on_incoming_request, NULL, NTATAG_NO_DIALOG(1), TAG_END());
-        if (!a->leg)
-                goto fail;
-
-        log_debug("SIP agent for OPTIONS probes ready.");
         *ret = a;
         return 0;
 
 fail:
+        log_error("Failed to set up sofia-sip in the main loop.");
         probe_options_agent_free(a);
         return -EIO;
+}
+
+static nta_leg_t *agent_leg(ProbeOptionsAgent *a, int family) {
+        /* Any local address of the family, ephemeral ports, UDP and TCP. */
+        static const char *const bind_url[_FAMILY_MAX] = {
+                [FAMILY_V4] = "sip:*:*",
+                [FAMILY_V6] = "sip:[::]:*",
+        };
+
+        if (a->leg[family] || a->failed[family])
+                return a->leg[family];
+
+        a->agent[family] = nta_agent_create(a->root, (url_string_t const *) bind_url[family], NULL, NULL,
+                                            NTATAG_MAXSIZE(OPTIONS_MAX_MESSAGE_SIZE),
+                                            NTATAG_UA(0),
+                                            NTATAG_PASS_100(0),
+                                            NTATAG_USE_TIMESTAMP(1),
+                                            TPTAG_IDLE(600000),
+                                            TAG_END());
+        if (a->agent[family])
+                a->leg[family] = nta_leg_tcreate(a->agent[family], on_incoming_request, NULL, NTATAG_NO_DIALOG(1),
+                                                 TAG_END());
+        if (!a->leg[family]) {
+                log_error("Failed to create the %s SIP agent for OPTIONS probes (%s).",
+                          family == FAMILY_V4 ? "IPv4" : "IPv6", bind_url[family]);
+                a->failed[family] = true;
+                return NULL;
+        }
+        for (sip_via_t *v = nta_agent_via(a->agent[family]); v; v = v->v_next)
+                log_debug("SIP agent transport: %s %s:%s", v->v_protocol, v->v_host, strempty(v->v_port));
+        return a->leg[family];
 }
 
 ProbeOptionsAgent *probe_options_agent_free(ProbeOptionsAgent *a) {
         if (!a)
                 return NULL;
-        if (a->leg)
-                nta_leg_destroy(a->leg);
-        if (a->agent)
-                nta_agent_destroy(a->agent);
+        for (int i = 0; i < _FAMILY_MAX; i++) {
+                if (a->leg[i])
+                        nta_leg_destroy(a->leg[i]);
+                if (a->agent[i])
+                        nta_agent_destroy(a->agent[i]);
+        }
         if (a->source)
                 g_source_destroy(a->source);
         if (a->root)
@@ -233,6 +255,7 @@ void probe_options_start(ProbeOptionsAgent *a, Target *t) {
         char uri[128], from[96];
         bool v6 = t->sockaddr.sa.sa_family == AF_INET6;
         nta_outgoing_t *orq;
+        nta_leg_t *leg;
         ProbeOptions *p;
 
         probe_options_cancel(t);
@@ -241,13 +264,19 @@ void probe_options_start(ProbeOptionsAgent *a, Target *t) {
                  t->port, target_transport_to_string(t->transport));
         snprintf(from, sizeof(from), "<sip:sipr-healthd@invalid>;tag=%016" PRIx64, random_u64_range(UINT64_MAX));
 
+        leg = agent_leg(a, v6 ? FAMILY_V6 : FAMILY_V4);
+        if (!leg) {
+                manager_probe_done(t, TARGET_EVENT_ERROR, 0, "no SIP transport for this address family");
+                return;
+        }
+
         p = calloc(1, sizeof(*p));
         if (!p) {
                 manager_probe_done(t, TARGET_EVENT_ERROR, 0, "out of memory");
                 return;
         }
         t->options = p;
-        orq = nta_outgoing_tcreate(a->leg, on_response, (nta_outgoing_magic_t *) t, NULL,
+        orq = nta_outgoing_tcreate(leg, on_response, (nta_outgoing_magic_t *) t, NULL,
                                       SIP_METHOD_OPTIONS, (url_string_t const *) uri,
                                       SIPTAG_TO_STR(uri),
                                       SIPTAG_FROM_STR(from),

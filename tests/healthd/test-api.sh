@@ -120,6 +120,20 @@ grep -q "member=InterfacesAdded" "$LAB_DIR/monitor-om.log" || lab_fail "no Inter
 grep -q "member=InterfacesRemoved" "$LAB_DIR/monitor-om.log" || lab_fail "no InterfacesRemoved signal seen"
 lab_assert_eq "[]" "$(lab_siprctl health --json)" "targets after every watcher left"
 
+# IPv6 probes: nobody listens on these ports of ::1, so each method fails the way it should.
+if ip -6 addr show lo 2>/dev/null | grep -q "::1"; then
+        mapfile -t V6 < <(hd_watch v6 "udp ::1 5098 interval_ms=400 down_after=1" \
+                "tcp ::1 5098 interval_ms=400 down_after=1 method=options" \
+                "tcp [::1] 5097 interval_ms=400 down_after=1 method=crlf")
+        hd_wait_state 20 "${V6[0]}" down
+        lab_assert_eq icmp "$(hd_prop "${V6[0]}" LastError)" "OPTIONS over UDP to a closed IPv6 port"
+        hd_wait_state 20 "${V6[1]}" down
+        lab_assert_eq refused "$(hd_prop "${V6[1]}" LastError)" "OPTIONS over TCP to a closed IPv6 port"
+        hd_wait_state 20 "${V6[2]}" down
+        lab_assert_eq refused "$(hd_prop "${V6[2]}" LastError)" "CRLF to a closed IPv6 port"
+        lab_stop_process watcher-v6
+fi
+
 # siprctl without healthd: exit 3 and a message naming the service.
 lab_service_stop healthd
 set +e
