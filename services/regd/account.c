@@ -452,6 +452,8 @@ Account *account_free(Account *a) {
                 return NULL;
         if (a->timer_id)
                 g_source_remove(a->timer_id);
+        if (a->keepalive_id)
+                g_source_remove(a->keepalive_id);
         for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
                 resolve_request_free(a->resolving[i]);
         if (a->manager->health)
@@ -477,7 +479,23 @@ Account *account_free(Account *a) {
         return NULL;
 }
 
+/* nat.udp_update_*: a keep-alive on every UDP flow that holds a binding. */
+static gboolean on_keepalive(gpointer userdata) {
+        Account *a = userdata;
+        RedAction b[RED_SERVER_MAX];
+        size_t n = redundancy_bindings(a->red, b, ELEMENTSOF(b));
+
+        for (size_t i = 0; i < n; i++) {
+                Bind *bind = bind_find(a, b[i].server, b[i].uri);
+                if (bind && strstr(bind->uri, "transport=udp") && !bind->unregistering)
+                        (void) sip_reg_keepalive(bind->reg);
+        }
+        return G_SOURCE_CONTINUE;
+}
+
 void account_start(Account *a) {
+        if (a->cfg.enable && a->cfg.udp_update_enable && !a->keepalive_id)
+                a->keepalive_id = g_timeout_add_seconds(MAX(a->cfg.udp_update_time, 15u), on_keepalive, a);
         if (a->problem)
                 log_warning("Account %u: %s; not registering.", a->index, a->problem);
         redundancy_start(a->red, mono());

@@ -31,7 +31,7 @@ struct Account {
         struct ResolveRequest *resolving[SIPR_SERVER_MAX];
         GPtrArray *watches; /* health watch handles */
 
-        guint timer_id;
+        guint timer_id, keepalive_id;
         uint64_t timer_at;
         bool processing;
         AccountView published;

@@ -45,6 +45,7 @@ struct SipReg {
         bool tcp;
         uint32_t cseq, expires;
         nta_outgoing_t *orq;
+        nta_outgoing_t *keepalive; /* OPTIONS on the registration flow (nat.udp_update_*) */
         guint retransmit_id;
         unsigned interval_ms;
         auth_client_t *auc;
@@ -233,6 +234,8 @@ SipReg *sip_reg_free(SipReg *reg) {
         if (!reg)
                 return NULL;
         sip_reg_cancel(reg);
+        if (reg->keepalive)
+                nta_outgoing_destroy(reg->keepalive);
         if (reg->password)
                 memset(reg->password, 0, strlen(reg->password));
         su_home_unref(reg->home);
@@ -383,4 +386,49 @@ int sip_reg_authenticate(SipReg *reg) {
             !auc_has_authorization(&reg->auc))
                 return -ENOKEY;
         return reg_transmit(reg);
+}
+
+static int on_keepalive_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t const *sip) {
+        SipReg *reg = (SipReg *) magic;
+        unsigned status = sip && sip->sip_status ? (unsigned) sip->sip_status->st_status :
+                                                   (unsigned) nta_outgoing_status(orq);
+
+        if (status < 200)
+                return 0;
+        log_debug("Keep-alive OPTIONS to %s: %u.", reg->next_hop, status);
+        if (orq == reg->keepalive)
+                reg->keepalive = NULL;
+        nta_outgoing_destroy(orq);
+        return 0;
+}
+
+int sip_reg_keepalive(SipReg *reg) {
+        msg_t *msg;
+        sip_t *sip;
+        char ruri[320], from[400], to[320], call_id[64];
+
+        if (reg->keepalive)
+                return 0; /* the previous one is still under way */
+        msg = nta_msg_create(reg->d->agent, 0);
+        if (!msg)
+                return -ENOMEM;
+        sip = sip_object(msg);
+        snprintf(ruri, sizeof(ruri), "sip:%s", reg->domain);
+        snprintf(from, sizeof(from), "<sip:%s@%s>;tag=%08x", reg->user, reg->domain, (unsigned) g_random_int());
+        snprintf(to, sizeof(to), "<sip:%s>", reg->domain);
+        snprintf(call_id, sizeof(call_id), "ka%08x%08x", (unsigned) g_random_int(), (unsigned) g_random_int());
+        if (sip_add_tl(msg, sip,
+                       SIPTAG_REQUEST(sip_request_create(msg_home(msg), SIP_METHOD_OPTIONS, url_str(ruri), NULL)),
+                       SIPTAG_FROM_STR(from),
+                       SIPTAG_TO_STR(to),
+                       SIPTAG_CALL_ID_STR(call_id),
+                       SIPTAG_CSEQ(sip_cseq_create(msg_home(msg), 1, SIP_METHOD_OPTIONS)),
+                       SIPTAG_MAX_FORWARDS_STR("70"),
+                       TAG_END()) < 0) {
+                msg_destroy(msg);
+                return -EINVAL;
+        }
+        reg->keepalive = nta_outgoing_mcreate(reg->d->agent, on_keepalive_response, (nta_outgoing_magic_t *) reg,
+                                              url_str(reg->next_hop), msg, TAG_END());
+        return reg->keepalive ? 0 : -EIO;
 }

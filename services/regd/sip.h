@@ -46,6 +46,8 @@ int sip_reg_authenticate(SipReg *reg);
 /* Abandons the pending transaction (no more retransmissions, no result). */
 void sip_reg_cancel(SipReg *reg);
 bool sip_reg_pending(const SipReg *reg);
+/* One OPTIONS to the next hop on the registration flow: keeps NAT bindings open. */
+int sip_reg_keepalive(SipReg *reg);
 uint32_t sip_reg_cseq(const SipReg *reg);
 const char *sip_reg_next_hop(const SipReg *reg);
 const char *sip_reg_call_id(const SipReg *reg);
