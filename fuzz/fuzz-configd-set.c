@@ -6,8 +6,10 @@
  * secret never appears in an error or in the loggable form; an accepted one reads back (Get)
  * as its normalised value and local.cfg parses back without a problem. */
 #include <errno.h>
+#include <ftw.h>
 #include <glib.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +24,35 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Scratch files on tmpfs when there is one (write_file_atomic fsyncs), removed at exit. */
+static char *scratch_dir;
+
+static int scratch_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) remove(path);
+        return 0;
+}
+
+static void scratch_cleanup(void) {
+        if (scratch_dir)
+                (void) nftw(scratch_dir, scratch_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *scratch_new(const char *name) {
+        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        char *t = g_strdup_printf("%s/%s.XXXXXX", base, name);
+
+        if (!mkdtemp(t))
+                abort();
+        scratch_dir = t;
+        atexit(scratch_cleanup);
+        return t;
+}
+
 #define PAIRS_MAX 16
 
 static char *dir_config, *dir_state, *local_path;
 
 static void setup_once(void) {
-        char tmpl[] = "/tmp/sipr-fuzz-set.XXXXXX";
         static const char common[] = "account.1.enable = 1\n"
                                      "account.1.user_name = 1001\n"
                                      "account.1.password = fuzz-seed-password\n"
@@ -37,9 +62,7 @@ static void setup_once(void) {
         if (dir_config)
                 return;
         log_set_max_level(LOG_CRIT);
-        base = mkdtemp(tmpl);
-        if (!base)
-                abort();
+        base = scratch_new("sipr-fuzz-set");
         dir_config = g_strdup_printf("%s/etc", base);
         dir_state = g_strdup_printf("%s/state", base);
         local_path = g_strdup_printf("%s/local.cfg", dir_state);

@@ -4,8 +4,10 @@
  * instance id, and what regd then saves must load back to the same bindings.
  * Input: byte 0 selects the file (even: account-1, odd: regd-port), the rest is its content. */
 #include <errno.h>
+#include <ftw.h>
 #include <glib.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,30 @@
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Scratch files on tmpfs when there is one (write_file_atomic fsyncs), removed at exit. */
+static char *scratch_dir;
+
+static int scratch_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void) remove(path);
+        return 0;
+}
+
+static void scratch_cleanup(void) {
+        if (scratch_dir)
+                (void) nftw(scratch_dir, scratch_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *scratch_new(const char *name) {
+        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        char *t = g_strdup_printf("%s/%s.XXXXXX", base, name);
+
+        if (!mkdtemp(t))
+                abort();
+        scratch_dir = t;
+        atexit(scratch_cleanup);
+        return t;
+}
 
 static char *dir;
 
@@ -30,11 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size < 1 || size > 65536)
                 return 0;
         if (!dir) {
-                char tmpl[] = "/tmp/sipr-fuzz-persist.XXXXXX";
                 log_set_max_level(LOG_CRIT);
-                if (!mkdtemp(tmpl))
-                        abort();
-                dir = strdup(tmpl);
+                dir = strdup(scratch_new("sipr-fuzz-persist"));
         }
 
         if (data[0] & 1) {
