@@ -207,7 +207,7 @@ lab_assert_eq() { # EXPECTED ACTUAL MESSAGE
 }
 
 # ---------------------------------------------------------------------------------------------
-# Kamailio registrars 1..3 at $LAB_NET.(N+1):5060 (UDP and TCP), realm lab.test, in-memory usrloc.
+# Kamailio registrars 1..9 at $LAB_NET.(N+1):5060 (UDP and TCP), realm lab.test, in-memory usrloc.
 
 # Users as "user:password …" (a string or an array); default 1001:secret1001 … 1016:secret1016.
 if [[ -z "${LAB_USERS+x}" ]]; then
@@ -228,7 +228,7 @@ _lab_registrar_dir() { echo "$LAB_DIR/registrar$1"; }
 _lab_running() { # NAME — true while the newest process of that name (its group) is alive
         local pid
         pid=$(lab_pid "$1")
-        [[ -n "$pid" ]] && kill -0 -- "-$pid" 2>/dev/null
+        [[ -n "$pid" ]] && _lab_group_alive "$pid"
 }
 lab_registrar_ctl() { echo "$(_lab_registrar_dir "$1")/ctl.sock"; } # N → kamcmd socket
 
@@ -245,7 +245,7 @@ _lab_users_cfg() {
         done
 }
 
-# _lab_sip_probe ADDR PORT udp|tcp [TIMEOUT] — sends OPTIONS, prints the status line's code.
+# _lab_sip_probe ADDR PORT udp|tcp [TIMEOUT [METHOD [HEADER]]] — see sip-probe.py.
 # Exit: 0 answered, 1 no answer within TIMEOUT, 2 refused (ICMP port unreachable / RST).
 _lab_sip_probe() {
         python3 "$LAB_SRC/sip-probe.py" "$@"
@@ -296,11 +296,16 @@ lab_registrar_kill() {
         pid=$(lab_pid "registrar$1")
         [[ -n "$pid" ]] || lab_die "registrar $1 was never started"
         kill -KILL -- "-$pid" 2>/dev/null || true
+        # Dead workers may stay zombies until someone reaps them; their sockets are closed already.
         for ((i = 0; i < 100; i++)); do
-                kill -0 -- "-$pid" 2>/dev/null || break
-                sleep 0.05
+                _lab_group_alive "$pid" || break
+                sleep 0.02
         done
         rm -f "$(lab_registrar_ctl "$1")"
+}
+
+_lab_group_alive() { # PGID — true while a process of that group is still running (not a zombie)
+        ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
 }
 lab_registrar_freeze() { lab_signal "registrar$1" STOP; } # SIGSTOP: packets are queued, never answered
 lab_registrar_thaw() { lab_signal "registrar$1" CONT; }   # SIGCONT: answers again (queued requests too)
@@ -476,8 +481,8 @@ lab_dns_kill() { # SIGKILL: queries then get ICMP port unreachable
         kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
         local i
         for ((i = 0; i < 100; i++)); do
-                kill -0 "$pid" 2>/dev/null || return 0
-                sleep 0.05
+                _lab_group_alive "$pid" || return 0
+                sleep 0.02
         done
 }
 lab_dns_freeze() { lab_signal dns STOP; } # queries go unanswered (time out)
