@@ -45,12 +45,18 @@ static gint queue_compare(gconstpointer a, gconstpointer b, gpointer userdata) {
 
 static void manager_arm_timer(Manager *m) {
         GSequenceIter *first = g_sequence_get_begin_iter(m->queue);
+        gint64 when = -1;
 
-        if (g_sequence_iter_is_end(first)) {
-                g_source_set_ready_time(m->timer, -1);
+        /* While the queue is being worked through, arm once at the end. */
+        if (m->dispatching)
                 return;
-        }
-        g_source_set_ready_time(m->timer, (gint64) ((Target *) g_sequence_get(first))->due_usec);
+        if (!g_sequence_iter_is_end(first))
+                when = (gint64) ((Target *) g_sequence_get(first))->due_usec;
+        /* Setting the ready time wakes the main loop up: only when it changes. */
+        if (when == m->timer_armed_usec)
+                return;
+        m->timer_armed_usec = when;
+        g_source_set_ready_time(m->timer, when);
 }
 
 static void target_unqueue(Target *t) {
@@ -119,6 +125,9 @@ static void manager_dispatch_queue(Manager *m) {
         /* Bounded: each handled target is queued again in the future. */
         gint n = g_sequence_get_length(m->queue);
 
+        m->dispatching = true;
+        m->timer_armed_usec = -2; /* the source fired: re-arm whatever comes next */
+
         for (gint i = 0; i < n; i++) {
                 GSequenceIter *first = g_sequence_get_begin_iter(m->queue);
                 Target *t;
@@ -137,6 +146,7 @@ static void manager_dispatch_queue(Manager *m) {
                 } else
                         target_start_probe(t);
         }
+        m->dispatching = false;
         manager_arm_timer(m);
 }
 
@@ -371,6 +381,7 @@ int manager_new(sd_bus *bus, GMainContext *context, Manager **ret) {
         m->timer = g_source_new(&timer_funcs, sizeof(TimerSource));
         ((TimerSource *) m->timer)->manager = m;
         g_source_set_name(m->timer, "healthd probe queue");
+        m->timer_armed_usec = -1;
         g_source_attach(m->timer, m->context);
 
         *ret = m;

@@ -50,6 +50,8 @@ struct Manager {
          * first entry. */
         GSequence *queue;
         GSource *timer;
+        gint64 timer_armed_usec; /* ready time last given to the source, -1 = none */
+        bool dispatching;
 
         ProbeOptionsAgent *options_agent; /* created on first use of the options probe */
 
