@@ -142,6 +142,16 @@ static void red_config_fill(Account *a, RedConfig *c) {
                         .only_signal_with_registered = s->only_signal_with_registered,
                 };
         }
+        if (a->proxy_mode) {
+                /* Registration through outbound proxies: never concurrent; the proxies are the
+                 * address list of server 1 and the preferred one is tried again every
+                 * outbound_proxy_fallback_interval (failback by duration). */
+                for (unsigned i = 1; i < RED_SERVER_MAX; i++)
+                        c->server[i].set = false;
+                c->server[0].register_on_enable = true;
+                c->server[0].failback_mode = 3;
+                c->server[0].failback_timeout = MAX(a->cfg.outbound_proxy_fallback_interval, 1u);
+        }
 }
 
 static char *config_problem(const SiprAccountConfig *c) {
@@ -280,16 +290,26 @@ static ResolveCtx resolve_ctx[SIPR_ACCOUNT_MAX + 1][SIPR_SERVER_MAX];
 
 static void account_resolve(Account *a, unsigned server) {
         const SiprServerConfig *s = &a->cfg.server[server];
+        const char *host = s->address;
+        uint16_t port = s->port;
         ResolveCtx *ctx;
         int r;
 
         if (a->index > SIPR_ACCOUNT_MAX)
                 return;
+        if (a->proxy_mode) {
+                /* one proxy after the other; on_resolved() collects their addresses */
+                while (a->proxy_step < SIPR_SERVER_MAX && isempty(a->cfg.outbound_proxy[a->proxy_step].address))
+                        a->proxy_step++;
+                if (a->proxy_step >= SIPR_SERVER_MAX)
+                        return;
+                host = a->cfg.outbound_proxy[a->proxy_step].address;
+                port = a->cfg.outbound_proxy[a->proxy_step].port;
+        }
         ctx = &resolve_ctx[a->index][server];
         *ctx = (ResolveCtx) { .account = a, .server = server };
         a->resolving[server] = resolve_request_free(a->resolving[server]);
-        r = resolve_server(a->manager->bus, s->address, s->port, s->transport, on_resolved, ctx,
-                           &a->resolving[server]);
+        r = resolve_server(a->manager->bus, host, port, s->transport, on_resolved, ctx, &a->resolving[server]);
         if (r < 0) {
                 char reason[300];
                 snprintf(reason, sizeof(reason), "%s: cannot resolve: %s", s->address, strerror(-r));
@@ -303,6 +323,32 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
         unsigned server = ctx->server;
 
         a->resolving[server] = resolve_request_free(a->resolving[server]);
+        if (a->proxy_mode) {
+                if (error < 0)
+                        snprintf(a->proxy_reason, sizeof(a->proxy_reason), "account.%u.outbound_proxy.%u.address %s",
+                                 a->index, a->proxy_step + 1, reason);
+                for (size_t i = 0; error >= 0 && i < n && a->n_proxy_addrs < RED_ADDR_MAX; i++)
+                        a->proxy_addrs[a->n_proxy_addrs++] = addrs[i];
+                a->proxy_step++;
+                while (a->proxy_step < SIPR_SERVER_MAX && isempty(a->cfg.outbound_proxy[a->proxy_step].address))
+                        a->proxy_step++;
+                if (a->proxy_step < SIPR_SERVER_MAX) {
+                        account_resolve(a, server);
+                        return;
+                }
+                a->proxy_step = 0;
+                if (a->n_proxy_addrs == 0)
+                        redundancy_resolve_failed(a->red, server, a->proxy_reason, mono());
+                else {
+                        redundancy_set_addresses(a->red, server, a->proxy_addrs, a->n_proxy_addrs, mono());
+                        if (a->manager->health)
+                                for (size_t i = 0; i < a->n_proxy_addrs; i++)
+                                        health_client_watch(a->manager->health, a, server, a->proxy_addrs[i].uri);
+                }
+                a->n_proxy_addrs = 0;
+                account_process(a);
+                return;
+        }
         if (error < 0) {
                 char buf[600];
                 snprintf(buf, sizeof(buf), "account.%u.sip_server.%u.address %s", a->index, server + 1, reason);
@@ -430,6 +476,7 @@ int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {
         a->path = g_strdup_printf("/org/sipr/Registration1/account/%u", cfg->index);
         account_config_copy(&a->cfg, cfg);
         a->problem = config_problem(cfg);
+        a->proxy_mode = cfg->outbound_proxy_enable && !isempty(cfg->outbound_proxy[0].address);
         a->binds = g_ptr_array_new();
 
         r = account_persist_load(m->state_dir, a->index, &a->persist);

@@ -29,6 +29,12 @@ struct Account {
         struct AccountPersist *persist;
         GPtrArray *binds; /* Bind* */
         struct ResolveRequest *resolving[SIPR_SERVER_MAX];
+        /* outbound_proxy_enable: server 1's next hops are the proxies (1 preferred, then 2) */
+        bool proxy_mode;
+        unsigned proxy_step;
+        RedAddress proxy_addrs[RED_ADDR_MAX];
+        size_t n_proxy_addrs;
+        char proxy_reason[512];
         GPtrArray *watches; /* health watch handles */
 
         guint timer_id, keepalive_id;

@@ -127,8 +127,6 @@ int redundancy_new(const RedConfig *config, Redundancy **ret) {
                 RServer *s = &r->servers[i];
                 s->index = i;
                 s->cfg = config->server[i];
-                if (s->cfg.failback_timeout > 0 && s->cfg.failback_timeout < 60)
-                        s->cfg.failback_timeout = 60;
                 s->bound = s->trying = s->send_to = -1;
                 if (s->cfg.set)
                         r->order[r->n_order++] = i;

