@@ -160,6 +160,26 @@ static void account_add(Manager *m, const SiprAccountConfig *cfg) {
         account_start(a);
 }
 
+/* Same object path: the new account takes over what the bus has seen, so the change shows as
+ * one PropertiesChanged rather than a new object. */
+static void account_replace(Manager *m, Account *old, const SiprAccountConfig *cfg) {
+        Account *a;
+        int r;
+
+        r = account_new(m, cfg, &a);
+        if (r < 0) {
+                log_error_errno(r, "Account %u: cannot set up: %m", cfg->index);
+                account_drop(m, old, false);
+                return;
+        }
+        a->published = old->published;
+        old->published = (AccountView) {};
+        g_hash_table_remove(m->accounts, GUINT_TO_POINTER(old->index));
+        account_free(old);
+        g_hash_table_insert(m->accounts, GUINT_TO_POINTER(a->index), a);
+        account_start(a);
+}
+
 static bool servers_changed(const SiprAccountConfig *x, const SiprAccountConfig *y) {
         for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
                 if (!streq(strempty(x->server[i].address), strempty(y->server[i].address)) ||
@@ -227,9 +247,7 @@ static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *
                 bool unregister = (a->cfg.enable && !ac->enable) || servers_changed(&a->cfg, ac);
                 if (unregister)
                         account_unregister_all(a);
-                g_hash_table_remove(m->accounts, GUINT_TO_POINTER(a->index));
-                account_free(a);
-                account_add(m, ac);
+                account_replace(m, a, ac);
         }
         if (accounts_changed)
                 registration_bus_accounts_changed(m);
