@@ -301,13 +301,32 @@ int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_c
 
         t = g_hash_table_lookup(m->targets_by_key, key);
         if (t) {
-                /* Shared target: the first watcher's options stand, except that a shorter interval
-                 * wins, so no watcher is served worse than it asked for. */
+                /* Shared target: options asked for explicitly replace ones that only came from the
+                 * configuration; between explicit ones the first watcher's stand, except that a
+                 * shorter interval wins, so no watcher is served worse than it asked for. */
+                if (req->has_method && !t->method_explicit) {
+                        t->method_explicit = true;
+                        if (t->method != req->method) {
+                                target_cancel_probe(t);
+                                probe_crlf_forget(t);
+                                target_unqueue(t);
+                                t->method = req->method;
+                        }
+                }
+                if (req->has_down_after && !t->down_explicit) {
+                        t->down_explicit = true;
+                        t->health.down_after = req->down_after;
+                }
+                if (req->has_up_after && !t->up_explicit) {
+                        t->up_explicit = true;
+                        t->health.up_after = req->up_after;
+                }
                 if (req->has_interval && (!t->interval_explicit || req->interval_usec < t->interval_usec)) {
                         t->interval_explicit = true;
                         t->interval_usec = req->interval_usec;
-                        target_reschedule(t);
                 }
+                target_apply_defaults(t); /* re-evaluates the thresholds */
+                target_reschedule(t);
                 *ret = t;
                 *ret_created = false;
                 return 0;

@@ -15,15 +15,23 @@ lab_wait_for 20 "healthd to apply the configuration" grep -q "Probe defaults: no
         lab_fail "healthd did not log the configured defaults: $(grep -i default "$LAB_DIR/healthd.log")"
 
 X=$LAB_NET.20 # nobody listens: any probe fails at once with ICMP
-mapfile -t P < <(hd_watch w "udp $X 5060" "udp $X 5061 method=options")
+mapfile -t P < <(hd_watch w "udp $X 5060" "udp $X 5061 method=options" "udp $X 5062")
 DEF=${P[0]}
 EXPL=${P[1]}
+UPG=${P[2]}
 
 # method=none: no probes, the state stays unknown; the explicit one is probed.
 hd_wait_state 20 "$EXPL" down
 lab_assert_eq unknown "$(hd_prop "$DEF" State)" "target under sipr.health.method=none"
 lab_assert_eq 0 "$(hd_prop "$DEF" Failures)" "Failures under method=none"
 grep -q "Probe options of udp $X:5060" "$LAB_DIR/healthd.log" && lab_fail "a target was probed under method=none"
+
+# A second client asking explicitly for OPTIONS on a target that only had the configured
+# method: it gets its probes (explicit beats configured), with its own down_after.
+lab_assert_eq unknown "$(hd_prop "$UPG" State)" "target under method=none before an explicit Watch"
+lab_assert_eq "$UPG" "$(hd_watch w2 "udp $X 5062 method=options down_after=1")" "shared object"
+hd_wait_state 20 "$UPG" down
+lab_assert_eq unknown "$(hd_prop "$DEF" State)" "the other default target stays unprobed"
 
 # Switch the default on: the default target is probed now, at the configured interval.
 lab_siprctl set sipr.health.method=options sipr.health.down_after=4 >/dev/null
