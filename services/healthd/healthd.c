@@ -4,6 +4,10 @@
 #include "manager.h"
 #include "service.h"
 
+static void on_status(const char *status, void *userdata) {
+        service_status(userdata, "%s", status);
+}
+
 int main(int argc, char **argv) {
         Service s = {
                 .program = "sipr-healthd",
@@ -22,13 +26,15 @@ int main(int argc, char **argv) {
                 log_error_errno(r, "Failed to set up: %m");
                 goto finish;
         }
+        m->status_cb = on_status;
+        m->status_userdata = &s;
         r = manager_start(m);
         if (r < 0)
                 goto finish;
         r = service_ready(&s);
         if (r < 0)
                 goto finish;
-        service_status(&s, "Watching targets.");
+        service_status(&s, "Watching 0 targets.");
         r = service_run(&s);
 
 finish:

@@ -150,9 +150,26 @@ static void manager_dispatch_queue(Manager *m) {
         manager_arm_timer(m);
 }
 
+static void manager_update_status(Manager *m) {
+        unsigned n[_TARGET_STATE_MAX] = {};
+        GHashTableIter it;
+        gpointer v;
+        char buf[128];
+
+        if (!m->status_cb)
+                return;
+        g_hash_table_iter_init(&it, m->targets_by_key);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+                n[((Target *) v)->health.state]++;
+        snprintf(buf, sizeof(buf), "Watching %u target(s): %u up, %u down, %u unknown.",
+                 g_hash_table_size(m->targets_by_key), n[TARGET_UP], n[TARGET_DOWN], n[TARGET_UNKNOWN]);
+        m->status_cb(buf, m->status_userdata);
+}
+
 static void target_log_change(Target *t, unsigned changed, const char *detail) {
         if (!(changed & TARGET_PROP_STATE))
                 return;
+        manager_update_status(t->manager);
         if (t->health.state == TARGET_DOWN)
                 log_info("Target %s %s:%u is down (%s%s%s).", target_transport_to_string(t->transport), t->address,
                          t->port, target_event_to_string(t->health.last_error), detail ? ": " : "", strempty(detail));
@@ -224,6 +241,7 @@ void manager_remove_target(Manager *m, Target *t) {
         target_bus_emit_removed(t);
         g_hash_table_remove(m->targets_by_id, &t->id);
         g_hash_table_remove(m->targets_by_key, t->key); /* frees t */
+        manager_update_status(m);
 }
 
 Target *manager_find_target_by_path(Manager *m, const char *path) {
@@ -369,6 +387,7 @@ int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_c
                  t->interval_usec / USEC_PER_MSEC, t->health.down_after, t->health.up_after);
 
         target_reschedule(t);
+        manager_update_status(m);
         *ret = t;
         *ret_created = true;
         return 0;

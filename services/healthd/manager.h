@@ -35,8 +35,12 @@ typedef struct WatchRequest {
         unsigned down_after, up_after;
 } WatchRequest;
 
+typedef void (*ManagerStatusFunc)(const char *status, void *userdata);
+
 struct Manager {
         sd_bus *bus;
+        ManagerStatusFunc status_cb; /* sd_notify STATUS= for systemctl status */
+        void *status_userdata;
         GMainContext *context;
 
         HealthDefaults defaults;
