@@ -48,6 +48,7 @@ struct SipReg {
         nta_outgoing_t *keepalive; /* OPTIONS on the registration flow (nat.udp_update_*) */
         guint retransmit_id;
         unsigned interval_ms;
+        bool retried_423;
         auth_client_t *auc;
         SipRegResultFunc cb;
         void *userdata;
@@ -280,6 +281,8 @@ static uint32_t granted_expiry(const SipReg *reg, const sip_t *sip) {
         return reg->expires;
 }
 
+static int reg_transmit(SipReg *reg);
+
 static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t const *sip) {
         SipReg *reg = (SipReg *) magic;
         unsigned status = sip && sip->sip_status ? (unsigned) sip->sip_status->st_status : (unsigned) nta_outgoing_status(orq);
@@ -296,6 +299,18 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
         }
         retransmit_stop(reg);
 
+        if (!local && status == 423 && sip->sip_min_expires && !reg->retried_423 && reg->expires > 0) {
+                /* Interval Too Brief: once more with the registrar's minimum (RFC 3261 10.2.8). */
+                retransmit_stop(reg);
+                nta_outgoing_destroy(orq);
+                reg->orq = NULL;
+                reg->retried_423 = true;
+                reg->expires = (uint32_t) MAX(sip->sip_min_expires->me_delta, (unsigned long) reg->expires);
+                log_info("%s wants Expires >= %u; asking for that.", reg->next_hop, reg->expires);
+                if (reg_transmit(reg) < 0)
+                        reg->cb(reg, 423, "Interval Too Brief", false, 0, reg->userdata);
+                return 0;
+        }
         if (!local) {
                 snprintf(phrase, sizeof(phrase), "%s", strempty(sip->sip_status->st_phrase));
                 if (status >= 200 && status < 300)
@@ -375,6 +390,7 @@ static int reg_transmit(SipReg *reg) {
 
 int sip_reg_send(SipReg *reg, uint32_t expires) {
         reg->expires = expires;
+        reg->retried_423 = false;
         return reg_transmit(reg);
 }
 

@@ -24,6 +24,8 @@ grep -q "secret1001" "$LAB_DIR/regd.log" && lab_fail "password in the regd log"
 
 lab_siprctl monitor >"$LAB_DIR/monitor.out" 2>&1 &
 mon=$!
+busctl --system --json=short monitor org.sipr.Registration1 >"$LAB_DIR/busmon.json" 2>/dev/null &
+busmon=$!
 sleep 1
 lab_siprctl failover 1
 regd_wait 20 "working on registrar 2" regd_working_is 1 "$(regd_uri 2)"
@@ -31,9 +33,14 @@ regd_wait 10 "registrar 2 holds the binding" lab_has_binding 2 1001
 regd_wait 10 "registrar 1 binding removed" lab_has_no_binding 1 1001
 lab_assert_eq registered "$(regd_state 1)" "State after manual failover"
 sleep 1
-kill "$mon"
-wait "$mon" 2>/dev/null || true
+kill "$mon" "$busmon"
+wait "$mon" "$busmon" 2>/dev/null || true
 cat "$LAB_DIR/monitor.out"
+# The move to registrar 2 is one transition: one PropertiesChanged carries all it changed.
+jq -e -s --arg w "$(regd_uri 2)" 'map(select(.member == "PropertiesChanged" and .path == "/org/sipr/Registration1/account/1")
+        | .payload.data[1]) | map(select(.WorkingServer.data == $w and has("Failovers") and has("Servers")
+        and has("RegisteredSinceUsec"))) | length == 1' "$LAB_DIR/busmon.json" >/dev/null ||
+        lab_fail "no single PropertiesChanged carrying WorkingServer, Failovers, Servers and RegisteredSinceUsec"
 grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} +account 1 +registered +$(regd_uri 2 | sed 's/[.;]/\\&/g')" "$LAB_DIR/monitor.out" ||
         lab_fail "monitor shows no transition to registrar 2"
 rc=0

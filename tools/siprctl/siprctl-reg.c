@@ -388,6 +388,11 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         a = monitor_find(mon, sd_bus_message_get_path(m));
         if (!a || read_properties(m, a, changed, sizeof(changed)) < 0)
                 return 0;
+        /* A line per transition a human cares about; --json shows every change. */
+        if (!mon->c->json && !strstr(changed, "State") && !strstr(changed, "WorkingServer") &&
+            !strstr(changed, "LastStatus") && !strstr(changed, "LastReason") && !strstr(changed, "Failovers") &&
+            !strstr(changed, "Enabled"))
+                return 0;
         monitor_line(mon, a, "changed");
         return 0;
 }
