@@ -65,3 +65,16 @@ hd_cmd() {
                 lab_fail "client $name did not answer '$*'"
         tail -n +"$((before + 1))" "$LAB_DIR/client-$name.out" | head -1
 }
+
+# hd_results_before LOG FROM-LINE "transport addr:port" STATE — the probe results ("ok",
+# "timeout", "icmp"…) logged for that target after line FROM-LINE up to its transition to STATE,
+# oldest first, space separated.
+hd_results_before() {
+        tail -n +"$2" "$1" | awk -v t="$3" -v s="$4" '
+                index($0, "Target " t " is " s) { print out; exit }
+                index($0, "Probe ") && index($0, " of " t ": ") {
+                        r = substr($0, index($0, " of " t ": ") + length(" of " t ": "))
+                        sub(/[: ].*/, "", r)
+                        out = out (out == "" ? "" : " ") r
+                }'
+}

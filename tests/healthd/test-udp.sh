@@ -41,12 +41,20 @@ lab_registrar_start 1
 hd_wait_state 20 "$T" up
 lab_assert_eq "0" "$(hd_prop "$T" Failures)" "Failures after recovery"
 
-# SIGSTOP: a black hole, every probe times out.
+# SIGSTOP: a black hole, every probe times out; down exactly at the third (down_after) timeout
+# in a row after the last success.
+mark=$(wc -l <"$LAB_DIR/healthd.log")
 lab_registrar_freeze 1
 hd_wait_state 30 "$T" down
 lab_assert_eq timeout "$(hd_prop "$T" LastError)" "LastError while frozen"
+r=$(hd_results_before "$LAB_DIR/healthd.log" "$mark" "udp $A:5060" down)
+[[ "$r" =~ (^|ok )timeout\ timeout\ timeout$ ]] || lab_fail "probe results before down: '$r' (want ... ok timeout timeout timeout)"
+# SIGCONT: up exactly at the second (up_after) success in a row.
+mark=$(wc -l <"$LAB_DIR/healthd.log")
 lab_registrar_thaw 1
 hd_wait_state 30 "$T" up
+r=$(hd_results_before "$LAB_DIR/healthd.log" "$mark" "udp $A:5060" up)
+[[ "$r" =~ (^|timeout )ok\ ok$ ]] || lab_fail "probe results before up: '$r' (want ... timeout ok ok)"
 
 # One signal per transition: unknown→up, up→down, down→up, up→down, down→up.
 sleep 1
