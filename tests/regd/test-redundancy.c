@@ -590,6 +590,59 @@ static void test_resolve_failed(void) {
         redundancy_free(r);
 }
 
+static void test_reresolve(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 5);
+
+        /* Names (TTL > 0) are looked up again before the retry after every address failed. */
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        fail(r, 0, A1, 503, true, S(1));
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        redundancy_timer(r, S(31));
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_REGISTERING);
+        /* the new answer has a different order and a new address */
+        set_addrs(r, 0, 5, (const char *const[]) { A2, A0, NULL }, S(31));
+        expect(r, RED_ACTION_REGISTER, 0, A2);
+        ok(r, 0, A2, 3600, S(32));
+        check(streq(redundancy_working_uri(r), A2));
+
+        /* An answer without the bound address keeps the binding (it still exists). */
+        set_addrs(r, 0, 5, (const char *const[]) { A0, NULL }, S(40));
+        check(streq(redundancy_working_uri(r), A2));
+        RedServerInfo info[8];
+        check(redundancy_servers(r, info, 8) == 2);
+        redundancy_free(r);
+}
+
+static void test_refresh_challenge(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 300, S(1));
+        /* A refresh challenged again (new nonce) is answered once, the binding stays. */
+        redundancy_timer(r, S(241));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 401, false, S(241));
+        expect(r, RED_ACTION_AUTHENTICATE, 0, A0);
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        ok(r, 0, A0, 300, S(241));
+        expect_none(r);
+        check(redundancy_last_status(r) == 200);
+        /* the refresh fails with a timeout: binding lost, the other address now */
+        redundancy_timer(r, S(481));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_timer(r, S(481) + red_retry_deadline_usec(3, MS(500), S(4)));
+        expect(r, RED_ACTION_CANCEL, 0, A0);
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        check(redundancy_state(r) == RED_STATE_REGISTERING);
+        redundancy_free(r);
+}
+
 int main(void) {
         test_arithmetic();
         test_failover_order();
@@ -606,6 +659,8 @@ int main(void) {
         test_successive();
         test_manual_failover();
         test_resolve_failed();
+        test_reresolve();
+        test_refresh_challenge();
 
         if (failures) {
                 fprintf(stderr, "%u check(s) failed\n", failures);
