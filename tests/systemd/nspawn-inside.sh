@@ -83,6 +83,16 @@ for s in configd resolverd healthd regd; do
         fi
 done
 [[ $(prop sipr.target ActiveState) == active ]] && ok "sipr.target active" || fail "sipr.target: $(prop sipr.target ActiveState)"
+# The supervision settings of the running units as systemd parsed them (the watchdog case below
+# shortens WatchdogSec=; WatchdogUSec is only filled in once a service runs).
+declare -A busname=([configd]=org.sipr.Config1 [resolverd]=org.sipr.Resolver1 [healthd]=org.sipr.Health1 [regd]=org.sipr.Registration1)
+for s in configd resolverd healthd regd; do
+        u=sipr-$s.service
+        built "$s" || continue
+        got="$(prop "$u" Type) $(prop "$u" Restart) $(prop "$u" User) $(prop "$u" BusName) $(prop "$u" WatchdogUSec) $(prop "$u" PartOf)"
+        want="notify on-failure sipr ${busname[$s]} 20s sipr.target"
+        [[ $got == "$want" ]] && ok "$u: Type/Restart/User/BusName/WatchdogSec/PartOf = $got" || fail "$u: expected '$want', got '$got'"
+done
 
 acct_state() { # → State of account 1 ("" when regd has none)
         local p
@@ -112,6 +122,10 @@ for s in configd resolverd healthd regd; do
         built "$s" || continue
         n0=$(prop "$u" NRestarts)
         pid0=$(prop "$u" MainPID)
+        if [[ $pid0 == 0 || -z $pid0 ]]; then
+                fail "$u is not running before the SIGKILL case"
+                continue
+        fi
         systemctl kill -s KILL "$u"
         restarted() { [[ $(prop "$u" NRestarts) -gt $n0 && $(prop "$u" ActiveState) == active && $(prop "$u" MainPID) != "$pid0" ]]; }
         if wait_for 60 restarted; then
@@ -138,6 +152,11 @@ for s in configd resolverd healthd regd; do
         sleep 7
         if [[ $(prop "$u" MainPID) != "$pid0" || $(prop "$u" NRestarts) != "$n0" ]]; then
                 fail "$u was restarted although it was running: it does not send WATCHDOG=1 in time"
+        fi
+        if [[ $pid0 == 0 || -z $pid0 ]]; then
+                fail "$u is not running before the SIGSTOP case"
+                rm -rf "/run/systemd/system/$u.d"
+                continue
         fi
         kill -STOP "$pid0"
         restarted() { [[ $(prop "$u" NRestarts) -gt $n0 && $(prop "$u" ActiveState) == active && $(prop "$u" MainPID) != "$pid0" ]]; }
