@@ -60,6 +60,20 @@ void config_bus_emit_changed(Manager *m, char **changed) {
                                               NULL);
 }
 
+/* Who changes the configuration goes to the log (an audit trail; values follow, masked). */
+static void log_caller(sd_bus_message *msg, const char *method, unsigned n_keys) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *comm = NULL;
+        uid_t uid = (uid_t) -1;
+
+        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_COMM, &creds) >= 0) {
+                (void) sd_bus_creds_get_euid(creds, &uid);
+                (void) sd_bus_creds_get_comm(creds, &comm);
+        }
+        log_info("%s of %u key(s) requested by %s (uid %d, %s).", method, n_keys,
+                 strempty(sd_bus_message_get_sender(msg)), (int) uid, comm ?: "?");
+}
+
 static int method_get(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *e = NULL;
@@ -125,7 +139,7 @@ static int method_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
                 return r;
         g_ptr_array_add(kv, NULL);
 
-        log_debug("Set with %u key(s) from %s", (kv->len - 1) / 2, strempty(sd_bus_message_get_sender(msg)));
+        log_caller(msg, "Set", (kv->len - 1) / 2);
         r = manager_set(m, (char **) kv->pdata, &changed, &e);
         if (r < 0)
                 return reply_error(error, r, e);
@@ -145,6 +159,7 @@ static int method_reset(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = sd_bus_message_read_strv(msg, &keys);
         if (r < 0)
                 return r;
+        log_caller(msg, "Reset", keys ? g_strv_length(keys) : 0);
         r = manager_reset(m, keys, &changed, &e);
         g_strfreev(keys);
         if (r < 0)
@@ -171,6 +186,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         _cleanup_free_ char *e = NULL;
         int r;
 
+        log_caller(msg, "Reload", 0);
         r = manager_reload(m, &changed, &e);
         if (r < 0)
                 return reply_error(error, r, e);
