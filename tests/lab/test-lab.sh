@@ -64,6 +64,16 @@ lab_assert_eq 0 "$(lab_binding_count 1 1003)" "contacts of 1003 after Expires 0"
 lab_register 1 1004 300 cid-selftest-4 tcp || lab_fail "REGISTER 1004 over TCP"
 lab_bindings 1 1004 | grep -q "transport=TCP" || lab_fail "TCP binding not seen: $(lab_bindings 1 1004)"
 
+step "registrar knobs: granted expiry capped by LAB_REGISTRAR_MAX_EXPIRES, 423 with LAB_REGISTRAR_423"
+LAB_REGISTRAR_MAX_EXPIRES=120 LAB_REGISTRAR_MIN_EXPIRES=60 LAB_REGISTRAR_423=1 lab_registrar_start 3
+lab_register 3 1007 3600 cid-knob-1 || lab_fail "REGISTER 3600 s at registrar 3"
+read -r _ _ exp <<<"$(lab_bindings 3 1007)"
+((exp > 60 && exp <= 120)) || lab_fail "granted expiry $exp, want at most LAB_REGISTRAR_MAX_EXPIRES=120"
+if lab_register 3 1008 20 cid-knob-2; then lab_fail "Expires 20 below a 60 s minimum was accepted"; fi
+grep -q "423 Interval Too Brief" "$LAB_DIR/uac-cid-knob-2.msg" || lab_fail "no 423 for Expires 20"
+grep -q "^Min-Expires: 60" "$LAB_DIR/uac-cid-knob-2.msg" || lab_fail "423 without Min-Expires: 60"
+lab_registrar_kill 3
+
 step "SIGSTOP: no answers, the observer times out; SIGCONT: back, bindings kept"
 lab_register 1 1005 300 cid-selftest-5 || lab_fail "REGISTER 1005"
 lab_registrar_freeze 1
