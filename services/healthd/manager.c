@@ -86,6 +86,14 @@ static void target_cancel_probe(Target *t) {
         t->probing = false;
 }
 
+static ProbeMethod probe_effective_method(const Target *t) {
+        /* TLS: no TLS transport in our nta agent, so OPTIONS become the CRLF keep-alive over TLS
+         * (a TLS SIP stack answering); without OpenSSL, everything is a TCP connect. */
+        if (t->transport == TRANSPORT_TLS && t->method != PROBE_NONE && t->method != PROBE_CONNECT)
+                return probe_crlf_tls_supported() ? PROBE_CRLF : PROBE_CONNECT;
+        return t->method;
+}
+
 static void target_start_probe(Target *t) {
         Manager *m = t->manager;
         uint64_t now = now_usec(CLOCK_MONOTONIC);
@@ -95,8 +103,7 @@ static void target_start_probe(Target *t) {
         t->probe_start_usec = now;
         target_schedule(t, now + manager_probe_timeout_usec(t));
 
-        /* No TLS stack here yet: a TLS target is probed by connecting to its port (docs/healthd.md). */
-        switch (t->transport == TRANSPORT_TLS && t->method != PROBE_NONE ? PROBE_CONNECT : t->method) {
+        switch (probe_effective_method(t)) {
         case PROBE_CONNECT:
                 probe_connect_start(t);
                 break;
@@ -191,7 +198,7 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
         if (event == TARGET_EVENT_OK && rtt_usec == 0)
                 rtt_usec = 1;
 
-        log_debug("Probe %s of %s %s:%u: %s%s%s (%" PRIu64 " us)", probe_method_to_string(t->method),
+        log_debug("Probe %s of %s %s:%u: %s%s%s (%" PRIu64 " us)", probe_method_to_string(probe_effective_method(t)),
                   target_transport_to_string(t->transport), t->address, t->port,
                   target_event_to_string(event), detail ? ": " : "", strempty(detail), rtt_usec);
 
@@ -436,6 +443,7 @@ Manager *manager_free(Manager *m) {
         g_hash_table_destroy(m->targets_by_key);
         g_sequence_free(m->queue);
         probe_options_agent_free(m->options_agent);
+        probe_crlf_shutdown();
         if (m->timer) {
                 g_source_destroy(m->timer);
                 g_source_unref(m->timer);

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* "crlf": RFC 5626 §4.4.1 keep-alive on a TCP flow. The connection is kept between probes, as
- * the flow a client would register over; each probe sends a double CRLF ("ping") and waits for a
- * CRLF ("pong"). A connection the server closes or resets between probes triggers a probe at
- * once, so a killed server is seen by the refused reconnect instead of at the next interval.
- * Whatever the server sends is read into a fixed buffer: garbage or a flood costs no memory. */
+/* "crlf": RFC 5626 §4.4.1 keep-alive on a TCP or TLS flow. The connection is kept between
+ * probes, as the flow a client would register over; each probe sends a double CRLF ("ping") and
+ * waits for a CRLF ("pong"). A connection the server closes or resets between probes triggers a
+ * probe at once, so a killed server is seen by the refused reconnect instead of at the next
+ * interval. Whatever the server sends is read into a fixed buffer: garbage or a flood costs no
+ * memory. TLS (when built with OpenSSL) does not verify the server's certificate: the probe asks
+ * "is a TLS SIP stack alive there", not "is it who it claims to be" — registration does that. */
 #include <errno.h>
 #include <glib-unix.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#if HAVE_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
 
 #include "log.h"
 #include "manager.h"
@@ -22,6 +29,7 @@
 
 typedef enum CrlfState {
         CRLF_CONNECTING,
+        CRLF_HANDSHAKE, /* TLS only */
         CRLF_WAIT_PONG,
         CRLF_IDLE,
 } CrlfState;
@@ -30,12 +38,43 @@ struct ProbeCrlf {
         int fd;
         guint watch_id;
         CrlfState state;
-        size_t junk;       /* bytes without a pong in this probe */
+        size_t junk;        /* bytes without a pong in this probe */
         size_t unsolicited; /* bytes received between probes */
-        bool last_cr;      /* previous chunk ended in '\r' */
+        bool last_cr;       /* previous chunk ended in '\r' */
+#if HAVE_OPENSSL
+        SSL *ssl;
+#endif
 };
 
 static gboolean on_crlf_io(int fd, GIOCondition cond, gpointer userdata);
+
+#if HAVE_OPENSSL
+static SSL_CTX *tls_ctx;
+
+static SSL_CTX *tls_context(void) {
+        if (tls_ctx)
+                return tls_ctx;
+        tls_ctx = SSL_CTX_new(TLS_client_method());
+        if (!tls_ctx)
+                return NULL;
+        SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
+        SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
+        SSL_CTX_set_mode(tls_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+        return tls_ctx;
+}
+#endif
+
+bool probe_crlf_tls_supported(void) {
+        return HAVE_OPENSSL;
+}
+
+void probe_crlf_shutdown(void) {
+#if HAVE_OPENSSL
+        if (tls_ctx)
+                SSL_CTX_free(tls_ctx);
+        tls_ctx = NULL;
+#endif
+}
 
 static void crlf_close(Target *t) {
         ProbeCrlf *p = t->crlf;
@@ -44,6 +83,10 @@ static void crlf_close(Target *t) {
                 return;
         if (p->watch_id)
                 g_source_remove(p->watch_id);
+#if HAVE_OPENSSL
+        if (p->ssl)
+                SSL_free(p->ssl); /* no close_notify: the flow is abandoned, not ended politely */
+#endif
         if (p->fd >= 0)
                 close(p->fd);
         free(p);
@@ -74,15 +117,86 @@ static void crlf_fail(Target *t, TargetEvent event, const char *detail) {
         manager_probe_done(t, event, 0, detail);
 }
 
+#if HAVE_OPENSSL
+/* An SSL_* result → 0 (would block; *want says for what), -errno, or -EPROTO (TLS failure). */
+static int tls_result(ProbeCrlf *p, int ret, GIOCondition *want) {
+        int e = SSL_get_error(p->ssl, ret);
+
+        switch (e) {
+        case SSL_ERROR_WANT_READ:
+                *want = G_IO_IN;
+                return 0;
+        case SSL_ERROR_WANT_WRITE:
+                *want = G_IO_OUT;
+                return 0;
+        case SSL_ERROR_ZERO_RETURN:
+                return -ECONNRESET;
+        case SSL_ERROR_SYSCALL:
+                return errno > 0 ? -errno : -ECONNRESET;
+        default:
+                ERR_clear_error();
+                return -EPROTO;
+        }
+}
+#endif
+
+/* Writes the whole (tiny) buffer or fails. */
+static int flow_send(ProbeCrlf *p, const char *buf, size_t n) {
+        ssize_t k;
+
+#if HAVE_OPENSSL
+        if (p->ssl) {
+                GIOCondition want;
+                int r;
+
+                ERR_clear_error();
+                r = SSL_write(p->ssl, buf, (int) n);
+                if (r == (int) n)
+                        return 0;
+                if (r > 0)
+                        return -EAGAIN;
+                r = tls_result(p, r, &want);
+                return r < 0 ? r : -EAGAIN;
+        }
+#endif
+        k = send(p->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (k < 0)
+                return -errno;
+        return (size_t) k == n ? 0 : -EAGAIN;
+}
+
+/* > 0 bytes read, -EAGAIN nothing there, -ECONNRESET closed, other -errno. */
+static ssize_t flow_recv(ProbeCrlf *p, char *buf, size_t n) {
+        ssize_t k;
+
+#if HAVE_OPENSSL
+        if (p->ssl) {
+                GIOCondition want;
+                int r;
+
+                ERR_clear_error();
+                r = SSL_read(p->ssl, buf, (int) n);
+                if (r > 0)
+                        return r;
+                r = tls_result(p, r, &want);
+                return r < 0 ? r : -EAGAIN;
+        }
+#endif
+        k = recv(p->fd, buf, n, MSG_DONTWAIT);
+        if (k < 0)
+                return errno == EINTR ? -EAGAIN : -errno;
+        return k == 0 ? -ECONNRESET : k;
+}
+
 static void crlf_send_ping(Target *t) {
         static const char ping[] = "\r\n\r\n";
         ProbeCrlf *p = t->crlf;
-        ssize_t n;
+        int r;
 
-        n = send(p->fd, ping, sizeof(ping) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n != (ssize_t) sizeof(ping) - 1) {
-                int e = n < 0 ? errno : EAGAIN;
-                crlf_fail(t, n < 0 ? probe_event_from_errno(e) : TARGET_EVENT_ERROR, strerror(e));
+        r = flow_send(p, ping, sizeof(ping) - 1);
+        if (r < 0) {
+                crlf_fail(t, r == -EAGAIN ? TARGET_EVENT_ERROR : probe_event_from_errno(r),
+                          r == -EAGAIN ? "cannot send the ping" : strerror(-r));
                 return;
         }
         p->state = CRLF_WAIT_PONG;
@@ -91,7 +205,7 @@ static void crlf_send_ping(Target *t) {
         crlf_watch(t, G_IO_IN);
 }
 
-/* Reads what is there; returns true when it held a CRLF. */
+/* Reads what is there; *ret_pong when it held a CRLF. */
 static int crlf_read(Target *t, bool *ret_pong) {
         ProbeCrlf *p = t->crlf;
         char buf[512];
@@ -100,14 +214,11 @@ static int crlf_read(Target *t, bool *ret_pong) {
 
         /* Bounded: at most a few reads per wake-up, the rest waits for the next one. */
         for (int i = 0; i < 8; i++) {
-                n = recv(p->fd, buf, sizeof(buf), MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EAGAIN || errno == EINTR)
-                                break;
-                        return -errno;
-                }
-                if (n == 0)
-                        return -ECONNRESET; /* orderly close by the server */
+                n = flow_recv(p, buf, sizeof(buf));
+                if (n == -EAGAIN)
+                        break;
+                if (n < 0)
+                        return (int) n;
                 for (ssize_t k = 0; k < n; k++) {
                         if (buf[k] == '\n' && (p->last_cr || (k > 0 && buf[k - 1] == '\r')))
                                 pong = true;
@@ -117,11 +228,53 @@ static int crlf_read(Target *t, bool *ret_pong) {
                         p->junk += (size_t) n;
                 else
                         p->unsolicited += (size_t) n;
-                if ((size_t) n < sizeof(buf))
-                        break;
         }
         *ret_pong = pong;
         return 0;
+}
+
+static void crlf_handshake(Target *t) {
+#if HAVE_OPENSSL
+        ProbeCrlf *p = t->crlf;
+        GIOCondition want = G_IO_IN;
+        int r;
+
+        ERR_clear_error();
+        r = SSL_do_handshake(p->ssl);
+        if (r == 1) {
+                crlf_send_ping(t);
+                return;
+        }
+        r = tls_result(p, r, &want);
+        if (r == 0) {
+                p->state = CRLF_HANDSHAKE;
+                crlf_watch(t, want);
+                return;
+        }
+        if (r == -EPROTO)
+                crlf_fail(t, TARGET_EVENT_BAD_REPLY, "TLS handshake failed");
+        else
+                crlf_fail(t, probe_event_from_errno(r), r == -ECONNRESET ? "connection closed during the TLS handshake" : strerror(-r));
+#endif
+}
+
+static void crlf_connected(Target *t) {
+#if HAVE_OPENSSL
+        if (t->transport == TRANSPORT_TLS) {
+                ProbeCrlf *p = t->crlf;
+                SSL_CTX *ctx = tls_context();
+
+                p->ssl = ctx ? SSL_new(ctx) : NULL;
+                if (!p->ssl || SSL_set_fd(p->ssl, p->fd) != 1) {
+                        crlf_fail(t, TARGET_EVENT_ERROR, "cannot set up TLS");
+                        return;
+                }
+                SSL_set_connect_state(p->ssl);
+                crlf_handshake(t);
+                return;
+        }
+#endif
+        crlf_send_ping(t);
 }
 
 static gboolean on_crlf_io(int fd, GIOCondition cond, gpointer userdata) {
@@ -141,19 +294,24 @@ static gboolean on_crlf_io(int fd, GIOCondition cond, gpointer userdata) {
                         crlf_fail(t, probe_event_from_errno(error), strerror(error));
                         return G_SOURCE_REMOVE;
                 }
-                crlf_send_ping(t);
-                return G_SOURCE_REMOVE; /* crlf_send_ping() installed the next watch */
+                crlf_connected(t);
+                return G_SOURCE_REMOVE; /* the next step installed its own watch */
+        }
+        if (p->state == CRLF_HANDSHAKE) {
+                p->watch_id = 0;
+                crlf_handshake(t);
+                return G_SOURCE_REMOVE;
         }
 
         r = crlf_read(t, &pong);
         if (r < 0) {
-                if (p->state == CRLF_WAIT_PONG) {
-                        p->watch_id = 0;
-                        crlf_fail(t, probe_event_from_errno(r), r == -ECONNRESET ? "connection closed by the server" : strerror(-r));
-                } else {
+                p->watch_id = 0;
+                if (p->state == CRLF_WAIT_PONG)
+                        crlf_fail(t, r == -EPROTO ? TARGET_EVENT_BAD_REPLY : probe_event_from_errno(r),
+                                  r == -ECONNRESET ? "connection closed by the server" : strerror(-r));
+                else {
                         /* Closed between probes: find out now whether the server is still there. */
                         log_debug("CRLF flow to %s:%u closed by the server: %s", t->address, t->port, strerror(-r));
-                        p->watch_id = 0;
                         crlf_close(t);
                         manager_probe_soon(t);
                 }
@@ -204,7 +362,7 @@ void probe_crlf_start(Target *t) {
         t->crlf = p;
 
         if (connect(p->fd, &t->sockaddr.sa, t->sockaddr_len) == 0) {
-                crlf_send_ping(t);
+                crlf_connected(t);
                 return;
         }
         if (errno != EINPROGRESS) {

@@ -14,6 +14,8 @@ void probe_connect_cancel(Target *t);
 void probe_crlf_start(Target *t);
 void probe_crlf_cancel(Target *t);
 void probe_crlf_forget(Target *t);
+bool probe_crlf_tls_supported(void); /* built with OpenSSL */
+void probe_crlf_shutdown(void);      /* frees the TLS context */
 
 typedef struct ProbeOptionsAgent ProbeOptionsAgent;
 int probe_options_agent_new(GMainContext *context, ProbeOptionsAgent **ret);
