@@ -48,11 +48,13 @@ struct ProbeOptions {
 
 /* nta reports a transport failure to us only as a local 503; the errno behind it (refused,
  * reset, message too large…) is in the line it logs: "nta: OPTIONS (…): Connection refused (111)
- * with tcp/[127.0.0.1]:5060". Remember the last one to name the failure precisely. */
+ * with tcp/[127.0.0.1]:5060". Remember the recent ones to name each failure precisely. */
+#define TRANSPORT_ERRORS_MAX 32
 static struct {
         int error;
         char peer[INET6_ADDRSTRLEN + 16]; /* "addr]:port" */
-} last_transport_error;
+} transport_errors[TRANSPORT_ERRORS_MAX]; /* a ring: many targets may fail in one wake-up */
+static unsigned transport_errors_next;
 
 static void note_transport_error(const char *line) {
         const char *with, *open, *peer;
@@ -68,17 +70,26 @@ static void note_transport_error(const char *line) {
         peer = strchr(with, '[');
         if (!peer)
                 return;
-        last_transport_error.error = e;
-        snprintf(last_transport_error.peer, sizeof(last_transport_error.peer), "%s", peer + 1);
+        transport_errors[transport_errors_next].error = e;
+        snprintf(transport_errors[transport_errors_next].peer, sizeof(transport_errors[0].peer), "%s", peer + 1);
+        transport_errors_next = (transport_errors_next + 1) % TRANSPORT_ERRORS_MAX;
 }
 
 static int transport_error_for(const Target *t) {
-        char want[sizeof(last_transport_error.peer)];
-        int e = last_transport_error.error;
+        char want[sizeof(transport_errors[0].peer)];
 
         snprintf(want, sizeof(want), "%s]:%u", t->address, t->port);
-        last_transport_error.error = 0;
-        return e > 0 && streq(last_transport_error.peer, want) ? e : 0;
+        /* Newest first; an entry is used once. */
+        for (unsigned i = 1; i <= TRANSPORT_ERRORS_MAX; i++) {
+                unsigned k = (transport_errors_next + TRANSPORT_ERRORS_MAX - i) % TRANSPORT_ERRORS_MAX;
+                int e = transport_errors[k].error;
+
+                if (e > 0 && streq(transport_errors[k].peer, want)) {
+                        transport_errors[k].error = 0;
+                        return e;
+                }
+        }
+        return 0;
 }
 
 /* sofia-sip logs in pieces to stderr; gather its lines into our log at debug level. */
