@@ -41,6 +41,8 @@ grep -v '^account\.1\.sip_' <<<"$got" && lab_fail "a key without the typed prefi
 lab_assert_eq "account.1.enable=" "$(complete_line siprctl set account.1.ena)" "siprctl set account.1.ena"
 lab_assert_eq "" "$(complete_line siprctl get account.1.sip_server.1.address "")" "a second argument to get"
 lab_assert_eq "" "$(complete_line siprctl set account.1.enable = "")" "the value after set KEY="
+lab_assert_eq "$DOCS_ETC/y000000000000.cfg" "$(complete_line siprctl check "$DOCS_ETC/y0")" "siprctl check FILE"
+lab_assert_eq "udp" "$(complete_line siprctl resolve lab.test 0 u)" "siprctl resolve HOST PORT TRANSPORT"
 # No regd: no account numbers, and no error text in the completions.
 lab_assert_eq "" "$(complete_line siprctl status "")" "siprctl status without regd"
 echo ok

@@ -14,7 +14,7 @@ lab_wait_for 10 "sipr-watch waiting for regd" docs_grep "$out" "waiting for it" 
         lab_fail "sipr-watch did not start: $(cat "$out")"
 docs_start_regd
 uri="sip:$(lab_registrar_addr 1):5060;transport=udp"
-re_uri=$(sed 's/[.;]/\\&/g' <<<"$uri")
+re_uri=${uri//./\\.}
 lab_wait_for 30 "sipr-watch prints registered" docs_grep "$out" "^account 1: .*registered via $re_uri\$" ||
         lab_fail "no transition to registered; sipr-watch printed: $(cat "$out"); regd: $(tail -5 "$LAB_DIR/regd.log")"
 lab_has_binding 1 1001 || lab_fail "registrar 1 has no binding although sipr-watch says registered"
