@@ -116,6 +116,33 @@ check_registered() { # WHEN
 }
 check_registered "after systemctl start sipr.target"
 
+# systemctl reload sipr-configd: a broken provisioning file makes it fail (with the reason in the
+# journal) and the running configuration stays; a good one reloads.
+if built configd; then
+        gen0=$(busctl get-property org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Generation)
+        cp /etc/sipr/y000000000000.cfg /tmp/good.cfg
+        echo "this line has no equals sign" >>/etc/sipr/y000000000000.cfg
+        if systemctl reload sipr-configd.service 2>/tmp/reload.err; then
+                fail "systemctl reload sipr-configd succeeded with a broken file"
+        else
+                ok "systemctl reload sipr-configd fails on a broken file: $(journalctl -q -b -u sipr-configd.service --no-pager | grep -m1 -o 'y000000000000.cfg:[0-9]*.*')"
+        fi
+        gen1=$(busctl get-property org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Generation)
+        [[ $gen1 == "$gen0" && $(prop sipr-configd.service ActiveState) == active ]] &&
+                ok "configd still active with its configuration ($gen1)" || fail "after a failed reload: Generation $gen0 → $gen1, $(prop sipr-configd.service ActiveState)"
+        cp /tmp/good.cfg /etc/sipr/y000000000000.cfg
+        out=$(systemctl reload sipr-configd.service 2>&1) && ok "systemctl reload sipr-configd with a good file" || fail "reload with a good file: $out"
+fi
+
+# D-Bus activation: a call to a stopped service starts its unit (SystemdService=).
+if built resolverd; then
+        systemctl stop sipr-resolverd.service
+        out=$(busctl call org.sipr.Resolver1 /org/sipr/Resolver1 org.sipr.Resolver1 Resolve sqs 127.0.0.1 5060 udp 2>&1)
+        st=$(prop sipr-resolverd.service ActiveState)
+        [[ $st == active ]] && ok "a call to org.sipr.Resolver1 activated sipr-resolverd.service ($out)" ||
+                fail "bus activation of sipr-resolverd.service: $st, call: $out"
+fi
+
 # 4. systemctl kill -s KILL → restarted by systemd (Restart=on-failure).
 for s in configd resolverd healthd regd; do
         u=sipr-$s.service
