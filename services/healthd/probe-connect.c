@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "probe-parse.h"
 #include "probe.h"
 #include "util.h"
 
@@ -15,27 +16,6 @@ struct ProbeConnect {
         int fd;
         guint watch_id;
 };
-
-TargetEvent probe_event_from_errno(int error) {
-        switch (abs(error)) {
-        case ECONNREFUSED:
-                return TARGET_EVENT_REFUSED;
-        case ECONNRESET:
-        case EPIPE:
-        case ECONNABORTED:
-                return TARGET_EVENT_RESET;
-        case ETIMEDOUT:
-                return TARGET_EVENT_TIMEOUT;
-        case EHOSTUNREACH:
-        case ENETUNREACH:
-        case EHOSTDOWN:
-        case ENETDOWN:
-        case EADDRNOTAVAIL:
-                return TARGET_EVENT_UNREACHABLE;
-        default:
-                return TARGET_EVENT_ERROR;
-        }
-}
 
 static void probe_connect_free(Target *t) {
         ProbeConnect *p = t->connect;

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "probe-parse.h"
 #include "probe.h"
 #include "util.h"
 
@@ -219,11 +220,8 @@ static int crlf_read(Target *t, bool *ret_pong) {
                         break;
                 if (n < 0)
                         return (int) n;
-                for (ssize_t k = 0; k < n; k++) {
-                        if (buf[k] == '\n' && (p->last_cr || (k > 0 && buf[k - 1] == '\r')))
-                                pong = true;
-                        p->last_cr = buf[k] == '\r';
-                }
+                if (crlf_scan(&p->last_cr, buf, (size_t) n))
+                        pong = true;
                 if (p->state == CRLF_WAIT_PONG)
                         p->junk += (size_t) n;
                 else

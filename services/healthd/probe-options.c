@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "probe-parse.h"
 #include "probe.h"
 #include "util.h"
 
@@ -57,28 +58,19 @@ static struct {
 static unsigned transport_errors_next;
 
 static void note_transport_error(const char *line) {
-        const char *with, *open, *peer;
         int e;
 
-        if (!strneq(line, "nta: ", 5) || !(with = strstr(line, ") with ")))
-                return;
-        open = with;
-        while (open > line && *open != '(')
-                open--;
-        if (sscanf(open, "(%d)", &e) != 1 || e <= 0)
-                return;
-        peer = strchr(with, '[');
-        if (!peer)
+        if (nta_log_parse_transport_error(line, &e, transport_errors[transport_errors_next].peer,
+                                          sizeof(transport_errors[0].peer)) < 0)
                 return;
         transport_errors[transport_errors_next].error = e;
-        snprintf(transport_errors[transport_errors_next].peer, sizeof(transport_errors[0].peer), "%s", peer + 1);
         transport_errors_next = (transport_errors_next + 1) % TRANSPORT_ERRORS_MAX;
 }
 
 static int transport_error_for(const Target *t) {
         char want[sizeof(transport_errors[0].peer)];
 
-        snprintf(want, sizeof(want), "%s]:%u", t->address, t->port);
+        peer_key(t->address, t->port, want, sizeof(want));
         /* Newest first; an entry is used once. */
         for (unsigned i = 1; i <= TRANSPORT_ERRORS_MAX; i++) {
                 unsigned k = (transport_errors_next + TRANSPORT_ERRORS_MAX - i) % TRANSPORT_ERRORS_MAX;
@@ -239,20 +231,10 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, const s
                 /* tport could not deliver: on UDP that is the ICMP error it read back, on a
                  * stream the connection was refused, reset or the answer was unacceptable. */
                 int e = transport_error_for(t);
-                TargetEvent ev;
 
-                if (t->transport == TRANSPORT_UDP)
-                        ev = e == 0 || e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH ? TARGET_EVENT_ICMP
-                                                                                               : probe_event_from_errno(e);
-                else if (e == 0)
-                        ev = TARGET_EVENT_REFUSED;
-                else if (e == ENOBUFS || e == EMSGSIZE || e == EBADMSG || e == EPROTO)
-                        ev = TARGET_EVENT_BAD_REPLY; /* oversized or unparsable stream */
-                else
-                        ev = probe_event_from_errno(e);
                 if (e > 0)
                         snprintf(detail, sizeof(detail), "local 503: %s", strerror(e));
-                manager_probe_done(t, ev, 0, detail);
+                manager_probe_done(t, options_transport_error_event(t->transport, e), 0, detail);
                 break;
         }
         default:

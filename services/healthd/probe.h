@@ -22,6 +22,3 @@ int probe_options_agent_new(GMainContext *context, ProbeOptionsAgent **ret);
 ProbeOptionsAgent *probe_options_agent_free(ProbeOptionsAgent *a);
 void probe_options_start(ProbeOptionsAgent *a, Target *t);
 void probe_options_cancel(Target *t);
-
-/* errno of a failed connect/send → event. */
-TargetEvent probe_event_from_errno(int error);
