@@ -327,8 +327,10 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                 if (error < 0)
                         snprintf(a->proxy_reason, sizeof(a->proxy_reason), "account.%u.outbound_proxy.%u.address %s",
                                  a->index, a->proxy_step + 1, reason);
-                for (size_t i = 0; error >= 0 && i < n && a->n_proxy_addrs < RED_ADDR_MAX; i++)
+                for (size_t i = 0; error >= 0 && i < n && a->n_proxy_addrs < RED_ADDR_MAX; i++) {
+                        a->proxy_of[a->n_proxy_addrs] = a->proxy_step;
                         a->proxy_addrs[a->n_proxy_addrs++] = addrs[i];
+                }
                 a->proxy_step++;
                 while (a->proxy_step < SIPR_SERVER_MAX && isempty(a->cfg.outbound_proxy[a->proxy_step].address))
                         a->proxy_step++;
@@ -340,6 +342,9 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                 if (a->n_proxy_addrs == 0)
                         redundancy_resolve_failed(a->red, server, a->proxy_reason, mono());
                 else {
+                        memcpy(a->proxy_map, a->proxy_addrs, sizeof(a->proxy_map));
+                        memcpy(a->proxy_map_of, a->proxy_of, sizeof(a->proxy_map_of));
+                        a->n_proxy_map = a->n_proxy_addrs;
                         redundancy_set_addresses(a->red, server, a->proxy_addrs, a->n_proxy_addrs, mono());
                         if (a->manager->health)
                                 for (size_t i = 0; i < a->n_proxy_addrs; i++)
@@ -608,15 +613,21 @@ size_t account_server_rows(Account *a, AccountServerRow *rows, size_t max) {
         RedServerInfo info[RED_SERVER_MAX * RED_ADDR_MAX];
         size_t n = redundancy_servers(a->red, info, MIN(max, ELEMENTSOF(info)));
 
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+                const char *name = a->cfg.server[info[i].server].address;
+                /* through outbound proxies: name the proxy the address belongs to */
+                for (size_t k = 0; a->proxy_mode && k < a->n_proxy_map; k++)
+                        if (streq(a->proxy_map[k].uri, info[i].uri))
+                                name = a->cfg.outbound_proxy[a->proxy_map_of[k]].address;
                 rows[i] = (AccountServerRow) {
-                        .name = a->cfg.server[info[i].server].address,
+                        .name = name,
                         .uri = info[i].uri,
                         .role = info[i].role,
                         .state = red_addr_state_to_string(info[i].state),
                         .status = (uint16_t) info[i].last_status,
                         .since_realtime = to_realtime(info[i].registered_since),
                 };
+        }
         return n;
 }
 

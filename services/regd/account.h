@@ -35,6 +35,10 @@ struct Account {
         RedAddress proxy_addrs[RED_ADDR_MAX];
         size_t n_proxy_addrs;
         char proxy_reason[512];
+        unsigned proxy_of[RED_ADDR_MAX]; /* which proxy each collected address came from */
+        RedAddress proxy_map[RED_ADDR_MAX]; /* the last complete list, for Servers names */
+        unsigned proxy_map_of[RED_ADDR_MAX];
+        size_t n_proxy_map;
         GPtrArray *watches; /* health watch handles */
 
         guint timer_id, keepalive_id;

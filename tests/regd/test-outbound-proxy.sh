@@ -20,6 +20,8 @@ regd_wait 30 "registered through proxy 1" regd_working_is 1 "$(regd_uri 1)"
 regd_wait 10 "registrar 1 holds the binding" lab_has_binding 1 1001
 lab_assert_eq failover "$(regd_prop 1 Mode)" "Mode with outbound proxies"
 lab_has_no_binding 2 1001 || lab_fail "a binding through proxy 2 while proxy 1 works"
+lab_assert_eq "$(lab_registrar_addr 1) $(lab_registrar_addr 2)" \
+        "$(lab_siprctl status 1 --json | jq -r '[.servers[].name] | join(" ")')" "Servers names are the proxies"
 
 lab_registrar_kill 1
 regd_wait 40 "registered through proxy 2" regd_working_is 1 "$(regd_uri 2)"
