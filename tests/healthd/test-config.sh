@@ -41,4 +41,15 @@ lab_assert_eq icmp "$(hd_prop "$DEF" LastError)" "LastError once probing"
 f=$(awk -v p="Probe options of udp $X:5060:" -v d="Target udp $X:5060 is down" \
         'index($0, d) { print n; exit } index($0, p) { n++ }' "$LAB_DIR/healthd.log")
 lab_assert_eq 4 "$f" "failed probes before down with sipr.health.down_after=4"
+
+# configd goes away: healthd keeps the last configuration and its targets; when configd comes
+# back with a changed file, healthd follows.
+lab_service_stop configd
+sleep 1
+hd_object_exists "$DEF" || lab_fail "a target vanished while configd was away"
+lab_assert_eq down "$(hd_prop "$DEF" State)" "state while configd is away"
+printf 'sipr.health.method = none\nsipr.health.interval = 700\n' >"$LAB_DIR/etc/y000000000000.cfg"
+lab_service_start configd --config-dir="$LAB_DIR/etc" --state-dir="$LAB_DIR/state" --mac=001565000001
+lab_wait_for 20 "healthd to follow the restarted configd" grep -q "Probe defaults: options every 700 ms, down after 4" "$LAB_DIR/healthd.log" ||
+        lab_fail "healthd did not apply the configuration of the restarted configd: $(grep 'Probe defaults' "$LAB_DIR/healthd.log")"
 echo ok
