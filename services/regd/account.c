@@ -407,7 +407,10 @@ static void account_do(Account *a, const RedAction *act) {
                 b = bind_find(a, act->server, act->uri);
                 if (b)
                         sip_reg_cancel(b->reg);
-                log_info("Account %u: gave up on %s.", a->index, act->uri);
+                if (act->timed_out) {
+                        log_info("Account %u: no answer from %s in time, giving up on it.", a->index, act->uri);
+                        health_report(a, act->server, act->uri, 408, true);
+                }
                 break;
         case RED_ACTION_UNREGISTER:
                 b = bind_get(a, act->server, act->uri);

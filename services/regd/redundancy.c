@@ -669,6 +669,7 @@ void redundancy_timer(Redundancy *r, uint64_t now) {
                         snprintf(reason, sizeof(reason), "no response (gave up after %u retransmissions)",
                                  s->cfg.retry_counts);
                         queue_action(r, RED_ACTION_CANCEL, s, s->trying, 0);
+                        r->queue[r->n_queue - 1].timed_out = true;
                         set_status(r, 408, reason);
                         server_failure(r, s, s->trying, 408, true, now);
                 }

@@ -55,6 +55,7 @@ typedef struct RedAction {
         unsigned server; /* 0-based: sip_server.(server+1) */
         char uri[RED_URI_MAX];
         uint32_t expires;
+        bool timed_out; /* RED_ACTION_CANCEL: because the server did not answer in time */
 } RedAction;
 
 typedef struct RedServerConfig {
