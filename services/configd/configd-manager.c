@@ -445,7 +445,7 @@ static int unknown_key_error(const char *key, char **ret_error) {
         const char *reason = NULL;
 
         (void) sipr_config_lookup(key, NULL, NULL, &reason);
-        if (asprintf(ret_error, "%.*s%s: unknown key%s%s (see docs/config.md for the keys sipr uses)",
+        if (asprintf(ret_error, "%.*s%s: unknown key%s%s (siprctl keys lists the keys sipr uses)",
                      (int) sipr_utf8_prefix_len(key, 200), key, strlen(key) > 200 ? "…" : "", reason ? ": " : "",
                      strempty(reason)) < 0)
                 *ret_error = NULL;

@@ -38,15 +38,6 @@ static int config_call(SiprctlContext *c, const char *method, sd_bus_message **r
         return 0;
 }
 
-static void hint_unknown_key(const char *key) {
-        const char *reason = NULL;
-
-        if (sipr_config_lookup(key, NULL, NULL, &reason))
-                return;
-        fprintf(stderr, "siprctl: %s is not a key sipr uses%s%s; 'siprctl list' shows them all.\n", key,
-                reason ? ": " : "", strempty(reason));
-}
-
 static int verb_get(SiprctlContext *c, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *value;
@@ -249,16 +240,8 @@ static int verb_keys(SiprctlContext *c, int argc, char **argv) {
         return SIPRCTL_EXIT_OK;
 }
 
-static int verb_get_checked(SiprctlContext *c, int argc, char **argv) {
-        int r = verb_get(c, argc, argv);
-
-        if (r == SIPRCTL_EXIT_FAILURE)
-                hint_unknown_key(argv[0]);
-        return r;
-}
-
 const SiprctlCommand siprctl_config_commands[] = {
-        { "get", "KEY", "effective value of a configuration key", 1, 1, verb_get_checked },
+        { "get", "KEY", "effective value of a configuration key", 1, 1, verb_get },
         { "set", "KEY=VALUE...", "set local overrides (all or nothing, persisted)", 1, -1, verb_set },
         { "reset", "KEY...", "drop local overrides, back to the files' values", 1, -1, verb_reset },
         { "list", "[PREFIX]", "every key (under PREFIX) with its effective value", 0, 1, verb_list },
