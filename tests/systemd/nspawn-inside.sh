@@ -51,6 +51,13 @@ for u in sipr.target sipr-configd.service sipr-resolverd.service sipr-healthd.se
         [[ $(prop "$u" LoadState) == loaded ]] || fail "$u: LoadState $(prop "$u" LoadState)"
 done
 ok "all units load"
+# [Install]: enabling the target hooks it into multi-user.target.
+if out=$(systemctl enable sipr.target 2>&1) && [[ $(systemctl is-enabled sipr.target) == enabled ]] &&
+        systemctl list-dependencies --plain multi-user.target | grep -q 'sipr.target'; then
+        ok "systemctl enable sipr.target: wanted by multi-user.target"
+else
+        fail "systemctl enable sipr.target: $out; is-enabled $(systemctl is-enabled sipr.target 2>&1)"
+fi
 
 if [[ -z "$BUILT" ]]; then
         skip "no sipr daemon is built: start/kill/watchdog/policy cases not run"
