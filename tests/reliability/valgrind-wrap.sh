@@ -1,23 +1,10 @@
 #!/usr/bin/env bash
-# SIPR_WRAPPER for the memcheck stage: runs the daemon under valgrind (errors and definite leaks
-# → exit 99, report in $LAB_DIR/valgrind-PROGRAM-PID.log) and appends "PROGRAM STATUS" to
-# $LAB_DIR/wrapper-exit, which lab_cleanup checks, so a daemon failing memcheck fails its test.
-# SIGTERM/SIGINT reach valgrind through the process group; this script waits for its exit.
-set -u
-prog=$(basename "$1")
-dir=${LAB_DIR:-/tmp}
+# SIPR_WRAPPER for the memcheck stage: execs the daemon under valgrind memcheck, so its PID stays
+# the daemon's (tests that signal or kill it by PID still reach it). Errors and definite leaks
+# make it exit 99 and leave "ERROR SUMMARY: N errors" (N > 0) in
+# $LAB_DIR/valgrind-PROGRAM-PID.log, which lab_cleanup checks: such a daemon fails its test.
+# A daemon killed with SIGKILL leaves no summary (nothing to check, nothing failed).
 here=$(cd "$(dirname "$0")" && pwd)
-trap ':' TERM INT HUP
-valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-        --error-exitcode=99 --track-fds=no --num-callers=30 \
-        --suppressions="$here/valgrind.supp" \
-        --log-file="$dir/valgrind-$prog-%p.log" "$@" &
-child=$!
-# wait returns early when a trapped signal arrives; wait again until the child is gone.
-while kill -0 "$child" 2>/dev/null; do
-        wait "$child"
-done
-wait "$child"
-rc=$?
-echo "$prog $rc" >>"$dir/wrapper-exit"
-exit "$rc"
+exec valgrind --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+        --error-exitcode=99 --num-callers=30 --suppressions="$here/valgrind.supp" \
+        --log-file="${LAB_DIR:-/tmp}/valgrind-$(basename "$1")-%p.log" "$@"
