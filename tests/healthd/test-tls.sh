@@ -24,7 +24,7 @@ lab_spawn flood "$LAB_DIR/flood.log" "$(dirname "$0")/bad-server.py" flood "$S" 
 lab_wait_for 10 "flood server" grep -q listening "$LAB_DIR/flood.log"
 srv pong2 pong 5064
 
-mapfile -t P < <(hd_watch w "tls $S 5061 method=crlf interval_ms=400" "tls $S 5062 method=crlf interval_ms=400" \
+mapfile -t P < <(hd_watch w "tls $S 5061 method=crlf interval_ms=1000" "tls $S 5062 method=crlf interval_ms=400" \
         "tls $S 5063 method=crlf interval_ms=400" "tls $S 5064 method=options interval_ms=400")
 PONG=${P[0]}
 MUTE=${P[1]}
@@ -41,10 +41,13 @@ lab_assert_eq timeout "$(hd_prop "$MUTE" LastError)" "TLS server that never answ
 hd_wait_state 20 "$FLOOD" down
 lab_assert_eq bad-reply "$(hd_prop "$FLOOD" LastError)" "plain garbage on a TLS port"
 
-# One flow per target, kept: after several probes the pong server has seen one connection.
-lab_wait_for 20 "several probes" bash -c "(( \$(grep -ac 'Probe crlf of tls $S:5061: ok' '$LAB_DIR/healthd.log') >= 4 ))" ||
-        lab_fail "fewer than 4 successful probes of $S:5061"
-lab_assert_eq 1 "$(grep -c accepted "$LAB_DIR/pong.log")" "TLS connections accepted by the pong server"
+# One flow per target, kept: four more successful probes, no new connection.
+oks() { grep -ac "Probe crlf of tls $S:5061: ok" "$LAB_DIR/healthd.log"; }
+a0=$(grep -c accepted "$LAB_DIR/pong.log")
+o0=$(oks)
+lab_wait_for 30 "four more probes" bash -c "(( \$(grep -ac 'Probe crlf of tls $S:5061: ok' '$LAB_DIR/healthd.log') >= $o0 + 4 ))" ||
+        lab_fail "fewer than 4 more successful probes of $S:5061"
+lab_assert_eq "$a0" "$(grep -c accepted "$LAB_DIR/pong.log")" "TLS connections accepted by the pong server during 4 probes"
 lab_signal pong KILL
 hd_wait_state 20 "$PONG" down
 lab_assert_eq refused "$(hd_prop "$PONG" LastError)" "TLS server killed"
