@@ -239,6 +239,15 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
         account_process(a);
 }
 
+static void on_flow_closed(SipReg *reg, void *userdata) {
+        Bind *b = userdata;
+
+        if (!b->account)
+                return;
+        redundancy_flow_closed(b->account->red, b->server, b->uri, mono());
+        account_process(b->account);
+}
+
 static Bind *bind_get(Account *a, unsigned server, const char *uri) {
         Bind *b = bind_find(a, server, uri);
         const char *call_id;
@@ -275,6 +284,7 @@ static Bind *bind_get(Account *a, unsigned server, const char *uri) {
                 free(b);
                 return NULL;
         }
+        sip_reg_set_flow_closed(b->reg, on_flow_closed);
         g_ptr_array_add(a->binds, b);
         return b;
 }

@@ -636,6 +636,19 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
         update_working(r);
 }
 
+void redundancy_flow_closed(Redundancy *r, unsigned server, const char *uri, uint64_t now) {
+        RServer *s = server_get(r, server);
+        int a;
+
+        if (!s || !s->active)
+                return;
+        a = server_find(s, uri);
+        if (a < 0 || a != s->bound || s->trying >= 0)
+                return;
+        s->refresh_at = now;
+        redundancy_timer(r, now);
+}
+
 void redundancy_failover(Redundancy *r, uint64_t now) {
         const char *w = redundancy_working_uri(r);
 

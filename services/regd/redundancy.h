@@ -107,6 +107,10 @@ void redundancy_register_result(Redundancy *r, unsigned server, const char *uri,
 /* What healthd says about an address; (server, uri). */
 void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealth health, uint64_t now);
 
+/* The connection (TCP) that carried the binding on (server, uri) closed: renew there now; if the
+ * server is gone the attempt fails at once (refused) and the usual failover follows. */
+void redundancy_flow_closed(Redundancy *r, unsigned server, const char *uri, uint64_t now);
+
 /* "Leave the working server now, as if it failed." */
 void redundancy_failover(Redundancy *r, uint64_t now);
 

@@ -16,6 +16,9 @@
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_stateless.h>
+#include <sofia-sip/nta_tport.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -49,6 +52,9 @@ struct SipReg {
         guint retransmit_id;
         unsigned interval_ms;
         bool retried_423;
+        tport_t *flow; /* connection of the last successful REGISTER (TCP) */
+        int flow_pend;
+        SipRegFlowClosedFunc flow_closed;
         auth_client_t *auc;
         SipRegResultFunc cb;
         void *userdata;
@@ -97,7 +103,9 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
         snprintf(url, sizeof(url), "sip:%s:%u", strchr(bind_address, ':') ? "*" : bind_address, port);
         d->agent = nta_agent_create(d->root, url_str(url), on_incoming, NULL,
                                     NTATAG_USE_NAPTR(0), NTATAG_USE_SRV(0), NTATAG_BLACKLIST(0),
-                                    NTATAG_CLIENT_RPORT(1), NTATAG_UDP_MTU(65535), TAG_END());
+                                    NTATAG_CLIENT_RPORT(1), NTATAG_UDP_MTU(65535),
+                                    /* a connection closed by the peer is reported (flow_follow) */
+                                    TPTAG_SDWN_ERROR(1), TAG_END());
         if (!d->agent) {
                 int r = -errno ?: -EADDRINUSE;
                 sip_driver_free(d);
@@ -200,6 +208,48 @@ static void retransmit_stop(SipReg *reg) {
         }
 }
 
+void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb) {
+        reg->flow_closed = cb;
+}
+
+static void flow_release(SipReg *reg) {
+        if (!reg->flow)
+                return;
+        if (reg->flow_pend > 0)
+                (void) tport_release(reg->flow, reg->flow_pend, NULL, NULL, (tp_client_t *) reg, 0);
+        tport_unref(reg->flow);
+        reg->flow = NULL;
+        reg->flow_pend = 0;
+}
+
+static void on_flow_error(tp_stack_t *stack, tp_client_t *client, tport_t *tp, msg_t *msg, int error) {
+        SipReg *reg = (SipReg *) client;
+
+        if (tp != reg->flow)
+                return;
+        log_info("Connection to %s closed%s%s.", reg->next_hop, error ? ": " : "", error ? strerror(error) : "");
+        flow_release(reg);
+        if (reg->flow_closed)
+                reg->flow_closed(reg, reg->userdata);
+}
+
+/* Follow the connection a binding lives on, so its loss is noticed at once (BEHAVIOUR.md). */
+static void flow_follow(SipReg *reg, nta_outgoing_t *orq) {
+        tport_t *tp = nta_outgoing_transport(orq);
+
+        flow_release(reg);
+        if (!tp)
+                return;
+        if (!tport_is_reliable(tp)) {
+                tport_unref(tp);
+                return;
+        }
+        reg->flow = tp;
+        reg->flow_pend = tport_pend(tp, NULL, on_flow_error, (tp_client_t *) reg);
+        if (reg->flow_pend < 0)
+                flow_release(reg);
+}
+
 void sip_reg_cancel(SipReg *reg) {
         if (!reg || !reg->orq)
                 return;
@@ -235,6 +285,7 @@ SipReg *sip_reg_free(SipReg *reg) {
         if (!reg)
                 return NULL;
         sip_reg_cancel(reg);
+        flow_release(reg);
         if (reg->keepalive)
                 nta_outgoing_destroy(reg->keepalive);
         if (reg->password)
@@ -313,8 +364,13 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
         }
         if (!local) {
                 snprintf(phrase, sizeof(phrase), "%s", strempty(sip->sip_status->st_phrase));
-                if (status >= 200 && status < 300)
+                if (status >= 200 && status < 300) {
                         granted = granted_expiry(reg, sip);
+                        if (reg->tcp && reg->expires > 0)
+                                flow_follow(reg, orq);
+                        else
+                                flow_release(reg);
+                }
                 if (sip->sip_www_authenticate)
                         auc_challenge(&reg->auc, reg->home, (msg_auth_t *) sip->sip_www_authenticate,
                                       sip_authorization_class);

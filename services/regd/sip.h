@@ -36,7 +36,11 @@ typedef struct SipRegParams {
 typedef void (*SipRegResultFunc)(SipReg *reg, unsigned status, const char *phrase, bool local,
                                  uint32_t granted, void *userdata);
 
+/* The connection (TCP) that carried our last successful REGISTER closed. */
+typedef void (*SipRegFlowClosedFunc)(SipReg *reg, void *userdata);
+
 int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *userdata, SipReg **ret);
+void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb);
 SipReg *sip_reg_free(SipReg *reg); /* abandons any transaction, sends nothing */
 
 /* Sends REGISTER with Expires: expires (0 removes our binding). Cancels a pending one. */

@@ -644,6 +644,26 @@ static void test_refresh_challenge(void) {
         redundancy_free(r);
 }
 
+static void test_flow_closed(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(1));
+        /* the connection of another address, or while a request is under way: nothing */
+        redundancy_flow_closed(r, 0, A1, S(5));
+        expect_none(r);
+        /* ours closed: renew at once where the binding is */
+        redundancy_flow_closed(r, 0, A0, S(10));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_flow_closed(r, 0, A0, S(10));
+        expect_none(r);
+        /* refused (the server is gone): next address */
+        fail(r, 0, A0, 503, true, S(10));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        redundancy_free(r);
+}
+
 int main(void) {
         test_arithmetic();
         test_failover_order();
@@ -662,6 +682,7 @@ int main(void) {
         test_resolve_failed();
         test_reresolve();
         test_refresh_challenge();
+        test_flow_closed();
 
         if (failures) {
                 fprintf(stderr, "%u check(s) failed\n", failures);
