@@ -171,19 +171,19 @@ done
 check_registered "after every service was SIGKILLed and restarted"
 
 # 5. SIGSTOP → the watchdog fires and systemd restarts the service. The shipped WatchdogSec=20s is
-#    shortened to 3 s (and no core dump) so the test does not wait; the mechanism is the same.
+#    shortened to 6 s (and no core dump) so the test does not wait; the mechanism is the same.
 for s in configd resolverd healthd regd; do
         u=sipr-$s.service
         built "$s" || continue
         mkdir -p "/run/systemd/system/$u.d"
-        printf '[Service]\nWatchdogSec=3s\nTimeoutAbortSec=5s\nLimitCORE=0\n' >"/run/systemd/system/$u.d/watchdog-test.conf"
+        printf '[Service]\nWatchdogSec=6s\nTimeoutAbortSec=5s\nLimitCORE=0\n' >"/run/systemd/system/$u.d/watchdog-test.conf"
         systemctl daemon-reload
         systemctl restart "$u"
         wait_for 30 test "$(prop "$u" ActiveState)" = active || fail "$u did not restart with the test watchdog"
         n0=$(prop "$u" NRestarts)
         pid0=$(prop "$u" MainPID)
         # Alive with the short watchdog for longer than one period: the daemon does send WATCHDOG=1.
-        sleep 7
+        sleep 8
         if [[ $(prop "$u" MainPID) != "$pid0" || $(prop "$u" NRestarts) != "$n0" ]]; then
                 fail "$u was restarted although it was running: it does not send WATCHDOG=1 in time"
         fi
