@@ -247,6 +247,6 @@ const SiprctlCommand siprctl_config_commands[] = {
         { "list", "[PREFIX]", "every key (under PREFIX) with its effective value", 0, 1, verb_list },
         { "reload", NULL, "re-read the provisioning files", 0, 0, verb_reload },
         { "check", "FILE", "validate a provisioning file without applying it", 1, 1, verb_check },
-        { "keys", "[WORD]", "the configuration keys sipr uses: values, default, meaning", 0, 1, verb_keys },
+        { "keys", "[WORD]", "the configuration keys sipr uses: values, default, meaning", 0, 1, verb_keys, .offline = true },
         {},
 };

@@ -140,6 +140,9 @@ int main(int argc, char **argv) {
                 return SIPRCTL_EXIT_USAGE;
         }
 
+        if (cmd->offline)
+                return cmd->run(&ctx, nargs, args);
+
         r = bus_open(ctx.user_bus, "siprctl", &ctx.bus);
         if (r < 0) {
                 fprintf(stderr, "siprctl: cannot connect to the %s bus: %s\n",

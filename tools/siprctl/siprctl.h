@@ -27,6 +27,7 @@ typedef struct SiprctlCommand {
         const char *summary; /* one line for --help */
         int min_args, max_args;
         int (*run)(SiprctlContext *c, int argc, char **argv); /* returns an exit code */
+        bool offline; /* needs no bus (c->bus is NULL) */
 } SiprctlCommand;
 
 /* Turns a failed call into a message naming the service and an exit code. */
