@@ -608,6 +608,11 @@ int account_failover(Account *a) {
         return 0;
 }
 
+void account_retry_failed(Account *a) {
+        redundancy_retry_failed(a->red, mono());
+        account_process(a);
+}
+
 void account_health_changed(Account *a, unsigned server, const char *uri, RedHealth h) {
         redundancy_health(a->red, server, uri, h, mono());
         account_process(a);

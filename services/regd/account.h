@@ -60,6 +60,7 @@ void account_update_globals(Account *a);
 int account_register(Account *a);
 int account_unregister(Account *a);
 int account_failover(Account *a);
+void account_retry_failed(Account *a);
 
 /* Published values */
 const char *account_aor(Account *a, char *buf, size_t size);

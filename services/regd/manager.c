@@ -46,6 +46,19 @@ done:
         return 0;
 }
 
+static void on_resolver_name(sd_bus *bus, const char *name, bool present, void *userdata) {
+        Manager *m = userdata;
+        GHashTableIter it;
+        Account *a;
+
+        if (!present)
+                return;
+        /* Accounts that failed because names could not be resolved try again now. */
+        g_hash_table_iter_init(&it, m->accounts);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &a))
+                account_retry_failed(a);
+}
+
 int manager_new(Service *service, const char *state_dir, const char *sip_address, uint16_t sip_port, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -76,6 +89,8 @@ int manager_new(Service *service, const char *state_dir, const char *sip_address
         if (r >= 0)
                 r = health_client_new(m, &m->health);
         if (r >= 0)
+                r = bus_name_watch_new(m->bus, "org.sipr.Resolver1", on_resolver_name, m, &m->resolver_watch);
+        if (r >= 0)
                 r = registration_bus_register(m);
         if (r >= 0)
                 r = account_bus_register(m);
@@ -101,6 +116,7 @@ Manager *manager_free(Manager *m) {
         manager_orphans_clear(m);
         g_ptr_array_free(m->orphans, TRUE);
         health_client_free(m->health);
+        bus_name_watch_free(m->resolver_watch);
         sip_driver_free(m->sip);
         sd_bus_slot_unref(m->root_slot);
         sd_bus_slot_unref(m->account_slot);

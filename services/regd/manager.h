@@ -24,6 +24,7 @@ typedef struct Manager {
         bool have_config;
         SipDriver *sip;
         HealthClient *health;
+        BusNameWatch *resolver_watch;
 
         GHashTable *accounts; /* index → Account* */
         GPtrArray *orphans;   /* bindings still being removed for accounts that are gone */

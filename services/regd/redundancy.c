@@ -649,6 +649,17 @@ void redundancy_flow_closed(Redundancy *r, unsigned server, const char *uri, uin
         redundancy_timer(r, now);
 }
 
+void redundancy_retry_failed(Redundancy *r, uint64_t now) {
+        for (size_t i = 0; i < r->n_order; i++) {
+                RServer *s = &r->servers[r->order[i]];
+                if (s->active && s->failed && s->bound < 0 && s->trying < 0 && s->retry_at > now) {
+                        s->resolved = false; /* the answer that failed is not worth reusing */
+                        s->retry_at = now;
+                }
+        }
+        redundancy_timer(r, now);
+}
+
 void redundancy_failover(Redundancy *r, uint64_t now) {
         const char *w = redundancy_working_uri(r);
 

@@ -111,6 +111,9 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
  * server is gone the attempt fails at once (refused) and the usual failover follows. */
 void redundancy_flow_closed(Redundancy *r, unsigned server, const char *uri, uint64_t now);
 
+/* Something that made servers fail is back (e.g. sipr-resolverd): retry failed servers now. */
+void redundancy_retry_failed(Redundancy *r, uint64_t now);
+
 /* "Leave the working server now, as if it failed." */
 void redundancy_failover(Redundancy *r, uint64_t now);
 

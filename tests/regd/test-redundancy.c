@@ -580,6 +580,11 @@ static void test_resolve_failed(void) {
         check(redundancy_state(r) == RED_STATE_FAILED);
         check(strstr(redundancy_last_reason(r), "nowhere.invalid") != NULL);
         check(redundancy_next_wakeup(r) == S(31));
+        /* resolverd came back: no need to wait for reg_fail_retry_interval */
+        redundancy_retry_failed(r, S(5));
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, S(5));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
         redundancy_free(r);
 
         /* Disabled accounts do nothing. */
