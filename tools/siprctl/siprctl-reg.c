@@ -272,10 +272,15 @@ static void print_account(const AccountInfo *a) {
         printf("  working server:   %s\n", isempty(a->working) ? "-" : a->working);
         printf("  last response:    %u %s\n", a->last_status, strempty(a->last_reason));
         printf("  registered since: %s   failovers: %u\n", since, a->failovers);
+        if (a->n_servers > 0)
+                printf("  %-9s %-11s %-4s %-20s %s\n", "ROLE", "STATE", "LAST", "SERVER", "ADDRESS");
         for (size_t i = 0; i < a->n_servers; i++) {
                 const ServerRow *s = &a->servers[i];
-                printf("  %-9s %-11s %-3u %-20s %s\n", s->role, s->state, s->status, s->name,
-                       isempty(s->uri) ? "(unresolved)" : s->uri);
+                char last[8] = "-";
+                if (s->status)
+                        snprintf(last, sizeof(last), "%u", s->status);
+                printf("  %-9s %-11s %-4s %-20s %s\n", s->role, s->state, last, s->name,
+                       isempty(s->uri) ? "(not resolved)" : s->uri);
         }
 }
 
