@@ -7,8 +7,8 @@
  * refused or reset connection) and a local 408 a timeout. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +44,6 @@ struct ProbeOptionsAgent {
 
 struct ProbeOptions {
         nta_outgoing_t *orq;
-        bool had_connection;
 };
 
 /* nta reports a transport failure to us only as a local 503; the errno behind it (refused,
@@ -270,13 +269,13 @@ void probe_options_start(ProbeOptionsAgent *a, Target *t) {
         }
         t->options = p;
         orq = nta_outgoing_tcreate(leg, on_response, (nta_outgoing_magic_t *) t, NULL,
-                                      SIP_METHOD_OPTIONS, (url_string_t const *) uri,
-                                      SIPTAG_TO_STR(uri),
-                                      SIPTAG_FROM_STR(from),
-                                      SIPTAG_MAX_FORWARDS_STR("70"),
-                                      SIPTAG_ACCEPT_STR("application/sdp"),
-                                      SIPTAG_USER_AGENT_STR("sipr-healthd/" SIPR_VERSION),
-                                      TAG_END());
+                                   SIP_METHOD_OPTIONS, (url_string_t const *) uri,
+                                   SIPTAG_TO_STR(uri),
+                                   SIPTAG_FROM_STR(from),
+                                   SIPTAG_MAX_FORWARDS_STR("70"),
+                                   SIPTAG_ACCEPT_STR("application/sdp"),
+                                   SIPTAG_USER_AGENT_STR("sipr-healthd/" SIPR_VERSION),
+                                   TAG_END());
         if (t->options != p) {
                 /* Answered (locally) from inside tcreate: that ended the probe already. */
                 if (orq)
