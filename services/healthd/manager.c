@@ -206,8 +206,12 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
         target_log_change(t, changed, detail);
         target_bus_emit_changed(t, changed);
 
+        /* The first probe came quickly; the second lands anywhere in the second half of the
+         * interval, so that targets watched together end up spread over the whole interval.
+         * Afterwards 0…10 % early at random keeps them drifting apart. */
         next = target_next_probe_usec(&t->health, t->interval_usec, t->probe_start_usec, now,
-                                      random_u64_range(t->interval_usec / 10 + 1));
+                                      random_u64_range((t->spread ? t->interval_usec / 10 : t->interval_usec / 2) + 1));
+        t->spread = true;
         target_schedule(t, next);
 }
 

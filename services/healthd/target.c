@@ -165,7 +165,7 @@ uint64_t target_next_probe_usec(const TargetHealth *h, uint64_t interval_usec, u
         if (target_health_confirming(h))
                 next = start_usec + interval_usec / 2;
         else
-                next = start_usec + interval_usec - MIN(jitter_usec, interval_usec / 10);
+                next = start_usec + interval_usec - MIN(jitter_usec, interval_usec / 2);
         return MAX(next, now_usec);
 }
 

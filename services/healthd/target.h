@@ -71,8 +71,8 @@ unsigned target_health_set_thresholds(TargetHealth *h, unsigned down_after, unsi
 bool target_health_confirming(const TargetHealth *h);
 
 /* When the next probe starts (monotonic µs), given when the last one started and when it ended:
- * once per interval, a little early by jitter (0…interval/10, drawn by the caller) so targets
- * drift apart; at half the interval while a change is being confirmed; never in the past. */
+ * once per interval, early by jitter (drawn by the caller; at most interval/2) so targets spread
+ * out; at half the interval while a change is being confirmed; never in the past. */
 uint64_t target_next_probe_usec(const TargetHealth *h, uint64_t interval_usec, uint64_t start_usec,
                                 uint64_t now_usec, uint64_t jitter_usec);
 
@@ -143,6 +143,7 @@ typedef struct Target {
         GSequenceIter *queue_iter;
         uint64_t due_usec;
         bool probing;            /* due_usec is then the probe deadline */
+        bool spread;             /* the phase has been randomised over the interval once */
         uint64_t probe_start_usec;
 
         /* Per-method state; at most the one matching method is in use. */

@@ -189,10 +189,11 @@ static void test_schedule(void) {
         TargetHealth h;
 
         target_health_init(&h, 2, 2);
-        /* Steady: one interval after the last start, early by the jitter, at most a tenth. */
+        /* Steady: one interval after the last start, early by the jitter, at most a half. */
         assert(target_next_probe_usec(&h, iv, start, start + 300, 0) == start + iv);
         assert(target_next_probe_usec(&h, iv, start, start + 300, 40000) == start + iv - 40000);
-        assert(target_next_probe_usec(&h, iv, start, start + 300, 5000000) == start + iv - iv / 10);
+        assert(target_next_probe_usec(&h, iv, start, start + 300, 400000) == start + iv - 400000);
+        assert(target_next_probe_usec(&h, iv, start, start + 300, 5000000) == start + iv - iv / 2);
         /* A probe that ran long never schedules the next one in the past. */
         assert(target_next_probe_usec(&h, iv, start, start + 2 * iv, 0) == start + 2 * iv);
 
