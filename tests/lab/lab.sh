@@ -419,6 +419,33 @@ lab_bindings() {
         ' <<<"$out"
 }
 
+# lab_bindings_full N USER — every field Kamailio keeps per contact, one contact a line, as
+# tab-separated KEY=VALUE (Address, Expires, Q, Call-ID, CSeq, User-Agent, Received, Path, State,
+# Flags, CFlags, Socket, Methods, Ruid, Instance, Reg-Id, …); "[not set]" for absent values.
+lab_bindings_full() {
+        local out
+        out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$1")" ul.lookup location "s:$2" 2>&1) || {
+                lab_log "registrar $1 did not answer the binding lookup: $out"
+                return 1
+        }
+        case $out in
+        *"AOR not found"*) return 0 ;;
+        error:*)
+                lab_log "registrar $1: binding lookup for $2 failed: $out"
+                return 1
+                ;;
+        esac
+        awk '
+                $1 == "Contact:" && $2 == "{" { line = ""; inc = 1; next }
+                inc && $1 == "}" { print line; inc = 0; next }
+                inc {
+                        key = $1; sub(/:$/, "", key)
+                        val = $0; sub(/^[ \t]*[^:]+:[ \t]*/, "", val)
+                        line = line (line == "" ? "" : "\t") key "=" val
+                }
+        ' <<<"$out"
+}
+
 lab_binding_count() { # N USER → number of contacts bound
         local out
         out=$(lab_bindings "$1" "$2") || return 1

@@ -46,6 +46,9 @@ lab_register 1 1003 0 cid-selftest-3 || lab_fail "unREGISTER 1003"
 lab_assert_eq 0 "$(lab_binding_count 1 1003)" "contacts of 1003 after Expires 0"
 lab_register 1 1004 300 cid-selftest-4 tcp || lab_fail "REGISTER 1004 over TCP"
 lab_bindings 1 1004 | grep -q "transport=TCP" || lab_fail "TCP binding not seen: $(lab_bindings 1 1004)"
+full=$(lab_bindings_full 1 1004)
+[[ $'\t'"$full"$'\t' == *$'\t'"Call-ID=cid-selftest-4"$'\t'* && "$full" == *$'\t'"Socket=tcp:$R1:5060"$'\t'* ]] ||
+        lab_fail "lab_bindings_full: want Call-ID and the TCP socket, got '$full'"
 
 step "registrar knobs: granted expiry capped by LAB_REGISTRAR_MAX_EXPIRES, 423 with LAB_REGISTRAR_423"
 LAB_REGISTRAR_MAX_EXPIRES=120 LAB_REGISTRAR_MIN_EXPIRES=60 LAB_REGISTRAR_423=1 lab_registrar_start 3
