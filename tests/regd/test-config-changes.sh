@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# configd restarted → regd keeps both registrations (no re-REGISTER: the binding of account 1
+# regd started before configd: it waits for the configuration. configd restarted → regd keeps both registrations (no re-REGISTER: the binding of account 1
 # keeps counting down with the same Call-ID). A changed key of account 2 re-registers account 2
 # only; account 1's binding is untouched.
 source "$(dirname "$0")/regd-lib.sh"
@@ -8,8 +8,9 @@ lab_registrar_start 1
 regd_account 1 1001 "$(lab_registrar_addr 1)"
 regd_account 2 1002 "$(lab_registrar_addr 1)"
 regd_cfg "account.1.sip_server.1.expires = 3600" "account.2.sip_server.1.expires = 3600"
-regd_start_configd
 regd_start
+lab_assert_eq 0 "$(busctl --system --json=short get-property org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Accounts | jq '.data | length')" "Accounts before configd"
+regd_start_configd
 
 regd_wait 30 "account 1 registered" regd_is 1 registered
 regd_wait 30 "account 2 registered" regd_is 2 registered
@@ -39,4 +40,12 @@ lab_assert_eq "$cid1" "$cid1c" "account 1 Call-ID after account 2 changed"
 ((exp1c <= exp1b)) || lab_fail "account 1 was re-registered when account 2 changed ($exp1b → $exp1c)"
 lab_assert_eq 1 "$(lab_binding_count 1 1001)" "account 1 contacts"
 lab_assert_eq 1 "$(lab_binding_count 1 1002)" "account 2 contacts"
+
+# account 2 disabled: its binding is removed, it stays visible as disabled; account 1 untouched
+lab_siprctl set account.2.enable=0 >/dev/null
+regd_wait 20 "account 2 disabled" regd_is 2 disabled
+regd_wait 20 "account 2 binding removed" lab_has_no_binding 1 1002
+read -r _ cid1d exp1d < <(lab_bindings 1 1001)
+lab_assert_eq "$cid1" "$cid1d" "account 1 Call-ID after account 2 was disabled"
+((exp1d <= exp1c)) || lab_fail "account 1 was re-registered when account 2 was disabled"
 echo ok
