@@ -6,6 +6,11 @@
 #   lab_dbus_start                # private system bus with sipr's policy; exports DBUS_SYSTEM_BUS_ADDRESS
 #   lab_service_start configd --config-dir=… # a built sipr daemon on that bus; waits for its bus name
 #   lab_wait_for 20 "description" cmd args…  # polls cmd until it succeeds or the deadline passes
+#   lab_registrar_start 1         # Kamailio at $(lab_registrar_addr 1):5060; kill/freeze/thaw/restart/mode
+#   lab_bindings 1 1001           # observer: "<contact> <call-id> <expires>" per binding
+#   lab_dns_start                 # dnsmasq for lab.test at $(lab_dns_addr)
+#   lab_sipp_start NAME 503 3     # a misbehaving sipp server at registrar 3's address
+# Everything is described in tests/lab/README.md.
 #
 # Every process the lab starts is recorded in $LAB_DIR/pids and killed (whole process group) by
 # lab_cleanup, which runs on exit. Each lab takes its own 127.77.N.0/24 so tests run in parallel.
