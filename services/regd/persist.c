@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct AccountPersist {
         char *instance;
         PersistBinding *b;
         size_t n;
+        bool warned; /* a failing save is reported once, not at every REGISTER */
 };
 
 static int ensure_dir(const char *dir) {
@@ -67,8 +69,14 @@ static int account_persist_save(AccountPersist *p) {
                 g_string_append_printf(s, "binding %s %s %u\n", p->b[i].uri, p->b[i].call_id, p->b[i].cseq);
         r = write_file_atomic(p->path, s->str, s->len, 0600);
         g_string_free(s, TRUE);
-        if (r < 0)
-                return log_error_errno(r, "Failed to write %s: %m", p->path);
+        if (r < 0) {
+                if (p->warned)
+                        return log_debug_errno(r, "Failed to write %s: %m", p->path);
+                p->warned = true;
+                return log_error_errno(r, "Failed to write %s (registrations work, but a restart will not "
+                                       "reuse their Call-ID/CSeq): %m", p->path);
+        }
+        p->warned = false;
         return 0;
 }
 
@@ -89,9 +97,9 @@ int account_persist_load(const char *dir, unsigned index, AccountPersist **ret) 
         if (!p)
                 return -ENOMEM;
         p->path = g_strdup_printf("%s/account-%u", dir, index);
-        r = ensure_dir(dir);
-        if (r < 0)
-                goto fail;
+        /* Without a writable state directory regd still registers; only restarts lose the
+         * Call-ID/CSeq sequence (ensure_dir and the saves below log why). */
+        (void) ensure_dir(dir);
 
         r = read_file_full(p->path, 1024 * 1024, &data, NULL);
         if (r < 0 && r != -ENOENT)
@@ -112,15 +120,10 @@ int account_persist_load(const char *dir, unsigned index, AccountPersist **ret) 
         }
         if (!p->instance) {
                 p->instance = g_uuid_string_random();
-                r = account_persist_save(p);
-                if (r < 0)
-                        goto fail;
+                (void) account_persist_save(p);
         }
         *ret = p;
         return 0;
-fail:
-        account_persist_free(p);
-        return r;
 }
 
 AccountPersist *account_persist_free(AccountPersist *p) {
@@ -158,9 +161,7 @@ int account_persist_binding(AccountPersist *p, const char *uri, const char **ret
                 r = binding_add(p, uri, call_id, 0);
                 if (r < 0)
                         return r;
-                r = account_persist_save(p);
-                if (r < 0)
-                        return r;
+                (void) account_persist_save(p); /* logged; the sequence still works in memory */
                 b = &p->b[p->n - 1];
         }
         *ret_call_id = b->call_id;
@@ -174,5 +175,6 @@ int account_persist_set_cseq(AccountPersist *p, const char *uri, uint32_t cseq) 
         if (!b || b->cseq == cseq)
                 return 0;
         b->cseq = cseq;
-        return account_persist_save(p);
+        (void) account_persist_save(p);
+        return 0;
 }
