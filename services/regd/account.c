@@ -276,7 +276,9 @@ static Bind *bind_get(Account *a, unsigned server, const char *uri) {
                 .next_hop = uri,
                 .instance = account_persist_instance(a->persist),
                 .call_id = call_id,
-                .cseq = cseq,
+                /* +2: a removal still finishing for a previous incarnation of this account may
+                 * have used the next numbers (answering a challenge) without saving them. */
+                .cseq = cseq + 2,
         };
         r = sip_reg_new(a->manager->sip, &p, on_sip_result, b, &b->reg);
         if (r < 0) {
