@@ -216,8 +216,15 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
 }
 
 void manager_probe_soon(Target *t) {
-        if (!t->probing && t->method != PROBE_NONE)
-                target_schedule(t, now_usec(CLOCK_MONOTONIC));
+        uint64_t now = now_usec(CLOCK_MONOTONIC), when;
+
+        if (t->probing || t->method == PROBE_NONE)
+                return;
+        /* At once, but never more often than four times per interval: a client flipping the
+         * state with Report after Report must not turn healthd into a flood. */
+        when = MAX(now, t->probe_start_usec + t->interval_usec / 4);
+        if (!t->queue_iter || when < t->due_usec)
+                target_schedule(t, when);
 }
 
 int manager_report(Manager *m, Target *t, TargetEvent event) {

@@ -106,6 +106,21 @@ lab_assert_eq timeout "$(hd_prop "$tr" LastError)" "LastError after Report timeo
 [[ "$(hd_cmd a report /org/sipr/Health1/target/999 ok)" == "error org.sipr.Error.NoSuchTarget"* ]] ||
         lab_fail "Report on an unknown target"
 
+# A client flipping the state with Report after Report gets a probe at most four times per
+# interval, not one per Report (a closed UDP port: every probe ends at once with ICMP).
+tf=$(hd_cmd a watch "udp $X 5071 interval_ms=2000 down_after=3 up_after=3")
+tf=${tf#ok }
+lab_wait_for 10 "first probe of $X:5071" grep -q "Probe options of udp $X:5071" "$LAB_DIR/healthd.log"
+p0=$(grep -ac "Probe options of udp $X:5071" "$LAB_DIR/healthd.log")
+t0=$SECONDS
+for ((i = 0; i < 40; i++)); do
+        hd_cmd a report "$tf" ok >/dev/null
+        hd_cmd a report "$tf" timeout >/dev/null
+done
+p1=$(grep -ac "Probe options of udp $X:5071" "$LAB_DIR/healthd.log")
+max=$((4 * ((SECONDS - t0) / 2 + 1) + 2))
+(((p1 - p0) <= max)) || lab_fail "$((p1 - p0)) probes during 80 flipping Reports in $((SECONDS - t0)) s (at most $max)"
+
 # A watcher that leaves the bus releases its targets: a's remaining ones are the IPv6 one
 # (shared with b) and $tr (a only).
 lab_signal client-a KILL
