@@ -58,7 +58,7 @@ def main():
     p.add_argument("--range", default="0-0")
     p.add_argument("--deadline", type=float, default=60)
     p.add_argument("users", nargs="*")
-    a = p.parse_args()
+    a = p.parse_intermixed_args()
     cycles = []
     if a.mode == "failover":
         now = time.time()

@@ -15,14 +15,21 @@ def request(addr, transport, src, port, user, callid, cseq, auth=""):
     branch = "z9hG4bK" + "%016x" % random.getrandbits(64)
     t = transport.upper()
     return (f"REGISTER sip:{addr} SIP/2.0\r\nVia: SIP/2.0/{t} {src}:{port};branch={branch};rport\r\n"
-            f"Max-Forwards: 70\r\nFrom: <sip:{user}@lab.test>;tag=floor{cseq}\r\nTo: <sip:{user}@lab.test>\r\n"
+            f"Max-Forwards: 70\r\nFrom: <sip:{user}@lab.test>;tag=floor{cseq // 2}\r\nTo: <sip:{user}@lab.test>\r\n"
             f"Call-ID: {callid}\r\nCSeq: {cseq} REGISTER\r\n"
-            f"Contact: <sip:{user}@{src}:{port};transport={transport}>\r\nExpires: 60\r\n{auth}"
+            f"Contact: <sip:{user}@{src}:5099;transport={transport}>\r\nExpires: 60\r\n{auth}"
             f"Content-Length: 0\r\n\r\n").encode()
 
 
+# One Call-ID and contact for every exchange of a run (a refresh, as far as the registrar's
+# location table goes), so repeated exchanges do not pile up contacts (the lab allows 10).
+CALLID = "floor-%016x" % random.getrandbits(64)
+cseq = 0
+
+
 def exchange(addr, transport, src, user, password):
-    callid = "floor-%016x" % random.getrandbits(64)
+    global cseq
+    callid = CALLID + transport
     t0 = time.monotonic()
     if transport == "udp":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -49,7 +56,8 @@ def exchange(addr, transport, src, user, password):
             else:
                 return s.recv(65536).decode(errors="replace")
 
-    s.send(request(addr, transport, src, port, user, callid, 1))
+    cseq += 2
+    s.send(request(addr, transport, src, port, user, callid, cseq - 1))
     ans = recv()
     if not ans.startswith("SIP/2.0 401"):
         raise OSError("expected 401, got " + ans.split("\r\n", 1)[0])
@@ -59,7 +67,7 @@ def exchange(addr, transport, src, user, password):
     uri = f"sip:{addr}"
     auth = (f'Authorization: Digest username="{user}", realm="{params["realm"]}", nonce="{params["nonce"]}", '
             f'uri="{uri}", response="{digest(user, password, params["realm"], params["nonce"], uri)}", algorithm=MD5\r\n')
-    s.send(request(addr, transport, src, port, user, callid, 2, auth))
+    s.send(request(addr, transport, src, port, user, callid, cseq, auth))
     ans = recv()
     if not ans.startswith("SIP/2.0 200"):
         raise OSError("expected 200, got " + ans.split("\r\n", 1)[0])
