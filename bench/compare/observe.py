@@ -11,16 +11,18 @@ never through SIP. Every loop ends at --deadline.
       t0 is now (the primary has just returned). Polls both registrars; prints per user
       "USER MS GAP-MS": when registrar 1 holds a binding, and the longest interval during which
       neither registrar held a live binding; keeps polling 2 s after the last user is back.
-  observe.py count --ctl CTL --deadline S --range LO-HI N
-      Prints the ms (from the start) until CTL holds N of the AoRs LO…HI (numbers), or "none BOUND".
+  observe.py count --ctl CTL --deadline S --range LO-HI [--t0 EPOCH-S] N
+      Prints the ms (from --t0, the CLOCK_REALTIME instant the clients were started; default now) until CTL holds N of the AoRs LO…HI (numbers), or "none BOUND".
 Prints "poll-ms MEDIAN MAX" (cycle length) last, on stderr."""
 import argparse, os, signal, statistics, subprocess, sys, time
 
 
-def dump(ctl):
-    """{aor: [(call_id, expires_left)]} or None when the registrar does not answer."""
+def dump(ctl, brief=False):
+    """{aor: [(call_id, expires_left)]} or None when the registrar does not answer. The full dump
+    of hundreds of AoRs exceeds the control socket's reply size: brief lists AoRs only (each with
+    one pseudo binding; usrloc drops expired ones within a second)."""
     try:
-        out = subprocess.run(["kamcmd", "-s", "unix:" + ctl, "ul.dump"], capture_output=True,
+        out = subprocess.run(["kamcmd", "-s", "unix:" + ctl, "ul.dump"] + (["brief"] if brief else []), capture_output=True,
                              text=True, timeout=2).stdout
     except (subprocess.TimeoutExpired, OSError):
         return None
@@ -33,7 +35,7 @@ def dump(ctl):
             continue
         if f[0] == "AoR:":
             aor = f[1].strip()
-            aors.setdefault(aor, [])
+            aors.setdefault(aor, [("", 1)] if brief else [])
         elif f[0] == "Call-ID:":
             cid = f[1].strip()
         elif f[0] == "Expires:" and aor is not None:
@@ -56,6 +58,7 @@ def main():
     p.add_argument("--ctl1")
     p.add_argument("--ctl2")
     p.add_argument("--range", default="0-0")
+    p.add_argument("--t0", type=float)
     p.add_argument("--deadline", type=float, default=60)
     p.add_argument("users", nargs="*")
     a = p.parse_intermixed_args()
@@ -114,11 +117,12 @@ def main():
         n = int(a.users[0])
         lo, hi = (int(x) for x in a.range.split("-"))
         got = 0
-        t0 = time.monotonic()
+        # The clients started before this script did: shift the monotonic origin back.
+        t0 = time.monotonic() - (time.time() - a.t0 if a.t0 else 0)
         res = None
         while time.monotonic() - t0 < a.deadline:
             c = time.monotonic()
-            d = dump(a.ctl)
+            d = dump(a.ctl, brief=True)
             t = time.monotonic()
             cycles.append(t - c)
             got = sum(1 for u, b in (d or {}).items()
