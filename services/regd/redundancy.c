@@ -20,6 +20,7 @@ typedef struct RAddr {
         unsigned last_status;
         RedHealth health;
         uint64_t up_since;
+        uint64_t failed_at; /* last time REGISTER traffic showed it failing */
 } RAddr;
 
 typedef struct RServer {
@@ -214,8 +215,9 @@ static void server_schedule_failback(Redundancy *r, RServer *s, uint64_t now) {
                 return;
 
         switch (s->cfg.failback_mode) {
-        case 0: /* newRequests: at every refresh, and as soon as the primary is seen up again */
-                if (s->addrs[0].health == RED_HEALTH_UP)
+        case 0: /* newRequests: at every refresh, and as soon as the primary is seen up again
+                 * (up since after it last failed: an "up" older than the failure means nothing) */
+                if (s->addrs[0].health == RED_HEALTH_UP && s->addrs[0].up_since > s->addrs[0].failed_at)
                         s->failback_at = MAX(s->addrs[0].up_since + sec(r->cfg.hold_down), now + 1);
                 break;
         case 1: /* DNSTTL: when the record of the current address expires (no TTL: at refresh) */
@@ -331,6 +333,7 @@ static void server_failure(Redundancy *r, RServer *s, int a, unsigned status, bo
         s->trying = -1;
         s->kind = ATTEMPT_NONE;
         s->addrs[a].failed = true;
+        s->addrs[a].failed_at = now;
 
         switch (kind) {
         case ATTEMPT_FAILBACK:

@@ -337,7 +337,8 @@ static int reg_transmit(SipReg *reg);
 static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t const *sip) {
         SipReg *reg = (SipReg *) magic;
         unsigned status = sip && sip->sip_status ? (unsigned) sip->sip_status->st_status : (unsigned) nta_outgoing_status(orq);
-        bool local = !sip || !sip->sip_status;
+        /* nta's own answers (ICMP, refused, reset, timer F) are "local": no server said it. */
+        bool local = !sip || !sip->sip_status || nta_sip_is_internal(sip);
         uint32_t granted = 0;
         char phrase[128];
 

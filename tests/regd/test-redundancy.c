@@ -301,6 +301,31 @@ static void test_failback_new_requests(void) {
         redundancy_free(r);
 }
 
+static void test_failback_stale_up(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(1));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 300, S(1));
+        /* the primary dies; healthd has not noticed yet (still "up") */
+        redundancy_timer(r, S(241));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(241));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        ok(r, 0, A1, 300, S(241));
+        /* no failback on the strength of the old "up" */
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(241) + S(240));
+        /* healthd: down, then up again → failback */
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(243));
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(250));
+        check(redundancy_next_wakeup(r) == S(250) + 1);
+        redundancy_timer(r, S(250) + 1);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_free(r);
+}
+
 static void test_failback_dns_ttl(void) {
         RedConfig c = config_default(1);
         c.server[0].failback_mode = 1;
@@ -675,6 +700,7 @@ int main(void) {
         test_retry_counts();
         test_final_errors();
         test_failback_new_requests();
+        test_failback_stale_up();
         test_failback_dns_ttl();
         test_failback_registration();
         test_failback_duration();
