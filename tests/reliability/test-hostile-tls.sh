@@ -25,7 +25,8 @@ done
 mapfile -t P < <(hd_watch w "${specs[@]}")
 ((${#P[@]} == ${#specs[@]})) || lab_fail "watch: ${P[*]}"
 pid=$(lab_pid healthd)
-enough() { (($(grep -c '^accepted' "$LAB_DIR/$1.log") >= 20)); }
+# Enough connections, or healthd is gone (then fail at once rather than at the deadline).
+enough() { (($(grep -c '^accepted' "$LAB_DIR/$1.log") >= 20)) || ! kill -0 "$pid" 2>/dev/null; }
 for m in "${modes[@]}"; do
         lab_wait_for 120 "20 connections to $m" enough "$m" ||
                 lab_fail "$m saw $(grep -c '^accepted' "$LAB_DIR/$m.log") connections; healthd alive: $(kill -0 "$pid" 2>/dev/null && echo yes || echo no); log: $(tail -5 "$LAB_DIR/healthd.log")"
