@@ -634,7 +634,9 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
                 if (s->bound > 0 && s->cfg.failback_mode == 0)
                         server_schedule_failback(r, s, now);
                 else if (s->failed && s->trying < 0 && s->bound < 0 && r->cfg.proactive_failover)
-                        s->retry_at = now; /* the working server is back: no need to wait */
+                        /* back: no need to wait for reg_fail_retry_interval, but a server that
+                         * just came up must stay up for hold_down (flapping) */
+                        s->retry_at = MIN(s->retry_at ?: UINT64_MAX, now + sec(r->cfg.hold_down));
         }
         update_working(r);
 }

@@ -498,7 +498,9 @@ static void test_concurrent(void) {
         check(redundancy_state(r) == RED_STATE_REGISTERED);
         check(redundancy_failovers(r) == before + 1);
 
-        /* It is retried after reg_fail_retry_interval and is working again once registered. */
+        /* Seen up again: retried at once (hold_down 0 here) instead of after reg_fail_retry_interval. */
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(12));
+        check(redundancy_next_wakeup(r) == S(12));
         redundancy_timer(r, S(40));
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 3600, S(40));
