@@ -4,7 +4,7 @@
 # expiries, only someone else's Contact, contradictory Expires, another dialog's Call-ID, a
 # 60 kB response, a broken Digest challenge, binary garbage before the 200, 100 Trying forever.
 # For each, observed for a bounded number of REGISTERs or seconds: regd stays up and answers,
-# never sends a storm of REGISTERs (at most 40 in the window), and never calls the account
+# never sends a storm of REGISTERs (at most 40 in the window of 4 s), and never calls the account
 # registered on a broken challenge or a server that never answers finally. The state regd ends
 # in for each is printed (docs/reliability.md lists them).
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +15,7 @@ regd_setup
 addr=$(lab_registrar_addr 1)
 modes=(no-contact expires0 huge-expires other-contact contradictory wrong-callid oversized bad-challenge
         garbage-then-200 1xx-forever)
-window=${HOSTILE_WINDOW:-8}
+window=${HOSTILE_WINDOW:-4}
 regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
         "account.1.sip_server.1.address = $addr" "account.1.sip_server.1.expires = 60" \
         "account.1.reg_fail_retry_interval = 2" "sip.timer_t1 = 0.1" "sip.timer_t2 = 0.4"
