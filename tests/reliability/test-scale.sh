@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Scale: the most accounts the schema allows (256, CONFIG.md: account.X for X in 1…256), each on
+# 4 servers in concurrent mode = 1024 registrations on 4 Kamailio registrars. All must register
+# (bounded wait), every registrar must hold exactly one contact per user, the daemons must keep
+# answering (siprctl status of all accounts, Get, GetManagedObjects), and after a Reregister of
+# everything RSS and open fds of every daemon must be about where they were (no growth per
+# registration cycle). Figures are printed for docs/reliability.md.
+N=${SCALE_ACCOUNTS:-256}
+LAB_USERS=""
+for ((u = 1001; u < 1001 + N; u++)); do LAB_USERS+="$u:secret$u "; done
+LAB_USERS=${LAB_USERS% }
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../regd/regd-lib.sh
+source "$here/../regd/regd-lib.sh"
+[[ -x "$SIPR_BUILD_ROOT/services/regd/sipr-regd" ]] || { echo "SKIP: services/regd/sipr-regd is not built"; exit 77; }
+regd_setup
+for k in 1 2 3 4; do lab_registrar_start "$k"; done
+for ((x = 1; x <= N; x++)); do
+        u=$((1000 + x))
+        regd_cfg "account.$x.enable = 1" "account.$x.user_name = $u" "account.$x.password = secret$u"
+        for k in 1 2 3 4; do regd_cfg "account.$x.sip_server.$k.address = $(lab_registrar_addr $k)"; done
+done
+t0=$SECONDS
+regd_start_configd
+regd_start_healthd
+regd_start
+
+registered() { # → number of accounts registered
+        lab_siprctl --json status 2>/dev/null | jq '[.[] | select(.state == "registered")] | length'
+}
+all_registered() { [[ "$(registered)" == "$N" ]]; }
+regd_wait 600 "$N accounts registered" all_registered
+echo "$N accounts × 4 servers registered $((SECONDS - t0)) s after start"
+
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$(lab_pid "$1")/status"; }
+fds() { find "/proc/$(lab_pid "$1")/fd" -mindepth 1 | wc -l; }
+sample() {
+        local s
+        for s in configd regd healthd; do
+                printf '%-16s %-8s rss=%6s kB fds=%4s\n' "$1" "$s" "$(rss $s)" "$(fds $s)"
+                eval "RSS_$s=$(rss $s) FDS_$s=$(fds $s)"
+        done
+}
+sample "registered"
+for s in configd regd healthd; do eval "R0_$s=\$RSS_$s F0_$s=\$FDS_$s"; done
+
+# Every registrar: one contact per user (a stale duplicate would be a second line).
+bad=0
+for k in 1 2 3 4; do
+        for ((x = 1; x <= N; x++)); do
+                c=$(lab_binding_count "$k" $((1000 + x)) 2>/dev/null || echo "?")
+                [[ "$c" == 1 ]] || { echo "registrar $k holds $c contacts of $((1000 + x))" >&2; bad=$((bad + 1)); }
+        done
+done
+((bad == 0)) || lab_fail "$bad (registrar, user) pairs without exactly one contact"
+
+# Still answering, with everything loaded.
+lab_wait_for 30 "configd answers" busctl --system call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Get s "account.$N.user_name" ||
+        lab_fail "configd does not answer"
+n=$(busctl --system --json=short call org.sipr.Registration1 /org/sipr/Registration1 org.freedesktop.DBus.ObjectManager GetManagedObjects |
+        jq '.data[0] | keys | map(select(startswith("/org/sipr/Registration1/account/"))) | length')
+lab_assert_eq "$N" "$n" "accounts in GetManagedObjects"
+
+# A full re-registration cycle must not leave memory or fds behind.
+t1=$SECONDS
+busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
+        lab_fail "Reregister"
+sleep 2
+regd_wait 600 "$N accounts registered again" all_registered
+echo "Reregister of $N × 4: all registered again after $((SECONDS - t1)) s"
+sample "after Reregister"
+for s in configd regd healthd; do
+        a=$(eval echo "\$R0_$s") b=$(eval echo "\$RSS_$s") fa=$(eval echo "\$F0_$s") fb=$(eval echo "\$FDS_$s")
+        ((b - a <= 4096)) || lab_fail "$s RSS grew from $a to $b kB over one re-registration cycle"
+        ((fb <= fa + 4)) || lab_fail "$s fds grew from $fa to $fb over one re-registration cycle"
+done
+echo PASS
