@@ -8,6 +8,7 @@
 # (docs/security.md explains why, and how the first could go away).
 PW1=Pw1$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 PW2=Pw2$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+# shellcheck disable=SC2034 # read by lab.sh
 LAB_USERS="1001:$PW1 1002:$PW2"
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../regd/regd-lib.sh

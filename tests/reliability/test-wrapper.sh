@@ -61,11 +61,11 @@ rc=0
 SIPR_WRAPPER=$here/valgrind-wrap.sh "$work/inner.sh" >"$work/inner-valgrind.log" 2>&1 || rc=$?
 [[ $rc == 0 ]] || { cat "$work/inner-valgrind.log" >&2; fail "configd under memcheck: test exited $rc"; }
 rc=0
-SIPR_WRAPPER=$work/fake99.sh LAB_KEEP= "$work/inner.sh" >"$work/inner-fake.log" 2>&1 || rc=$?
+SIPR_WRAPPER=$work/fake99.sh LAB_KEEP='' "$work/inner.sh" >"$work/inner-fake.log" 2>&1 || rc=$?
 [[ $rc == 99 ]] || { cat "$work/inner-fake.log" >&2; fail "a daemon exiting 99 did not fail the lab test (exit $rc)"; }
 grep -q "exited with status 99 under SIPR_WRAPPER" "$work/inner-fake.log" || fail "no explanation printed"
 rc=0
-SIPR_WRAPPER=$work/fakereport.sh LAB_KEEP= "$work/inner.sh" >"$work/inner-report.log" 2>&1 || rc=$?
+SIPR_WRAPPER=$work/fakereport.sh LAB_KEEP='' "$work/inner.sh" >"$work/inner-report.log" 2>&1 || rc=$?
 [[ $rc == 99 ]] || { cat "$work/inner-report.log" >&2; fail "a memcheck report with errors did not fail the lab test (exit $rc)"; }
 # The failed labs keep their directories for a post-mortem; remove them here.
 for kept in $(sed -n 's/^lab: kept //p' "$work/inner-fake.log" "$work/inner-report.log"); do
