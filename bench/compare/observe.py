@@ -11,8 +11,10 @@ never through SIP. Every loop ends at --deadline.
       t0 is now (the primary has just returned). Polls both registrars; prints per user
       "USER MS GAP-MS": when registrar 1 holds a binding, and the longest interval during which
       neither registrar held a live binding; keeps polling 2 s after the last user is back.
-  observe.py count --ctl CTL --deadline S --range LO-HI [--t0 EPOCH-S] N
-      Prints the ms (from --t0, the CLOCK_REALTIME instant the clients were started; default now) until CTL holds N of the AoRs LO…HI (numbers), or "none BOUND".
+  observe.py count --ctl CTL --deadline S --base B [--t0 EPOCH-S] N
+      Prints the ms (from --t0, the CLOCK_REALTIME instant the client was started; default now)
+      until CTL holds B + N AoRs (usrloc's location_users statistic: a dump of 1000 AoRs is larger
+      than the control socket's reply), or "none BOUND".
 Prints "poll-ms MEDIAN MAX" (cycle length) last, on stderr."""
 import argparse, os, signal, statistics, subprocess, sys, time
 
@@ -44,6 +46,19 @@ def dump(ctl, brief=False):
     return aors
 
 
+def location_users(ctl):
+    """AoRs in the location table, or None when the registrar does not answer."""
+    try:
+        out = subprocess.run(["kamcmd", "-s", "unix:" + ctl, "stats.get_statistics", "location_users"],
+                             capture_output=True, text=True, timeout=2).stdout
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    for line in out.splitlines():
+        if "location_users" in line and "=" in line:
+            return int(line.split("=")[1])
+    return None
+
+
 def expiry(aors, user, now):
     """Latest absolute expiry of USER's live bindings, or 0."""
     return max((now + e for _, e in aors.get(user, []) if e > 0), default=0)
@@ -57,7 +72,7 @@ def main():
     p.add_argument("--ctl")
     p.add_argument("--ctl1")
     p.add_argument("--ctl2")
-    p.add_argument("--range", default="0-0")
+    p.add_argument("--base", type=int, default=0)
     p.add_argument("--t0", type=float)
     p.add_argument("--deadline", type=float, default=60)
     p.add_argument("users", nargs="*")
@@ -115,18 +130,16 @@ def main():
             print(u, "%.1f" % back[u] if u in back else "none", "%.1f" % gap[u])
     elif a.mode == "count":
         n = int(a.users[0])
-        lo, hi = (int(x) for x in a.range.split("-"))
         got = 0
         # The clients started before this script did: shift the monotonic origin back.
         t0 = time.monotonic() - (time.time() - a.t0 if a.t0 else 0)
         res = None
         while time.monotonic() - t0 < a.deadline:
             c = time.monotonic()
-            d = dump(a.ctl, brief=True)
+            users = location_users(a.ctl)
             t = time.monotonic()
             cycles.append(t - c)
-            got = sum(1 for u, b in (d or {}).items()
-                      if u.isdigit() and lo <= int(u) <= hi and any(e > 0 for _, e in b))
+            got = users - a.base if users is not None else 0
             if got >= n:
                 res = (t - t0) * 1000
                 break
