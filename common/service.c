@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <glib-unix.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,6 +120,10 @@ int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra) {
         r = bus_glib_attach(s->bus, NULL, on_bus_disconnect, s, &s->bus_source);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the main loop: %m");
+
+        /* A peer that resets a connection mid-write (TLS handshake, TCP probe, SIP flow) must
+         * cost an EPIPE, not the whole daemon. */
+        (void) signal(SIGPIPE, SIG_IGN);
 
         s->sigterm_id = g_unix_signal_add(SIGTERM, on_signal, s);
         s->sigint_id = g_unix_signal_add(SIGINT, on_signal, s);
