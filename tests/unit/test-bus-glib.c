@@ -74,6 +74,8 @@ static gboolean on_deadline(gpointer userdata) {
 
 int main(void) {
         sd_bus *server = NULL, *client = NULL;
+        GSource *server_source = NULL, *client_source = NULL;
+        guint deadline;
         sd_id128_t id;
         int pair[2];
 
@@ -95,9 +97,9 @@ int main(void) {
         assert(sd_bus_add_object_vtable(server, NULL, "/org/sipr/Test", "org.sipr.Test", test_vtable, NULL) >= 0);
 
         loop = g_main_loop_new(NULL, FALSE);
-        assert(bus_glib_attach(server, NULL, NULL, NULL, NULL) >= 0);
-        assert(bus_glib_attach(client, NULL, on_disconnect, NULL, NULL) >= 0);
-        g_timeout_add_seconds(20, on_deadline, NULL);
+        assert(bus_glib_attach(server, NULL, NULL, NULL, &server_source) >= 0);
+        assert(bus_glib_attach(client, NULL, on_disconnect, NULL, &client_source) >= 0);
+        deadline = g_timeout_add_seconds(20, on_deadline, NULL);
 
         assert(sd_bus_match_signal(client, NULL, NULL, "/org/sipr/Test", "org.sipr.Test", "Echoed", on_signal, NULL) >= 0);
         assert(sd_bus_call_method_async(client, NULL, NULL, "/org/sipr/Test", "org.sipr.Test", "Echo",
@@ -113,6 +115,15 @@ int main(void) {
         g_main_loop_run(loop);
         assert(disconnects == 1);
 
+        /* Everything is released again (LeakSanitizer checks this under ASan). */
+        assert(g_source_is_destroyed(client_source));
+        g_source_unref(client_source);
+        g_source_destroy(server_source);
+        g_source_unref(server_source);
+        g_source_remove(deadline);
+        sd_bus_flush_close_unref(server);
+        sd_bus_flush_close_unref(client);
+        g_main_loop_unref(loop);
         free(reply_text);
         free(signal_text);
         printf("test-bus-glib: ok\n");
