@@ -43,6 +43,21 @@ jq -e -s --arg w "$(regd_uri 2)" 'map(select(.member == "PropertiesChanged" and 
         lab_fail "no single PropertiesChanged carrying WorkingServer, Failovers, Servers and RegisteredSinceUsec"
 grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} +account 1 +registered +$(regd_uri 2 | sed 's/[.;]/\\&/g')" "$LAB_DIR/monitor.out" ||
         lab_fail "monitor shows no transition to registrar 2"
+# Colour only on a terminal: piped output (above) has none; under a pty the state word is green.
+grep -q $'\x1B' "$LAB_DIR/monitor.out" && lab_fail "colour codes in piped monitor output"
+tty_monitor() { # LOG [ENV…] — siprctl monitor on a pseudo-terminal until its "now" line is out
+        local log=$1
+        shift
+        lab_spawn "tty-monitor" "$LAB_DIR/$log.log" env TERM=xterm "$@" script -qfec \
+                "$SIPR_BUILD_ROOT/tools/siprctl/siprctl monitor" "$LAB_DIR/$log" >/dev/null
+        regd_wait 10 "monitor's first line on a terminal" grep -q "account 1" "$LAB_DIR/$log"
+        lab_service_stop tty-monitor
+}
+tty_monitor tty.out
+grep -q $'account 1   \x1B\[0;32mregistered  \x1B\[0m' "$LAB_DIR/tty.out" ||
+        lab_fail "monitor on a terminal: registered not green: $(cat -v "$LAB_DIR/tty.out")"
+tty_monitor tty-nocolor.out NO_COLOR=1
+grep -q $'\x1B' "$LAB_DIR/tty-nocolor.out" && lab_fail "colour codes with NO_COLOR: $(cat -v "$LAB_DIR/tty-nocolor.out")"
 rc=0
 lab_siprctl failover x >/dev/null 2>&1 || rc=$?
 lab_assert_eq 2 "$rc" "siprctl failover with a bad argument"

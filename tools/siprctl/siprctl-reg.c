@@ -362,6 +362,19 @@ static AccountInfo *monitor_find(Monitor *mon, const char *path) {
         return &mon->l[mon->n++];
 }
 
+/* The state word's colour on a terminal; nothing otherwise, so piped output stays plain. */
+static const char *state_color(const SiprctlContext *c, const char *state) {
+        if (!c->color || !state)
+                return "";
+        if (streq(state, "registered"))
+                return ANSI_GREEN;
+        if (streq(state, "failed"))
+                return ANSI_RED;
+        if (streq(state, "registering"))
+                return ANSI_YELLOW;
+        return "";
+}
+
 static void monitor_line(Monitor *mon, const AccountInfo *a, const char *what) {
         if (mon->c->json) {
                 printf("{\"time_usec\":%" PRIu64 ",\"event\":", now_usec(CLOCK_REALTIME));
@@ -370,9 +383,12 @@ static void monitor_line(Monitor *mon, const AccountInfo *a, const char *what) {
                 print_account_json(a);
                 printf("}\n");
         } else {
+                const char *color = state_color(mon->c, a->state);
+
                 print_timestamp();
-                printf("  account %-3u %-12s %-36s %3u %s", a->index, strempty(a->state),
-                       isempty(a->working) ? "-" : a->working, a->last_status, strempty(a->last_reason));
+                printf("  account %-3u %s%-12s%s %-36s %3u %s", a->index, color, strempty(a->state),
+                       isempty(color) ? "" : ANSI_NORMAL, isempty(a->working) ? "-" : a->working, a->last_status,
+                       strempty(a->last_reason));
                 if (a->failovers)
                         printf("  [failovers %u]", a->failovers);
                 if (!streq(what, "changed"))

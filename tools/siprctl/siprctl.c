@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,7 +78,9 @@ int main(int argc, char **argv) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 {},
         };
-        SiprctlContext ctx = { .color = isatty(STDOUT_FILENO) };
+        SiprctlContext ctx = {
+                .color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !streq(strempty(getenv("TERM")), "dumb"),
+        };
         const SiprctlCommand *cmd = NULL;
         int c, r, nargs;
 

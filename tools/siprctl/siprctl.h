@@ -14,11 +14,16 @@ enum {
         SIPRCTL_EXIT_NOT_RUNNING = 3,
 };
 
+#define ANSI_GREEN "\x1B[0;32m"
+#define ANSI_RED "\x1B[0;31m"
+#define ANSI_YELLOW "\x1B[0;33m"
+#define ANSI_NORMAL "\x1B[0m"
+
 typedef struct SiprctlContext {
         sd_bus *bus;
         bool json;
         bool user_bus;
-        bool color; /* stdout is a terminal */
+        bool color; /* stdout is a terminal, and neither NO_COLOR nor TERM=dumb is set */
 } SiprctlContext;
 
 typedef struct SiprctlCommand {
