@@ -2,7 +2,8 @@
 # Hostile TLS servers against healthd's TLS probes (crlf and options): resets during and after the
 # handshake, a close without close_notify, a reset after the ping. Each server sees at least 20
 # connections (bounded wait); healthd must still be running and answering, and every target be
-# down. A write to a reset TLS connection must not kill the daemon (SIGPIPE).
+# down. A write to a reset TLS connection must not kill the daemon (SIGPIPE: it did, until the
+# daemons ignored it in common/service.c).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$SIPR_LAB/lab.sh"
