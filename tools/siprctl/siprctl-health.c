@@ -30,55 +30,54 @@ static void health_row_done(HealthRow *r) {
         free(r->last_error);
 }
 
-static int read_string(sd_bus_message *m, char **ret) {
-        const char *s;
-        int r = sd_bus_message_read(m, "v", "s", &s);
-        if (r < 0)
-                return r;
-        free(*ret);
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
+static int read_target_property(sd_bus_message *m, const char *name, void *userdata) {
+        HealthRow *row = userdata;
+
+        if (streq(name, "Transport"))
+                return siprctl_read_string_variant(m, &row->transport);
+        if (streq(name, "Address"))
+                return siprctl_read_string_variant(m, &row->address);
+        if (streq(name, "State"))
+                return siprctl_read_string_variant(m, &row->state);
+        if (streq(name, "LastError"))
+                return siprctl_read_string_variant(m, &row->last_error);
+        if (streq(name, "Port"))
+                return sd_bus_message_read(m, "v", "q", &row->port);
+        if (streq(name, "RttUsec"))
+                return sd_bus_message_read(m, "v", "t", &row->rtt_usec);
+        if (streq(name, "LastChangeUsec"))
+                return sd_bus_message_read(m, "v", "t", &row->last_change_usec);
+        if (streq(name, "Failures"))
+                return sd_bus_message_read(m, "v", "u", &row->failures);
+        return sd_bus_message_skip(m, "v");
 }
 
-static int read_target_properties(sd_bus_message *m, HealthRow *row) {
+typedef struct HealthRows {
+        HealthRow *rows;
+        size_t n;
+} HealthRows;
+
+static int add_target(const char *path, sd_bus_message *m, void *userdata) {
+        HealthRows *t = userdata;
+        HealthRow row = {};
         int r;
 
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
+        r = siprctl_read_properties(m, read_target_property, &row);
+        if (r < 0) {
+                health_row_done(&row);
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name;
-
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        return r;
-                if (streq(name, "Transport"))
-                        r = read_string(m, &row->transport);
-                else if (streq(name, "Address"))
-                        r = read_string(m, &row->address);
-                else if (streq(name, "State"))
-                        r = read_string(m, &row->state);
-                else if (streq(name, "LastError"))
-                        r = read_string(m, &row->last_error);
-                else if (streq(name, "Port"))
-                        r = sd_bus_message_read(m, "v", "q", &row->port);
-                else if (streq(name, "RttUsec"))
-                        r = sd_bus_message_read(m, "v", "t", &row->rtt_usec);
-                else if (streq(name, "LastChangeUsec"))
-                        r = sd_bus_message_read(m, "v", "t", &row->last_change_usec);
-                else if (streq(name, "Failures"))
-                        r = sd_bus_message_read(m, "v", "u", &row->failures);
-                else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        row.path = strdup(path);
+        if (strneq(path, TARGET_PREFIX, strlen(TARGET_PREFIX)))
+                (void) safe_atou64(path + strlen(TARGET_PREFIX), &row.id);
+        HealthRow *nr = realloc(t->rows, (t->n + 1) * sizeof(*t->rows));
+        if (!nr || !row.path) {
+                health_row_done(&row);
+                return -ENOMEM;
+        }
+        t->rows = nr;
+        t->rows[t->n++] = row;
+        return 0;
 }
 
 static int compare_rows(const void *a, const void *b) {
@@ -95,17 +94,10 @@ static void format_rtt(uint64_t usec, char *buf, size_t n) {
                 snprintf(buf, n, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
 }
 
-static void format_since(uint64_t usec, char *buf, size_t n) {
-        time_t sec = (time_t) (usec / USEC_PER_SEC);
-        struct tm tm;
-
-        if (usec == 0 || !localtime_r(&sec, &tm) || strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-                snprintf(buf, n, "-");
-}
-
 static int run_health(SiprctlContext *c, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        HealthRows t = {};
         HealthRow *rows = NULL;
         size_t n = 0;
         int r, ret = SIPRCTL_EXIT_OK;
@@ -115,61 +107,9 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
         if (r < 0)
                 return siprctl_call_failed(HEALTH_SERVICE, HEALTH_BUS, &error, r);
 
-        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-        if (r < 0)
-                goto bad;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
-                HealthRow row = {};
-                const char *path;
-                bool is_target = false;
-
-                r = sd_bus_message_read(reply, "o", &path);
-                if (r < 0)
-                        goto bad;
-                r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
-                if (r < 0)
-                        goto bad;
-                while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-                        const char *iface;
-
-                        r = sd_bus_message_read(reply, "s", &iface);
-                        if (r < 0)
-                                goto bad;
-                        if (streq(iface, TARGET_IFACE)) {
-                                is_target = true;
-                                r = read_target_properties(reply, &row);
-                        } else
-                                r = sd_bus_message_skip(reply, "a{sv}");
-                        if (r < 0)
-                                goto bad;
-                        r = sd_bus_message_exit_container(reply);
-                        if (r < 0)
-                                goto bad;
-                }
-                if (r < 0)
-                        goto bad;
-                r = sd_bus_message_exit_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        goto bad;
-
-                if (!is_target) {
-                        health_row_done(&row);
-                        continue;
-                }
-                row.path = strdup(path);
-                if (strneq(path, TARGET_PREFIX, strlen(TARGET_PREFIX)))
-                        (void) safe_atou64(path + strlen(TARGET_PREFIX), &row.id);
-                HealthRow *nr = realloc(rows, (n + 1) * sizeof(*rows));
-                if (!nr || !row.path) {
-                        health_row_done(&row);
-                        r = -ENOMEM;
-                        goto bad;
-                }
-                rows = nr;
-                rows[n++] = row;
-        }
+        r = siprctl_for_each_object(reply, TARGET_IFACE, add_target, &t);
+        rows = t.rows;
+        n = t.n;
         if (r < 0)
                 goto bad;
 
@@ -206,7 +146,7 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
                         snprintf(ap, sizeof(ap), "%s%s%s:%u", v6 ? "[" : "", strempty(h->address), v6 ? "]" : "",
                                  h->port);
                         format_rtt(h->rtt_usec, rtt, sizeof(rtt));
-                        format_since(h->last_change_usec, since, sizeof(since));
+                        siprctl_format_time(h->last_change_usec, since, sizeof(since));
                         printf("%-9s %-46s %-7s %9s %8" PRIu32 " %-11s %s\n", strempty(h->transport), ap,
                                strempty(h->state), rtt, h->failures, isempty(h->last_error) ? "-" : h->last_error,
                                since);

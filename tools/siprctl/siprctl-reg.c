@@ -34,13 +34,18 @@ typedef struct AccountInfo {
         size_t n_servers;
 } AccountInfo;
 
-static void account_info_done(AccountInfo *a) {
+static void account_info_clear_servers(AccountInfo *a) {
         for (size_t i = 0; i < a->n_servers; i++) {
                 free(a->servers[i].name);
                 free(a->servers[i].uri);
                 free(a->servers[i].role);
                 free(a->servers[i].state);
         }
+        a->n_servers = 0;
+}
+
+static void account_info_done(AccountInfo *a) {
+        account_info_clear_servers(a);
         free(a->servers);
         free(a->path);
         free(a->aor);
@@ -73,32 +78,35 @@ static int read_servers(sd_bus_message *m, AccountInfo *a) {
         return sd_bus_message_exit_container(m);
 }
 
-static int replace_str(char **p, sd_bus_message *m) {
-        const char *s;
-        int r = sd_bus_message_read(m, "v", "s", &s);
-        if (r < 0)
-                return r;
-        free(*p);
-        *p = strdup(s);
-        return 0;
-}
+typedef struct AccountReader {
+        AccountInfo *a;
+        char *changed; /* names of what was read, comma-separated (may be NULL) */
+        size_t size;
+} AccountReader;
 
 /* Reads one property (name already read; positioned at the variant). Unknown ones are skipped. */
-static int read_property(sd_bus_message *m, const char *name, AccountInfo *a) {
+static int read_property(sd_bus_message *m, const char *name, void *userdata) {
+        AccountReader *reader = userdata;
+        AccountInfo *a = reader->a;
+
+        if (reader->changed) {
+                size_t l = strlen(reader->changed);
+                snprintf(reader->changed + l, reader->size - l, "%s%s", l ? "," : "", name);
+        }
         if (streq(name, "Index"))
                 return sd_bus_message_read(m, "v", "u", &a->index);
         if (streq(name, "Enabled"))
                 return sd_bus_message_read(m, "v", "b", &a->enabled);
         if (streq(name, "Aor"))
-                return replace_str(&a->aor, m);
+                return siprctl_read_string_variant(m, &a->aor);
         if (streq(name, "Mode"))
-                return replace_str(&a->mode, m);
+                return siprctl_read_string_variant(m, &a->mode);
         if (streq(name, "State"))
-                return replace_str(&a->state, m);
+                return siprctl_read_string_variant(m, &a->state);
         if (streq(name, "WorkingServer"))
-                return replace_str(&a->working, m);
+                return siprctl_read_string_variant(m, &a->working);
         if (streq(name, "LastReason"))
-                return replace_str(&a->last_reason, m);
+                return siprctl_read_string_variant(m, &a->last_reason);
         if (streq(name, "LastStatus"))
                 return sd_bus_message_read(m, "v", "q", &a->last_status);
         if (streq(name, "Failovers"))
@@ -109,13 +117,7 @@ static int read_property(sd_bus_message *m, const char *name, AccountInfo *a) {
                 int r = sd_bus_message_enter_container(m, 'v', "a(ssssqt)");
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < a->n_servers; i++) {
-                        free(a->servers[i].name);
-                        free(a->servers[i].uri);
-                        free(a->servers[i].role);
-                        free(a->servers[i].state);
-                }
-                a->n_servers = 0;
+                account_info_clear_servers(a);
                 r = read_servers(m, a);
                 if (r < 0)
                         return r;
@@ -126,28 +128,33 @@ static int read_property(sd_bus_message *m, const char *name, AccountInfo *a) {
 
 /* a{sv}; names of what was read go to changed (may be NULL). */
 static int read_properties(sd_bus_message *m, AccountInfo *a, char *changed, size_t size) {
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
+        return siprctl_read_properties(m, read_property, &(AccountReader) { a, changed, size });
+}
+
+typedef struct AccountList {
+        AccountInfo *l;
+        size_t n;
+} AccountList;
+
+static int add_account(const char *path, sd_bus_message *m, void *userdata) {
+        AccountList *list = userdata;
+        AccountInfo a = {};
+        int r;
+
+        r = read_properties(m, &a, NULL, 0);
+        if (r < 0) {
+                account_info_done(&a);
                 return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *name;
-                r = sd_bus_message_read(m, "s", &name);
-                if (r < 0)
-                        return r;
-                if (changed) {
-                        size_t l = strlen(changed);
-                        snprintf(changed + l, size - l, "%s%s", l ? "," : "", name);
-                }
-                r = read_property(m, name, a);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
         }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        AccountInfo *nl = realloc(list->l, (list->n + 1) * sizeof(AccountInfo));
+        if (!nl) {
+                account_info_done(&a);
+                return -ENOMEM;
+        }
+        list->l = nl;
+        a.path = strdup(path);
+        list->l[list->n++] = a;
+        return 0;
 }
 
 static int cmp_account(const void *x, const void *y) {
@@ -158,8 +165,9 @@ static int cmp_account(const void *x, const void *y) {
 static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
-        AccountInfo *l = NULL;
-        size_t n = 0;
+        AccountList list = {};
+        AccountInfo *l;
+        size_t n;
         int r;
 
         r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
@@ -169,46 +177,9 @@ static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
                 sd_bus_error_free(&error);
                 return -r;
         }
-        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
-                const char *path;
-                AccountInfo a = {};
-                bool is_account = false;
-
-                r = sd_bus_message_read(reply, "o", &path);
-                if (r < 0)
-                        break;
-                r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
-                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-                        const char *iface;
-                        r = sd_bus_message_read(reply, "s", &iface);
-                        if (r < 0)
-                                break;
-                        if (streq(iface, ACCOUNT_IFACE)) {
-                                is_account = true;
-                                r = read_properties(reply, &a, NULL, 0);
-                        } else
-                                r = sd_bus_message_skip(reply, "a{sv}");
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(reply);
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-                if (is_account && r >= 0) {
-                        AccountInfo *nl = realloc(l, (n + 1) * sizeof(AccountInfo));
-                        if (!nl) {
-                                r = -ENOMEM;
-                                account_info_done(&a);
-                                break;
-                        }
-                        l = nl;
-                        a.path = strdup(path);
-                        l[n++] = a;
-                } else
-                        account_info_done(&a);
-        }
+        r = siprctl_for_each_object(reply, ACCOUNT_IFACE, add_account, &list);
+        l = list.l;
+        n = list.n;
         sd_bus_message_unref(reply);
         if (r < 0) {
                 fprintf(stderr, "siprctl: %s: malformed answer: %s\n", REG_SERVICE, strerror(-r));
@@ -221,17 +192,6 @@ static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
         *ret = l;
         *ret_n = n;
         return 0;
-}
-
-static void format_time(uint64_t usec, char *buf, size_t size) {
-        time_t t = (time_t) (usec / USEC_PER_SEC);
-        struct tm tm;
-        if (usec == 0) {
-                snprintf(buf, size, "-");
-                return;
-        }
-        localtime_r(&t, &tm);
-        strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
 static void print_account_json(const AccountInfo *a) {
@@ -266,7 +226,7 @@ static void print_account_json(const AccountInfo *a) {
 static void print_account(const AccountInfo *a) {
         char since[64];
 
-        format_time(a->since, since, sizeof(since));
+        siprctl_format_time(a->since, since, sizeof(since));
         printf("account %u: %s  %s  (%s%s)\n", a->index, isempty(a->aor) ? "-" : a->aor, strempty(a->state),
                strempty(a->mode), a->enabled ? "" : ", disabled");
         printf("  working server:   %s\n", isempty(a->working) ? "-" : a->working);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bus-util.h"
 #include "log.h"
 #include "siprctl.h"
+#include "util.h"
 
 static const SiprctlCommand *const families[] = {
         siprctl_reg_commands,
@@ -67,6 +70,96 @@ void siprctl_json_string(const char *s) {
                 }
         }
         putchar('"');
+}
+
+int siprctl_read_string_variant(sd_bus_message *m, char **ret) {
+        const char *s;
+        int r;
+
+        r = sd_bus_message_read(m, "v", "s", &s);
+        if (r < 0)
+                return r;
+        free(*ret);
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int siprctl_read_properties(sd_bus_message *m, SiprctlPropertyReader read_one, void *userdata) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *name;
+
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        return r;
+                r = read_one(m, name, userdata);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+int siprctl_for_each_object(sd_bus_message *reply, const char *iface,
+                            int (*add)(const char *path, sd_bus_message *m, void *userdata), void *userdata) {
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                const char *path;
+
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+                if (r < 0)
+                        return r;
+                while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                        const char *name;
+
+                        r = sd_bus_message_read(reply, "s", &name);
+                        if (r < 0)
+                                return r;
+                        if (streq(name, iface))
+                                r = add(path, reply, userdata);
+                        else
+                                r = sd_bus_message_skip(reply, "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(reply);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+void siprctl_format_time(uint64_t usec, char *buf, size_t size) {
+        time_t sec = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&sec, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+                snprintf(buf, size, "-");
 }
 
 int main(int argc, char **argv) {

@@ -41,6 +41,22 @@ int siprctl_call_failed(const char *service, const char *bus_name, const sd_bus_
 /* Prints s as a JSON string literal (with quotes and escapes) to stdout. */
 void siprctl_json_string(const char *s);
 
+/* Reads a string variant into *ret, replacing what was there. */
+int siprctl_read_string_variant(sd_bus_message *m, char **ret);
+
+/* Reads an a{sv}: read_one gets each property's name with m at its variant, which it must consume
+ * (sd_bus_message_skip(m, "v") for the ones it does not know). */
+typedef int (*SiprctlPropertyReader)(sd_bus_message *m, const char *name, void *userdata);
+int siprctl_read_properties(sd_bus_message *m, SiprctlPropertyReader read_one, void *userdata);
+
+/* Walks a GetManagedObjects reply: add gets every object that has iface, with m at that
+ * interface's a{sv}, which it must consume. Negative errno when the reply is malformed. */
+int siprctl_for_each_object(sd_bus_message *reply, const char *iface,
+                            int (*add)(const char *path, sd_bus_message *m, void *userdata), void *userdata);
+
+/* Local "YYYY-MM-DD HH:MM:SS", or "-" for 0 (never set). */
+void siprctl_format_time(uint64_t usec, char *buf, size_t size);
+
 /* Each command family lives in its own file and registers here. */
 extern const SiprctlCommand siprctl_config_commands[];
 extern const SiprctlCommand siprctl_resolve_commands[];
