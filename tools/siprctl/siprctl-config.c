@@ -13,9 +13,19 @@
 #define CONFIG_BUS_PATH "/org/sipr/Config1"
 #define CONFIG_BUS_INTERFACE "org.sipr.Config1"
 
+/* Sends m and turns a failure into a message naming sipr-configd and an exit code. */
+static int config_send(SiprctlContext *c, sd_bus_message *m, sd_bus_message **reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call(c->bus, m, 0, &error, reply);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
+        return 0;
+}
+
 static int config_call(SiprctlContext *c, const char *method, sd_bus_message **reply, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         va_list ap;
         int r;
 
@@ -29,13 +39,7 @@ static int config_call(SiprctlContext *c, const char *method, sd_bus_message **r
                 if (r < 0)
                         return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
         }
-        r = sd_bus_call(c->bus, m, 0, &error, reply);
-        if (r < 0) {
-                r = siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
-                sd_bus_error_free(&error);
-                return r;
-        }
-        return 0;
+        return config_send(c, m, reply);
 }
 
 static int verb_get(SiprctlContext *c, int argc, char **argv) {
@@ -94,7 +98,6 @@ static int verb_list(SiprctlContext *c, int argc, char **argv) {
 
 static int verb_set(SiprctlContext *c, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         /* Check the syntax of every argument before sending anything (all or nothing). */
@@ -121,18 +124,11 @@ static int verb_set(SiprctlContext *c, int argc, char **argv) {
                 r = sd_bus_message_close_container(m);
         if (r < 0)
                 return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
-        r = sd_bus_call(c->bus, m, 0, &error, &reply);
-        if (r < 0) {
-                r = siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
-                sd_bus_error_free(&error);
-                return r;
-        }
-        return SIPRCTL_EXIT_OK;
+        return config_send(c, m, &reply);
 }
 
 static int verb_reset(SiprctlContext *c, int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
         r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE,
@@ -145,13 +141,7 @@ static int verb_reset(SiprctlContext *c, int argc, char **argv) {
                 r = sd_bus_message_close_container(m);
         if (r < 0)
                 return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
-        r = sd_bus_call(c->bus, m, 0, &error, &reply);
-        if (r < 0) {
-                r = siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
-                sd_bus_error_free(&error);
-                return r;
-        }
-        return SIPRCTL_EXIT_OK;
+        return config_send(c, m, &reply);
 }
 
 static int verb_reload(SiprctlContext *c, int argc, char **argv) {
