@@ -6,6 +6,7 @@
 
 #include "ares-glib.h"
 #include "dns-answer.h"
+#include "macro.h"
 
 #define DNS_HEADER_SIZE 12
 #define DNS_NAME_LABELS_MAX 128
@@ -91,8 +92,20 @@ static int parse_status(int status) {
         return r == -ENOENT || r == -ENOMEM ? r : -EBADMSG;
 }
 
+/* An answer c-ares parsed but without an answer record to take a TTL from is malformed. */
+static int answer_ttl(const uint8_t *buf, size_t len, uint32_t *ret) {
+        int r = dns_answer_min_ttl(buf, len, ret);
+        return r == -ENOENT ? -EBADMSG : r;
+}
+
+static void ares_free_datap(void *p) {
+        void *data = *(void **) p;
+        if (data)
+                ares_free_data(data);
+}
+
 int dns_answer_parse_srv(const uint8_t *buf, size_t len, Rfc3263Srv **ret, size_t *ret_n) {
-        struct ares_srv_reply *reply = NULL;
+        _cleanup_(ares_free_datap) struct ares_srv_reply *reply = NULL;
         Rfc3263Srv *srv;
         uint32_t ttl;
         size_t n = 0;
@@ -103,22 +116,16 @@ int dns_answer_parse_srv(const uint8_t *buf, size_t len, Rfc3263Srv **ret, size_
         status = ares_parse_srv_reply(buf, (int) len, &reply);
         if (status != ARES_SUCCESS)
                 return parse_status(status);
-        r = dns_answer_min_ttl(buf, len, &ttl);
-        if (r < 0) {
-                ares_free_data(reply);
-                return r == -ENOENT ? -EBADMSG : r;
-        }
+        r = answer_ttl(buf, len, &ttl);
+        if (r < 0)
+                return r;
         for (struct ares_srv_reply *p = reply; p; p = p->next)
                 n++;
-        if (n == 0) {
-                ares_free_data(reply);
+        if (n == 0)
                 return -ENOENT;
-        }
         srv = calloc(n, sizeof(Rfc3263Srv));
-        if (!srv) {
-                ares_free_data(reply);
+        if (!srv)
                 return -ENOMEM;
-        }
         n = 0;
         for (struct ares_srv_reply *p = reply; p; p = p->next) {
                 srv[n] = (Rfc3263Srv) {
@@ -130,19 +137,17 @@ int dns_answer_parse_srv(const uint8_t *buf, size_t len, Rfc3263Srv **ret, size_
                 };
                 if (!srv[n].target) {
                         rfc3263_srv_free_many(srv, n);
-                        ares_free_data(reply);
                         return -ENOMEM;
                 }
                 n++;
         }
-        ares_free_data(reply);
         *ret = srv;
         *ret_n = n;
         return 0;
 }
 
 int dns_answer_parse_naptr(const uint8_t *buf, size_t len, Rfc3263Naptr **ret, size_t *ret_n) {
-        struct ares_naptr_reply *reply = NULL;
+        _cleanup_(ares_free_datap) struct ares_naptr_reply *reply = NULL;
         Rfc3263Naptr *naptr;
         uint32_t ttl;
         size_t n = 0;
@@ -153,22 +158,16 @@ int dns_answer_parse_naptr(const uint8_t *buf, size_t len, Rfc3263Naptr **ret, s
         status = ares_parse_naptr_reply(buf, (int) len, &reply);
         if (status != ARES_SUCCESS)
                 return parse_status(status);
-        r = dns_answer_min_ttl(buf, len, &ttl);
-        if (r < 0) {
-                ares_free_data(reply);
-                return r == -ENOENT ? -EBADMSG : r;
-        }
+        r = answer_ttl(buf, len, &ttl);
+        if (r < 0)
+                return r;
         for (struct ares_naptr_reply *p = reply; p; p = p->next)
                 n++;
-        if (n == 0) {
-                ares_free_data(reply);
+        if (n == 0)
                 return -ENOENT;
-        }
         naptr = calloc(n, sizeof(Rfc3263Naptr));
-        if (!naptr) {
-                ares_free_data(reply);
+        if (!naptr)
                 return -ENOMEM;
-        }
         n = 0;
         for (struct ares_naptr_reply *p = reply; p; p = p->next) {
                 naptr[n] = (Rfc3263Naptr) {
@@ -182,11 +181,9 @@ int dns_answer_parse_naptr(const uint8_t *buf, size_t len, Rfc3263Naptr **ret, s
                 n++;
                 if (!naptr[n - 1].flags || !naptr[n - 1].service || !naptr[n - 1].replacement) {
                         rfc3263_naptr_free_many(naptr, n);
-                        ares_free_data(reply);
                         return -ENOMEM;
                 }
         }
-        ares_free_data(reply);
         *ret = naptr;
         *ret_n = n;
         return 0;
@@ -211,9 +208,9 @@ int dns_answer_parse_addresses(const uint8_t *buf, size_t len, int family, char 
                 return parse_status(status);
         if (n <= 0)
                 return -ENOENT;
-        r = dns_answer_min_ttl(buf, len, &ttl);
+        r = answer_ttl(buf, len, &ttl);
         if (r < 0)
-                return r == -ENOENT ? -EBADMSG : r;
+                return r;
 
         n = (int) MIN((size_t) n, max);
         for (int i = 0; i < n; i++) {
