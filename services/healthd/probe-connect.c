@@ -34,14 +34,44 @@ void probe_connect_cancel(Target *t) {
         probe_connect_free(t);
 }
 
-static gboolean on_connect_ready(int fd, GIOCondition cond, gpointer userdata) {
-        Target *t = userdata;
+int probe_tcp_connect(Target *t, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        int e;
+
+        fd = socket(t->sockaddr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (fd < 0) {
+                e = errno;
+                manager_probe_done(t, TARGET_EVENT_ERROR, 0, strerror(e));
+                return -e;
+        }
+        if (connect(fd, &t->sockaddr.sa, t->sockaddr_len) == 0) {
+                *ret_fd = TAKE_FD(fd);
+                return 1;
+        }
+        e = errno;
+        if (e != EINPROGRESS) {
+                manager_probe_done(t, probe_event_from_errno(e), 0, strerror(e));
+                return -e;
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int probe_tcp_connect_result(int fd) {
         int error = 0;
         socklen_t len = sizeof(error);
 
-        t->connect->watch_id = 0;
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
-                error = errno;
+                return errno;
+        return error;
+}
+
+static gboolean on_connect_ready(int fd, GIOCondition cond, gpointer userdata) {
+        Target *t = userdata;
+        int error;
+
+        t->connect->watch_id = 0;
+        error = probe_tcp_connect_result(fd);
         probe_connect_free(t);
 
         if (error != 0)
@@ -54,23 +84,15 @@ static gboolean on_connect_ready(int fd, GIOCondition cond, gpointer userdata) {
 void probe_connect_start(Target *t) {
         _cleanup_close_ int fd = -1;
         ProbeConnect *p;
+        int r;
 
         probe_connect_free(t);
 
-        fd = socket(t->sockaddr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-        if (fd < 0) {
-                int e = errno;
-                manager_probe_done(t, TARGET_EVENT_ERROR, 0, strerror(e));
+        r = probe_tcp_connect(t, &fd);
+        if (r < 0)
                 return;
-        }
-        if (connect(fd, &t->sockaddr.sa, t->sockaddr_len) == 0) {
-                /* Loopback may connect at once. */
+        if (r > 0) {
                 manager_probe_done(t, TARGET_EVENT_OK, now_usec(CLOCK_MONOTONIC) - t->probe_start_usec, NULL);
-                return;
-        }
-        if (errno != EINPROGRESS) {
-                int e = errno;
-                manager_probe_done(t, probe_event_from_errno(e), 0, strerror(e));
                 return;
         }
 

@@ -282,12 +282,9 @@ static gboolean on_crlf_io(int fd, GIOCondition cond, gpointer userdata) {
         int r;
 
         if (p->state == CRLF_CONNECTING) {
-                int error = 0;
-                socklen_t len = sizeof(error);
+                int error = probe_tcp_connect_result(fd);
 
                 p->watch_id = 0;
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
-                        error = errno;
                 if (error != 0) {
                         crlf_fail(t, probe_event_from_errno(error), strerror(error));
                         return G_SOURCE_REMOVE;
@@ -338,6 +335,7 @@ static gboolean on_crlf_io(int fd, GIOCondition cond, gpointer userdata) {
 void probe_crlf_start(Target *t) {
         _cleanup_close_ int fd = -1;
         ProbeCrlf *p;
+        int r;
 
         if (t->crlf && t->crlf->state == CRLF_IDLE) {
                 crlf_send_ping(t);
@@ -345,12 +343,9 @@ void probe_crlf_start(Target *t) {
         }
         crlf_close(t);
 
-        fd = socket(t->sockaddr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-        if (fd < 0) {
-                int e = errno;
-                manager_probe_done(t, TARGET_EVENT_ERROR, 0, strerror(e));
+        r = probe_tcp_connect(t, &fd);
+        if (r < 0)
                 return;
-        }
         p = calloc(1, sizeof(*p));
         if (!p) {
                 manager_probe_done(t, TARGET_EVENT_ERROR, 0, "out of memory");
@@ -359,13 +354,8 @@ void probe_crlf_start(Target *t) {
         p->fd = TAKE_FD(fd);
         t->crlf = p;
 
-        if (connect(p->fd, &t->sockaddr.sa, t->sockaddr_len) == 0) {
+        if (r > 0) {
                 crlf_connected(t);
-                return;
-        }
-        if (errno != EINPROGRESS) {
-                int e = errno;
-                crlf_fail(t, probe_event_from_errno(e), strerror(e));
                 return;
         }
         p->state = CRLF_CONNECTING;

@@ -11,6 +11,13 @@
 void probe_connect_start(Target *t);
 void probe_connect_cancel(Target *t);
 
+/* Shared by the TCP probes (connect, crlf): a non-blocking socket connecting to t. Returns 1
+ * connected at once (loopback may), 0 in progress (wait for G_IO_OUT, then
+ * probe_tcp_connect_result()); on failure it has reported the probe done and returns -errno. */
+int probe_tcp_connect(Target *t, int *ret_fd);
+/* The outcome of a connect in progress, once its socket is writable: 0 or an errno. */
+int probe_tcp_connect_result(int fd);
+
 void probe_crlf_start(Target *t);
 void probe_crlf_cancel(Target *t);
 void probe_crlf_forget(Target *t);
