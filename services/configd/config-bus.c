@@ -74,18 +74,28 @@ static void log_caller(sd_bus_message *msg, const char *method, unsigned n_keys)
                  strempty(sd_bus_message_get_sender(msg)), (int) uid, comm ?: "?");
 }
 
-static int method_get(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Get and GetSecret: the key argument and its effective value. */
+static int read_key_value(sd_bus_message *msg, Manager *m, sd_bus_error *error, const char **ret_key,
+                          const char **ret_value) {
         _cleanup_free_ char *e = NULL;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", ret_key);
+        if (r < 0)
+                return r;
+        r = manager_get(m, *ret_key, ret_value, &e);
+        if (r < 0)
+                return reply_error(error, r, e);
+        return 0;
+}
+
+static int method_get(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         const char *key, *value;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &key);
+        r = read_key_value(msg, userdata, error, &key, &value);
         if (r < 0)
                 return r;
-        r = manager_get(m, key, &value, &e);
-        if (r < 0)
-                return reply_error(error, r, e);
         return sd_bus_reply_method_return(msg, "s", mask(key, value));
 }
 
@@ -117,6 +127,13 @@ static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* A change is persisted already: reply first, then tell everyone. */
+static int reply_and_emit_changed(sd_bus_message *msg, Manager *m, char **changed) {
+        int r = sd_bus_reply_method_return(msg, NULL);
+        config_bus_emit_changed(m, changed);
+        return r;
+}
+
 static int method_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         g_autoptr(GPtrArray) kv = g_ptr_array_new_with_free_func(g_free);
@@ -143,10 +160,7 @@ static int method_set(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = manager_set(m, (char **) kv->pdata, &changed, &e);
         if (r < 0)
                 return reply_error(error, r, e);
-        /* Persisted already; reply first, then tell everyone. */
-        r = sd_bus_reply_method_return(msg, NULL);
-        config_bus_emit_changed(m, changed);
-        return r;
+        return reply_and_emit_changed(msg, m, changed);
 }
 
 static int method_reset(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -164,9 +178,7 @@ static int method_reset(sd_bus_message *msg, void *userdata, sd_bus_error *error
         g_strfreev(keys);
         if (r < 0)
                 return reply_error(error, r, e);
-        r = sd_bus_reply_method_return(msg, NULL);
-        config_bus_emit_changed(m, changed);
-        return r;
+        return reply_and_emit_changed(msg, m, changed);
 }
 
 int config_bus_reload(Manager *m, char **ret_error) {
@@ -190,9 +202,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = manager_reload(m, &changed, &e);
         if (r < 0)
                 return reply_error(error, r, e);
-        r = sd_bus_reply_method_return(msg, NULL);
-        config_bus_emit_changed(m, changed);
-        return r;
+        return reply_and_emit_changed(msg, m, changed);
 }
 
 /* Root and the service user only: the D-Bus policy says so too, this is the second lock. */
@@ -271,17 +281,12 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
 }
 
 static int method_get_secret(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *e = NULL;
         const char *key, *value;
         int r;
 
-        r = sd_bus_message_read(msg, "s", &key);
+        r = read_key_value(msg, userdata, error, &key, &value);
         if (r < 0)
                 return r;
-        r = manager_get(m, key, &value, &e);
-        if (r < 0)
-                return reply_error(error, r, e);
         if (!sipr_config_key_is_secret(key))
                 return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS, "%s is not a secret key; use Get.", key);
         if (!sender_may_read_secrets(msg))
