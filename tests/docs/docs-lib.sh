@@ -20,6 +20,14 @@ docs_setup() {
         mkdir -p "$DOCS_ETC" "$LAB_DIR/configd-state" "$LAB_DIR/regd-state"
 }
 
+# docs_err MESSAGE — a failed check that lets the test go on, so one run lists every difference;
+# the test fails at its end when DOCS_ERRORS > 0.
+DOCS_ERRORS=0
+docs_err() {
+        echo "FAIL: $*" >&2
+        DOCS_ERRORS=$((DOCS_ERRORS + 1))
+}
+
 # docs_start_configd — account 1 (user 1001) on registrar 1.
 docs_start_configd() {
         cat >"$DOCS_ETC/y000000000000.cfg" <<CFG
@@ -35,6 +43,18 @@ CFG
 
 docs_start_regd() {
         lab_service_start regd --state-dir="$LAB_DIR/regd-state" --sip-address="$LAB_NET.10"
+}
+
+# docs_start_stack — registrar 1, dnsmasq and all four services; returns once account 1 is
+# registered.
+docs_start_stack() {
+        lab_registrar_start 1
+        lab_dns_start
+        lab_service_start resolverd --dns="$(lab_dns_addr)"
+        lab_service_start healthd
+        docs_start_configd
+        docs_start_regd
+        lab_wait_for 30 "account 1 registered" docs_state_is registered || lab_fail "account 1 not registered"
 }
 
 docs_account_call() { # METHOD — an Account method on account 1

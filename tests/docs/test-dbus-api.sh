@@ -4,13 +4,7 @@
 source "$(dirname "$0")/docs-lib.sh"
 docs_skip_without_regd
 docs_setup
-lab_registrar_start 1
-lab_dns_start
-lab_service_start resolverd --dns="$(lab_dns_addr)"
-lab_service_start healthd
-docs_start_configd
-docs_start_regd
-lab_wait_for 30 "account 1 registered" docs_state_is registered || lab_fail "account 1 not registered"
+docs_start_stack
 # regd watches its server through healthd: a target object exists to introspect.
 lab_wait_for 30 "a healthd target" busctl --system introspect org.sipr.Health1 /org/sipr/Health1/target/1 \
         org.sipr.Health1.Target || lab_fail "no /org/sipr/Health1/target/1: $(busctl --system tree org.sipr.Health1)"

@@ -3,17 +3,10 @@
 # siprctl(1) and every entry there is a command; every option of siprctl and of each daemon's
 # --help is documented in its page (and the page documents no option the program lacks); every
 # key of `siprctl keys` is in sipr-config(5); the roff pages were generated.
-set -euo pipefail
-source "${SIPR_LAB:-$(dirname "$0")/../lab}/lab.sh"
-lab_init
-lab_dbus_start # siprctl connects to a bus before running any command
+source "$(dirname "$0")/docs-lib.sh"
+docs_setup # siprctl connects to a bus before running any command
 
 MAN=$SIPR_SOURCE_ROOT/man
-errors=0
-err() {
-        echo "FAIL: $*" >&2
-        errors=$((errors + 1))
-}
 
 # section PAGE NAME — the lines of "# NAME" up to the next "# " heading.
 section() { awk -v h="# $2" '$0 == h { on = 1; next } /^# / { on = 0 } on' "$MAN/$1.scd"; }
@@ -26,38 +19,38 @@ page_options() { section "$1" OPTIONS | grep '^\*' | grep -oE -- '--[a-z][a-z-]*
 
 compare() { # WHAT LEFT-NAME LEFT RIGHT-NAME RIGHT
         local x
-        for x in $3; do grep -qxF -- "$x" <<<"$5" || err "$1: '$x' is in $2 but not in $4"; done
-        for x in $5; do grep -qxF -- "$x" <<<"$3" || err "$1: '$x' is in $4 but not in $2"; done
+        for x in $3; do grep -qxF -- "$x" <<<"$5" || docs_err "$1: '$x' is in $2 but not in $4"; done
+        for x in $5; do grep -qxF -- "$x" <<<"$3" || docs_err "$1: '$x' is in $4 but not in $2"; done
 }
 
 siprctl=$SIPR_BUILD_ROOT/tools/siprctl/siprctl
 help_cmds=$("$siprctl" --help | awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }' | sort)
 page_cmds=$(entries siprctl.1 COMMANDS | awk '{ print $1 }' | sort)
-[[ $(wc -w <<<"$help_cmds") -ge 10 ]] || err "siprctl --help lists only: $help_cmds"
+[[ $(wc -w <<<"$help_cmds") -ge 10 ]] || docs_err "siprctl --help lists only: $help_cmds"
 compare "siprctl commands" "siprctl --help" "$help_cmds" "siprctl(1) COMMANDS" "$page_cmds"
 compare "siprctl options" "siprctl --help" "$(help_options "$siprctl")" "siprctl(1) OPTIONS" "$(page_options siprctl.1)"
 
 for d in configd resolverd healthd regd; do
         bin=$SIPR_BUILD_ROOT/services/$d/sipr-$d
         opts=$(help_options "$bin")
-        [[ "$opts" == *--bus* ]] || err "sipr-$d --help shows no --bus: $opts"
+        [[ "$opts" == *--bus* ]] || docs_err "sipr-$d --help shows no --bus: $opts"
         compare "sipr-$d options" "sipr-$d --help" "$opts" "sipr-$d(8) OPTIONS" "$(page_options "sipr-$d.8")"
 done
 
 # Every key sipr uses, as siprctl prints it, has an entry in sipr-config(5).
 keys=$("$siprctl" --json keys | jq -r '.[].key' | sort)
-[[ $(wc -l <<<"$keys") -ge 20 ]] || err "siprctl keys lists only: $keys"
+[[ $(wc -l <<<"$keys") -ge 20 ]] || docs_err "siprctl keys lists only: $keys"
 compare "configuration keys" "siprctl keys" "$keys" "sipr-config(5) KEYS" "$(entries sipr-config.5 KEYS | sort)"
 
 # The roff pages exist in the build and have a title line for the right section.
 for p in siprctl.1 sipr-config.5 sipr-configd.8 sipr-resolverd.8 sipr-healthd.8 sipr-regd.8; do
         roff=$SIPR_BUILD_ROOT/man/$p
         if [[ ! -s "$roff" ]]; then
-                err "$roff was not generated"
+                docs_err "$roff was not generated"
         elif ! grep -q "^\.TH \"${p%.*}\" \"${p##*.}\"" "$roff"; then
-                err "$roff has no .TH line for ${p%.*}(${p##*.})"
+                docs_err "$roff has no .TH line for ${p%.*}(${p##*.})"
         fi
 done
 
-((errors == 0)) || lab_fail "$errors mismatch(es) between the programs and their man pages"
+((DOCS_ERRORS == 0)) || lab_fail "$DOCS_ERRORS mismatch(es) between the programs and their man pages"
 echo ok
