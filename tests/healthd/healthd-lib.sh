@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
-# Helpers for the healthd lab tests (sourced after tests/lab/lab.sh).
+# Helpers for the healthd lab tests. Sources tests/lab/lab.sh unless the caller already did.
 HEALTHD_TESTS=${HEALTHD_TESTS:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# shellcheck source=../lab/lab.sh
+declare -F lab_init >/dev/null || source "${SIPR_LAB:-$HEALTHD_TESTS/../lab}/lab.sh"
+
+# hd_setup — strict mode, the lab and its private bus.
+hd_setup() {
+        set -euo pipefail
+        lab_init
+        lab_dbus_start
+}
 
 # hd_watch NAME "transport addr port opt=val…" … — a client that Watch()es those targets and keeps
 # its bus connection until stopped; prints the object paths, one per line, in argument order.

@@ -3,12 +3,8 @@
 # (transport, address, port) with counted watchers, Unwatch by the last watcher or its
 # disconnect removes the object (InterfacesRemoved), Report moves the state at once,
 # ObjectManager, and siprctl health's output and exit codes.
-set -euo pipefail
-source "$SIPR_LAB/lab.sh"
 source "$(dirname "$0")/healthd-lib.sh"
-
-lab_init
-lab_dbus_start
+hd_setup
 lab_service_start healthd
 
 lab_assert_eq "No targets watched." "$(lab_siprctl health)" "siprctl health with no targets"

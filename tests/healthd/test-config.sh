@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # healthd follows sipr.health.* from sipr-configd at run time: targets watched without options
 # take the configured method and thresholds; explicit Watch options keep theirs.
-set -euo pipefail
-source "$SIPR_LAB/lab.sh"
 source "$(dirname "$0")/healthd-lib.sh"
-
-lab_init
-lab_dbus_start
+hd_setup
 mkdir -p "$LAB_DIR/etc" "$LAB_DIR/state"
 printf 'sipr.health.method = none\nsipr.health.interval = 300\n' >"$LAB_DIR/etc/y000000000000.cfg"
 lab_service_start configd --config-dir="$LAB_DIR/etc" --state-dir="$LAB_DIR/state" --mac=001565000001

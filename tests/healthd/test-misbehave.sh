@@ -3,12 +3,8 @@
 # sipp sending a malformed response is down; a TCP server that accepts and never speaks is down
 # for options and crlf while healthd keeps answering on the bus; one that floods garbage is down
 # and costs healthd no memory.
-set -euo pipefail
-source "$SIPR_LAB/lab.sh"
 source "$(dirname "$0")/healthd-lib.sh"
-
-lab_init
-lab_dbus_start
+hd_setup
 lab_service_start healthd
 S503=$(lab_registrar_addr 1)
 SILENT=$(lab_registrar_addr 2)

@@ -2,12 +2,8 @@
 # TCP against a real Kamailio, with the three methods at once on three ports' worth of targets:
 # options and crlf on 5060, connect through a second registrar. SIGKILL → RST/closed flow → down
 # at once (refused); restart → up; SIGSTOP → down after timeouts; SIGCONT → up.
-set -euo pipefail
-source "$SIPR_LAB/lab.sh"
 source "$(dirname "$0")/healthd-lib.sh"
-
-lab_init
-lab_dbus_start
+hd_setup
 lab_registrar_start 1
 lab_registrar_start 2
 lab_service_start healthd

@@ -3,12 +3,8 @@
 # that pongs is up with an RTT; killing it is seen at once (the flow closes, the reconnect is
 # refused); a server that completes the handshake and never answers is down (timeout); a plain
 # TCP server that sends garbage fails the handshake (bad-reply); OPTIONS on TLS probe the same way.
-set -euo pipefail
-source "$SIPR_LAB/lab.sh"
 source "$(dirname "$0")/healthd-lib.sh"
-
-lab_init
-lab_dbus_start
+hd_setup
 lab_service_start healthd
 grep -q . <(openssl version) || lab_fail "openssl is needed for the test certificate"
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=lab.test -days 1 \

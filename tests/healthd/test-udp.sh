@@ -2,12 +2,8 @@
 # SIP OPTIONS over UDP against a real Kamailio: up with an RTT; SIGKILL → down at once through
 # ICMP; restart → up; SIGSTOP → down after down_after timeouts; SIGCONT → up after up_after
 # successes. Each transition is exactly one PropertiesChanged carrying State with the rest.
-set -euo pipefail
-source "$SIPR_LAB/lab.sh"
 source "$(dirname "$0")/healthd-lib.sh"
-
-lab_init
-lab_dbus_start
+hd_setup
 lab_registrar_start 1
 lab_service_start healthd
 hd_monitor_start m
