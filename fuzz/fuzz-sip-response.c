@@ -6,8 +6,7 @@
  * Checks: nothing crashes or leaks; the engine never sends a storm of requests at one instant or
  * spins without time passing, whatever status/expiry the server claims; healthd counts any parsed
  * final response as "answered" (its state machine is fuzzed in fuzz-health-watch).
- * The extraction mirrors services/regd/sip.c:granted_expiry(), which is static and takes a
- * sofia sip_t from inside a transaction callback; see docs/reliability.md. */
+ * The granted expiry comes from services/regd/sip-binding.c, the function sip.c uses. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +21,13 @@
 
 #include "macro.h"
 #include "redundancy.h"
+#include "sip-binding.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define OUR_USER "1001"
 #define OUR_HOST "127.0.0.1"
-#define OUR_PORT "5070"
+#define OUR_PORT_NUMBER 5070
 #define OUR_INSTANCE "1f0e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 #define A0 "sip:127.77.0.2:5060;transport=udp"
 #define A1 "sip:127.77.0.3:5060;transport=udp"
@@ -39,22 +39,15 @@ typedef struct Answer {
         bool challenge;
 } Answer;
 
-static bool contact_is_ours(const sip_contact_t *m) {
-        const char *inst = msg_header_find_param(m->m_common, "+sip.instance");
-
-        if (inst && strstr(inst, OUR_INSTANCE))
-                return true;
-        return m->m_url->url_user && streq(m->m_url->url_user, OUR_USER) && m->m_url->url_host &&
-               streq(m->m_url->url_host, OUR_HOST) && m->m_url->url_port && streq(m->m_url->url_port, OUR_PORT);
-}
+static const SipBindingId our_id = {
+        .instance = OUR_INSTANCE,
+        .user = OUR_USER,
+        .host = OUR_HOST,
+        .port = OUR_PORT_NUMBER,
+};
 
 static uint32_t granted_expiry(const sip_t *sip, uint32_t requested) {
-        for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next)
-                if (contact_is_ours(m) && m->m_expires)
-                        return (uint32_t) strtoul(m->m_expires, NULL, 10);
-        if (sip->sip_expires)
-                return (uint32_t) sip->sip_expires->ex_delta;
-        return requested;
+        return sip_binding_granted(sip, &our_id, requested);
 }
 
 static RedConfig config(const uint8_t *data) {
@@ -152,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 ans.challenge = sip->sip_www_authenticate || sip->sip_proxy_authenticate;
                 /* Walk what regd and healthd read, so the parser's lazy parts run too. */
                 for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next)
-                        (void) contact_is_ours(m);
+                        (void) sip_binding_is_ours(m, &our_id);
                 if (sip->sip_retry_after)
                         (void) sip->sip_retry_after->af_delta;
         }

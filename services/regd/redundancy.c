@@ -311,7 +311,7 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
                 s->bound = a;
                 s->bound_since = now;
         }
-        s->granted = granted ?: s->cfg.expires;
+        s->granted = granted;
         s->refresh_at = now + red_refresh_delay_usec(s->granted);
 
         if (a == 0)
@@ -597,6 +597,14 @@ void redundancy_register_result(Redundancy *r, unsigned server, const char *uri,
         }
         s->addrs[a].last_status = status;
 
+        if (status < 300 && granted == 0) {
+                /* A 2xx that lists no binding of ours (or ours with expires=0): the registrar
+                 * answered, but nothing reaches us through it. As unusable as a 503: try the next. */
+                set_status(r, status, "answered without binding our Contact");
+                server_failure(r, s, a, 503, false, now);
+                update_working(r);
+                return;
+        }
         set_status(r, status, phrase);
         if (status < 300)
                 server_succeeded(r, s, a, granted, now);

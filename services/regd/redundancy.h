@@ -99,7 +99,8 @@ void redundancy_stop(Redundancy *r, uint64_t now);
 void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now);
 void redundancy_resolve_failed(Redundancy *r, unsigned server, const char *reason, uint64_t now);
 
-/* Final response to a REGISTER on (server, uri). status 2xx with the granted expiry (s);
+/* Final response to a REGISTER on (server, uri). status 2xx with the granted expiry (s) of our
+ * Contact; a 2xx with granted 0 did not bind us (sip_binding_granted()) and counts as a failure;
  * local = no response came from the network (sofia's own 408/503: timeout, ICMP, refused). */
 void redundancy_register_result(Redundancy *r, unsigned server, const char *uri, unsigned status,
                                 const char *phrase, bool local, uint32_t granted, uint64_t now);

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "sip-binding.h"
 #include "sip.h"
 
 struct SipDriver {
@@ -312,24 +313,15 @@ const char *sip_reg_call_id(const SipReg *reg) {
 }
 
 /* Our contact in a 2xx: same user@host:port, or our +sip.instance. */
-static bool contact_is_ours(const SipReg *reg, const sip_contact_t *m) {
-        const char *inst = msg_header_find_param(m->m_common, "+sip.instance");
-        char port[8];
-
-        if (inst && strstr(inst, reg->instance))
-                return true;
-        snprintf(port, sizeof(port), "%u", reg->d->port);
-        return m->m_url->url_user && streq(m->m_url->url_user, reg->user) && m->m_url->url_host &&
-               streq(m->m_url->url_host, reg->d->host) && m->m_url->url_port && streq(m->m_url->url_port, port);
-}
-
 static uint32_t granted_expiry(const SipReg *reg, const sip_t *sip) {
-        for (const sip_contact_t *m = sip->sip_contact; m; m = m->m_next)
-                if (contact_is_ours(reg, m) && m->m_expires)
-                        return (uint32_t) strtoul(m->m_expires, NULL, 10);
-        if (sip->sip_expires)
-                return (uint32_t) sip->sip_expires->ex_delta;
-        return reg->expires;
+        SipBindingId id = {
+                .instance = reg->instance,
+                .user = reg->user,
+                .host = reg->d->host,
+                .port = reg->d->port,
+        };
+
+        return sip_binding_granted(sip, &id, reg->expires);
 }
 
 static int reg_transmit(SipReg *reg);

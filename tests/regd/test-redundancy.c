@@ -148,6 +148,23 @@ static void test_failover_order(void) {
         redundancy_free(r);
 }
 
+static void test_ok_without_binding(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+
+        /* A 200 that does not list our Contact (granted 0) is no registration: next address. */
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 0, S(1));
+        check(redundancy_state(r) != RED_STATE_REGISTERED);
+        check(redundancy_last_status(r) == 200);
+        check(strstr(redundancy_last_reason(r), "without binding"));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        ok(r, 0, A1, 600, S(2));
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(streq(redundancy_working_uri(r), A1));
+        redundancy_free(r);
+}
+
 static void test_retry_counts(void) {
         RedConfig c = config_default(1);
         uint64_t d = red_retry_deadline_usec(3, MS(500), S(4));
@@ -699,6 +716,7 @@ static void test_flow_closed(void) {
 int main(void) {
         test_arithmetic();
         test_failover_order();
+        test_ok_without_binding();
         test_retry_counts();
         test_final_errors();
         test_failback_new_requests();
