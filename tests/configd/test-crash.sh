@@ -33,12 +33,18 @@ for ((round = 1; round <= kills; round++)); do
                 exp=$(cfg_get account.1.sip_server.1.expires)
                 label=$(cfg_get account.1.label)
                 m=$((exp - 1000))
-                [[ "$label" == "v$m" ]] || lab_fail "round $round: expires=$exp but label=$label: a mix of two Sets"
+                # No Set persisted yet (a slow start, e.g. under valgrind): both keys at their defaults.
+                [[ -z "$label" && "$exp" == 3600 ]] && m=0
+                ((m == 0)) || [[ "$label" == "v$m" ]] || lab_fail "round $round: expires=$exp but label=$label: a mix of two Sets"
                 grep -qx "$m" "$LAB_DIR/possible" ||
                         lab_fail "round $round: local state $m; acceptable: $(paste -sd' ' "$LAB_DIR/possible") (last confirmed $(cat "$LAB_DIR/confirmed"))"
-                problems=$(cfg_call Check s "$CFG_STATE/local.cfg" | jq '.data[0] | length')
-                lab_assert_eq 0 "$problems" "round $round: local.cfg parses"
-                lab_assert_eq local.cfg "$(ls "$CFG_STATE")" "round $round: only local.cfg in the state dir"
+                if ((m > 0)); then
+                        problems=$(cfg_call Check s "$CFG_STATE/local.cfg" | jq '.data[0] | length')
+                        lab_assert_eq 0 "$problems" "round $round: local.cfg parses"
+                        lab_assert_eq local.cfg "$(ls "$CFG_STATE")" "round $round: only local.cfg in the state dir"
+                else
+                        lab_assert_eq "" "$(ls "$CFG_STATE")" "round $round: nothing persisted, nothing in the state dir"
+                fi
                 # What is on disk now is the baseline for the next round.
                 echo "$m" >"$LAB_DIR/possible"
                 n=$m
