@@ -3,20 +3,12 @@
 # Each dbus/org.sipr.*.xml file equals what the running service exports on the lab bus.
 # A service that is not built yet is skipped with its reason; with none built the test is skipped.
 set -euo pipefail
-source "$SIPR_LAB/lab.sh"
+source "$(dirname "$0")/systemd-lib.sh"
 
 check=$SIPR_SOURCE_ROOT/tests/systemd/check-introspection.py
 xml=$SIPR_SOURCE_ROOT/dbus
-built() { [[ -x "$SIPR_BUILD_ROOT/services/$1/sipr-$1" ]]; }
 
-missing=()
-for s in configd resolverd healthd regd; do
-        built "$s" || missing+=("$s")
-done
-if ((${#missing[@]} == 4)); then
-        echo "SKIP: no sipr daemon is built yet (looked for $SIPR_BUILD_ROOT/services/*/sipr-*)"
-        exit 77
-fi
+sd_missing_daemons " (looked for $SIPR_BUILD_ROOT/services/*/sipr-*)"
 
 lab_init
 lab_dbus_start
@@ -39,26 +31,26 @@ compare() { # XML BUSNAME PATH
         fi
 }
 
-if built configd; then
+if sd_built configd; then
         lab_service_start configd --config-dir="$LAB_DIR/etc" --state-dir="$LAB_DIR/state" --mac=001565000001
         compare org.sipr.Config1 org.sipr.Config1 /org/sipr/Config1
 fi
-if built resolverd; then
+if sd_built resolverd; then
         lab_service_start resolverd
         compare org.sipr.Resolver1 org.sipr.Resolver1 /org/sipr/Resolver1
 fi
-if built healthd; then
+if sd_built healthd; then
         lab_service_start healthd
         compare org.sipr.Health1 org.sipr.Health1 /org/sipr/Health1
         # Watch(s transport, s address, q port, a{sv} options) → o
 fi
-if built regd; then
-        if ! built configd; then
+if sd_built regd; then
+        if ! sd_built configd; then
                 echo "SKIP: org.sipr.Registration1.Account: needs sipr-configd for an account, not built"
         fi
         lab_service_start regd
         compare org.sipr.Registration1 org.sipr.Registration1 /org/sipr/Registration1
-        if built configd; then
+        if sd_built configd; then
                 accounts() { busctl --system get-property org.sipr.Registration1 /org/sipr/Registration1 \
                         org.sipr.Registration1 Accounts; }
                 has_account() { accounts | grep -q '^ao [1-9]'; }
@@ -70,16 +62,16 @@ if built regd; then
 fi
 
 # A Health1.Target lives as long as its watcher: regd watches the servers of its accounts.
-if built healthd && built regd && built configd; then
+if sd_built healthd && sd_built regd && sd_built configd; then
         targets() { busctl --system --list tree org.sipr.Health1 2>/dev/null | grep '^/org/sipr/Health1/target/.' | head -1; }
         lab_wait_for 30 "regd watches a target on healthd" targets ||
                 lab_fail "no Health1 target object although regd runs with an account: $(busctl --system --list tree org.sipr.Health1 2>&1)"
         compare org.sipr.Health1.Target org.sipr.Health1 "$(targets)"
-elif built healthd; then
+elif sd_built healthd; then
         echo "SKIP: org.sipr.Health1.Target: needs sipr-regd and sipr-configd to create a target (a watch ends with its caller)"
 fi
 
-for s in "${missing[@]}"; do
+for s in "${SD_MISSING[@]}"; do
         echo "SKIP: sipr-$s is not built yet ($SIPR_BUILD_ROOT/services/$s/sipr-$s): its interfaces were not compared"
 done
 ((failed == 0)) || lab_fail "introspection differs from dbus/*.xml (see MISMATCH lines above)"

@@ -6,17 +6,9 @@
 # a sipr name; siprctl turns the refusal into a clear message. Services not built yet are skipped.
 # (Members of sipr-admin are covered by the nspawn test, where sysusers creates the group.)
 set -euo pipefail
-source "$SIPR_LAB/lab.sh"
+source "$(dirname "$0")/systemd-lib.sh"
 
-built() { [[ -x "$SIPR_BUILD_ROOT/services/$1/sipr-$1" ]]; }
-missing=()
-for s in configd resolverd healthd regd; do
-        built "$s" || missing+=("$s")
-done
-if ((${#missing[@]} == 4)); then
-        echo "SKIP: no sipr daemon is built yet; the policy needs a live owner to be tested"
-        exit 77
-fi
+sd_missing_daemons '; the policy needs a live owner to be tested'
 getent passwd nobody >/dev/null || { echo "SKIP: no user 'nobody' on this machine"; exit 77; }
 
 lab_init
@@ -68,7 +60,7 @@ prop() { # WHO DEST PATH IFACE PROPERTY
         allowed "$1" "$2" "$3" org.freedesktop.DBus.Properties.Get string:"$4" string:"$5"
 }
 
-if built configd; then
+if sd_built configd; then
         lab_service_start configd --config-dir="$LAB_DIR/etc" --state-dir="$LAB_DIR/state" --mac=001565000001
         C=(org.sipr.Config1 /org/sipr/Config1)
         allowed nobody "${C[@]}" org.sipr.Config1.Get string:account.1.user_name
@@ -116,7 +108,7 @@ if built configd; then
         echo "ok: nobody may not own org.sipr.Config1: $(tail -1 "$LAB_DIR/nobody-configd.log")"
 fi
 
-if built resolverd; then
+if sd_built resolverd; then
         lab_service_start resolverd
         R=(org.sipr.Resolver1 /org/sipr/Resolver1)
         allowed nobody "${R[@]}" org.sipr.Resolver1.Resolve string:127.0.0.1 uint16:5060 string:udp
@@ -125,7 +117,7 @@ if built resolverd; then
         allowed root "${R[@]}" org.sipr.Resolver1.Flush
 fi
 
-if built healthd; then
+if sd_built healthd; then
         lab_service_start healthd
         H=(org.sipr.Health1 /org/sipr/Health1)
         allowed nobody "${H[@]}" org.freedesktop.DBus.Introspectable.Introspect
@@ -138,13 +130,13 @@ if built healthd; then
         echo "ok: root may call Watch ($out)"
 fi
 
-if built regd; then
+if sd_built regd; then
         lab_service_start regd
         G=(org.sipr.Registration1 /org/sipr/Registration1)
         prop nobody "${G[@]}" org.sipr.Registration1 Accounts
         denied "${G[@]}" org.sipr.Registration1.Reregister
         acct=/org/sipr/Registration1/account/1
-        if built configd; then
+        if sd_built configd; then
                 has_account() { busctl --system get-property org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Accounts | grep -q '^ao [1-9]'; }
                 lab_wait_for 30 "regd exports account 1" has_account || lab_fail "regd exports no account"
                 acct=$(busctl --system get-property org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Accounts |
@@ -157,7 +149,7 @@ if built regd; then
         allowed root "${G[@]}" org.sipr.Registration1.Reregister
 fi
 
-for s in "${missing[@]}"; do
+for s in "${SD_MISSING[@]}"; do
         echo "SKIP: sipr-$s is not built yet: its part of the policy was not exercised"
 done
 echo PASS
