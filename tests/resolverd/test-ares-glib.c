@@ -12,15 +12,7 @@
 #include <unistd.h>
 
 #include "ares-glib.h"
-
-static unsigned failures;
-#define check(cond)                                                                              \
-        do {                                                                                     \
-                if (!(cond)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                              \
-                }                                                                                \
-        } while (0)
+#include "resolverd-test.h"
 
 static GMainLoop *loop;
 static unsigned answered, pending;
@@ -155,10 +147,5 @@ int main(void) {
         close(silent);
         g_main_loop_unref(loop);
         ares_library_cleanup();
-        if (failures) {
-                fprintf(stderr, "%u check(s) failed\n", failures);
-                return 1;
-        }
-        fprintf(stderr, "all ares-glib checks passed\n");
-        return 0;
+        return checks_result("ares-glib");
 }

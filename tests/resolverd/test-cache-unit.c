@@ -7,15 +7,7 @@
 
 #include "cache.h"
 #include "dns-answer.h"
-
-static unsigned failures;
-#define check(cond)                                                                              \
-        do {                                                                                     \
-                if (!(cond)) {                                                                   \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                              \
-                }                                                                                \
-        } while (0)
+#include "resolverd-test.h"
 
 #define S USEC_PER_SEC
 
@@ -169,10 +161,5 @@ static void test_parse(void) {
 int main(void) {
         test_cache();
         test_parse();
-        if (failures) {
-                fprintf(stderr, "%u check(s) failed\n", failures);
-                return 1;
-        }
-        fprintf(stderr, "all cache/parse checks passed\n");
-        return 0;
+        return checks_result("cache/parse");
 }

@@ -7,16 +7,7 @@
 #include <string.h>
 
 #include "rfc3263.h"
-
-static unsigned failures;
-
-#define check(cond)                                                                  \
-        do {                                                                         \
-                if (!(cond)) {                                                       \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-                        failures++;                                                  \
-                }                                                                    \
-        } while (0)
+#include "resolverd-test.h"
 
 /* xorshift64*: deterministic for a given seed. */
 static uint64_t rng_state;
@@ -258,10 +249,5 @@ int main(void) {
         test_srv_deterministic();
         test_srv_many();
         test_naptr();
-        if (failures) {
-                fprintf(stderr, "%u check(s) failed\n", failures);
-                return 1;
-        }
-        fprintf(stderr, "all rfc3263 checks passed\n");
-        return 0;
+        return checks_result("rfc3263");
 }
