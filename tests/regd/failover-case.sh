@@ -13,13 +13,12 @@ tt=0
 lab_registrar_start 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
-        "account.1.sip_server.1.transport_type = $tt" "account.1.sip_server.1.expires = 30" \
-        "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.retry_counts = 2" \
-        "account.1.sip_server.1.failback_mode = $mode" "account.1.sip_server.1.failback_timeout = 60" \
-        "account.1.reg_fail_retry_interval = 2" "sipr.failback.hold_down = 0" \
-        "sip.timer_t1 = 0.1" "sip.timer_t2 = 0.4"
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.port = 0" "account.1.sip_server.1.transport_type = $tt" \
+        "account.1.sip_server.1.expires = 30" "account.1.sip_server.1.register_on_enable = 1" \
+        "account.1.sip_server.1.retry_counts = 2" "account.1.sip_server.1.failback_mode = $mode" \
+        "account.1.sip_server.1.failback_timeout = 60" "account.1.reg_fail_retry_interval = 2" \
+        "sipr.failback.hold_down = 0" "sip.timer_t1 = 0.1" "sip.timer_t2 = 0.4"
 regd_start_configd
 regd_start
 

@@ -11,10 +11,10 @@ LAB_SIPP_RETRY_AFTER=600
 lab_sipp_start bad "$scenario" 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
-        "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.failback_mode = 2" \
-        "account.1.reg_fail_retry_interval = 600" "sip.timer_t1 = 0.1"
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.port = 0" "account.1.sip_server.1.register_on_enable = 1" \
+        "account.1.sip_server.1.failback_mode = 2" "account.1.reg_fail_retry_interval = 600" \
+        "sip.timer_t1 = 0.1"
 regd_start_configd
 regd_start
 

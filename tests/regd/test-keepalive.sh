@@ -5,10 +5,9 @@ source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 lab_sipp_start reg1 200 1
 lab_sipp_start reg2 200 2
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = $(lab_registrar_addr 1)" "account.1.nat.udp_update_time = 15" \
-        "account.2.enable = 1" "account.2.user_name = 1002" "account.2.password = secret1002" \
-        "account.2.sip_server.1.address = $(lab_registrar_addr 2)" "account.2.nat.udp_update_enable = 0"
+regd_account 1 1001 "$(lab_registrar_addr 1)"
+regd_account 2 1002 "$(lab_registrar_addr 2)"
+regd_cfg "account.1.nat.udp_update_time = 15" "account.2.nat.udp_update_enable = 0"
 regd_start_configd
 regd_start
 regd_wait 30 "account 1 registered" regd_is 1 registered

@@ -7,9 +7,8 @@ source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 lab_registrar_start 1
 lab_registrar_start 2
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.expires = 30" \
-        "account.1.outbound_proxy_enable = 1" \
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.expires = 30" "account.1.outbound_proxy_enable = 1" \
         "account.1.outbound_proxy.1.address = $(lab_registrar_addr 1)" \
         "account.1.outbound_proxy.2.address = $(lab_registrar_addr 2)" \
         "account.1.outbound_proxy_fallback_interval = 30" "sip.timer_t1 = 0.1"

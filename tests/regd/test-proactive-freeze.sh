@@ -6,10 +6,10 @@ regd_setup
 lab_registrar_start 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
-        "account.1.sip_server.1.expires = 3600" "account.1.sip_server.1.register_on_enable = 1" \
-        "account.1.sip_server.1.failback_mode = 0" "sipr.failback.hold_down = 1" "sip.timer_t1 = 0.1"
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.port = 0" "account.1.sip_server.1.expires = 3600" \
+        "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.failback_mode = 0" \
+        "sipr.failback.hold_down = 1" "sip.timer_t1 = 0.1"
 regd_health_cfg
 regd_start_configd
 regd_start_healthd

@@ -7,12 +7,12 @@ regd_setup
 lab_registrar_start 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
-        "account.1.sip_server.1.expires = 30" "account.1.reg_fail_retry_interval = 600"
-regd_cfg "account.2.enable = 1" "account.2.user_name = 1002" "account.2.password = secret1002" \
-        "account.2.sip_server.1.address = lab.test" "account.2.sip_server.1.port = 0" \
-        "account.2.sip_server.1.expires = 30" "account.2.reg_fail_retry_interval = 600" \
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.port = 0" "account.1.sip_server.1.expires = 30" \
+        "account.1.reg_fail_retry_interval = 600"
+regd_account 2 1002 lab.test
+regd_cfg "account.2.sip_server.1.port = 0" "account.2.sip_server.1.expires = 30" \
+        "account.2.reg_fail_retry_interval = 600" \
         "account.2.sip_server.1.only_signal_with_registered = 1"
 regd_start_configd
 regd_start

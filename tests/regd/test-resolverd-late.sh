@@ -6,8 +6,8 @@ source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 lab_registrar_start 1
 lab_dns_start
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = reg1.lab.test" "account.1.reg_fail_retry_interval = 600"
+regd_account 1 1001 reg1.lab.test
+regd_cfg "account.1.reg_fail_retry_interval = 600"
 regd_account 2 1002 "$(lab_registrar_addr 1)"
 regd_start_configd
 regd_start

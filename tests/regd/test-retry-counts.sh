@@ -7,10 +7,10 @@ RETRY=2
 lab_sipp_start silent silent 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
-        "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.retry_counts = $RETRY" \
-        "account.1.sip_server.1.failback_mode = 2" "sip.timer_t1 = 0.2" "sip.timer_t2 = 4"
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.port = 0" "account.1.sip_server.1.register_on_enable = 1" \
+        "account.1.sip_server.1.retry_counts = $RETRY" "account.1.sip_server.1.failback_mode = 2" \
+        "sip.timer_t1 = 0.2" "sip.timer_t2 = 4"
 regd_start_configd
 regd_start
 

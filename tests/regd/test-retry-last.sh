@@ -4,9 +4,9 @@
 source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 lab_sipp_start silent silent 1
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = $(lab_registrar_addr 1)" "account.1.sip_server.1.retry_counts = 2" \
-        "account.1.reg_fail_retry_interval = 600" "sip.timer_t1 = 0.1" "sip.timer_t2 = 0.4"
+regd_account 1 1001 "$(lab_registrar_addr 1)"
+regd_cfg "account.1.sip_server.1.retry_counts = 2" "account.1.reg_fail_retry_interval = 600" \
+        "sip.timer_t1 = 0.1" "sip.timer_t2 = 0.4"
 regd_start_configd
 regd_start
 

@@ -6,9 +6,8 @@ regd_setup
 lab_registrar_start 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.label = Front desk" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
+regd_account 1 1001 lab.test
+regd_cfg "account.1.label = Front desk" "account.1.sip_server.1.port = 0" \
         "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.failback_mode = 2"
 regd_start_configd
 regd_start

@@ -6,10 +6,10 @@ regd_setup
 lab_registrar_start 1
 lab_registrar_start 2
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = lab.test" "account.1.sip_server.1.port = 0" \
-        "account.1.sip_server.1.transport_type = 1" "account.1.sip_server.1.expires = 3600" \
-        "account.1.sip_server.1.register_on_enable = 1" "account.1.sip_server.1.failback_mode = 2"
+regd_account 1 1001 lab.test
+regd_cfg "account.1.sip_server.1.port = 0" "account.1.sip_server.1.transport_type = 1" \
+        "account.1.sip_server.1.expires = 3600" "account.1.sip_server.1.register_on_enable = 1" \
+        "account.1.sip_server.1.failback_mode = 2"
 regd_start_configd
 regd_start
 regd_wait 30 "registered on registrar 1 over TCP" regd_working_is 1 "$(regd_uri 1 tcp)"

@@ -3,9 +3,8 @@
 source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 regd_start_dns
-regd_cfg "account.1.enable = 1" "account.1.user_name = 1001" "account.1.password = secret1001" \
-        "account.1.sip_server.1.address = nowhere.lab.test" \
-        "account.2.enable = 1" "account.2.sip_server.1.address = $(lab_registrar_addr 1)"
+regd_account 1 1001 nowhere.lab.test
+regd_cfg "account.2.enable = 1" "account.2.sip_server.1.address = $(lab_registrar_addr 1)"
 regd_start_configd
 regd_start
 regd_wait 30 "account 1 failed" regd_is 1 failed
