@@ -160,14 +160,6 @@ int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint
         return 0;
 }
 
-uint16_t sip_driver_port(const SipDriver *d) {
-        return d->port;
-}
-
-const char *sip_driver_host(const SipDriver *d) {
-        return d->host;
-}
-
 static char *home_strdup(su_home_t *home, const char *s) {
         return su_strdup(home, strempty(s));
 }
@@ -296,20 +288,8 @@ SipReg *sip_reg_free(SipReg *reg) {
         return NULL;
 }
 
-bool sip_reg_pending(const SipReg *reg) {
-        return reg->orq != NULL;
-}
-
 uint32_t sip_reg_cseq(const SipReg *reg) {
         return reg->cseq;
-}
-
-const char *sip_reg_next_hop(const SipReg *reg) {
-        return reg->next_hop;
-}
-
-const char *sip_reg_call_id(const SipReg *reg) {
-        return reg->call_id;
 }
 
 /* Our contact in a 2xx: same user@host:port, or our +sip.instance. */

@@ -16,8 +16,6 @@ typedef struct SipReg SipReg;
 int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret);
 SipDriver *sip_driver_free(SipDriver *d);
 int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint64_t t4_usec);
-uint16_t sip_driver_port(const SipDriver *d);
-const char *sip_driver_host(const SipDriver *d); /* host part used in Contact */
 
 typedef struct SipRegParams {
         const char *user;         /* AOR user */
@@ -49,9 +47,6 @@ int sip_reg_send(SipReg *reg, uint32_t expires);
 int sip_reg_authenticate(SipReg *reg);
 /* Abandons the pending transaction (no more retransmissions, no result). */
 void sip_reg_cancel(SipReg *reg);
-bool sip_reg_pending(const SipReg *reg);
 /* One OPTIONS to the next hop on the registration flow: keeps NAT bindings open. */
 int sip_reg_keepalive(SipReg *reg);
 uint32_t sip_reg_cseq(const SipReg *reg);
-const char *sip_reg_next_hop(const SipReg *reg);
-const char *sip_reg_call_id(const SipReg *reg);
