@@ -60,4 +60,17 @@ grep -q $'\x1B' "$LAB_DIR/tty-nocolor.out" && lab_fail "colour codes with NO_COL
 rc=0
 lab_siprctl failover x >/dev/null 2>&1 || rc=$?
 lab_assert_eq 2 "$rc" "siprctl failover with a bad argument"
+rc=0
+out=$(lab_siprctl failover 9 2>&1) || rc=$?
+lab_assert_eq 1 "$rc" "siprctl failover of an account that does not exist"
+lab_assert_eq "siprctl: no account 9 (account.9.* not configured)" "$out" "siprctl failover 9 message"
+# Without sipr-regd: exit 3 naming it, for the read commands too.
+lab_service_stop regd
+for cmd in status monitor "failover 1"; do
+        rc=0
+        # shellcheck disable=SC2086
+        out=$(lab_siprctl $cmd 2>&1) || rc=$?
+        lab_assert_eq 3 "$rc" "siprctl $cmd without sipr-regd"
+        [[ "$out" == *"sipr-regd is not running"* ]] || lab_fail "siprctl $cmd without sipr-regd: $out"
+done
 echo ok

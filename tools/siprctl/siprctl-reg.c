@@ -162,36 +162,29 @@ static int cmp_account(const void *x, const void *y) {
         return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* Every account, by index; an exit code (0 when *ret and *ret_n are set). */
 static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
-        sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         AccountList list = {};
-        AccountInfo *l;
-        size_t n;
         int r;
 
         r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
                                &error, &reply, NULL);
-        if (r < 0) {
-                r = siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
-                sd_bus_error_free(&error);
-                return -r;
-        }
+        if (r < 0)
+                return siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
         r = siprctl_for_each_object(reply, ACCOUNT_IFACE, add_account, &list);
-        l = list.l;
-        n = list.n;
-        sd_bus_message_unref(reply);
         if (r < 0) {
                 fprintf(stderr, "siprctl: %s: malformed answer: %s\n", REG_SERVICE, strerror(-r));
-                for (size_t i = 0; i < n; i++)
-                        account_info_done(&l[i]);
-                free(l);
-                return -SIPRCTL_EXIT_FAILURE;
+                for (size_t i = 0; i < list.n; i++)
+                        account_info_done(&list.l[i]);
+                free(list.l);
+                return SIPRCTL_EXIT_FAILURE;
         }
-        qsort(l, n, sizeof(AccountInfo), cmp_account);
-        *ret = l;
-        *ret_n = n;
-        return 0;
+        qsort(list.l, list.n, sizeof(AccountInfo), cmp_account);
+        *ret = list.l;
+        *ret_n = list.n;
+        return SIPRCTL_EXIT_OK;
 }
 
 static void print_account_json(const AccountInfo *a) {
@@ -256,8 +249,8 @@ static int run_status(SiprctlContext *c, int argc, char **argv) {
                 return SIPRCTL_EXIT_USAGE;
         }
         r = get_accounts(c, &l, &n);
-        if (r < 0)
-                return -r;
+        if (r != SIPRCTL_EXIT_OK)
+                return r;
 
         if (c->json && argc == 0)
                 printf("[");
@@ -440,8 +433,8 @@ static int run_monitor(SiprctlContext *c, int argc, char **argv) {
 
         /* Where every account stands now, then one line per transition. */
         r = get_accounts(c, &mon.l, &mon.n);
-        if (r < 0)
-                return -r;
+        if (r != SIPRCTL_EXIT_OK)
+                return r;
         for (size_t i = 0; i < mon.n; i++)
                 monitor_line(&mon, &mon.l[i], "now");
 
@@ -464,7 +457,7 @@ static int run_monitor(SiprctlContext *c, int argc, char **argv) {
 }
 
 static int run_failover(SiprctlContext *c, int argc, char **argv) {
-        sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         char path[64];
         uint32_t idx;
         int r;
@@ -479,11 +472,9 @@ static int run_failover(SiprctlContext *c, int argc, char **argv) {
                 if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
                                            SD_BUS_ERROR_UNKNOWN_METHOD)) {
                         fprintf(stderr, "siprctl: no account %u (account.%u.* not configured)\n", idx, idx);
-                        r = SIPRCTL_EXIT_FAILURE;
-                } else
-                        r = siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
-                sd_bus_error_free(&error);
-                return r;
+                        return SIPRCTL_EXIT_FAILURE;
+                }
+                return siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
         }
         if (!c->json)
                 printf("account %u: leaving its working server.\n", idx);
