@@ -80,19 +80,26 @@ static int read_servers(sd_bus_message *m, AccountInfo *a) {
 
 typedef struct AccountReader {
         AccountInfo *a;
-        char *changed; /* names of what was read, comma-separated (may be NULL) */
-        size_t size;
+        bool shown; /* read a property the monitor's line shows */
 } AccountReader;
+
+/* A line per transition a human cares about: a change of one of these (--json shows every change). */
+static bool property_shown(const char *name) {
+        static const char *const shown[] = { "State", "WorkingServer", "LastStatus", "LastReason", "Failovers", "Enabled" };
+
+        for (size_t i = 0; i < ELEMENTSOF(shown); i++)
+                if (streq(name, shown[i]))
+                        return true;
+        return false;
+}
 
 /* Reads one property (name already read; positioned at the variant). Unknown ones are skipped. */
 static int read_property(sd_bus_message *m, const char *name, void *userdata) {
         AccountReader *reader = userdata;
         AccountInfo *a = reader->a;
 
-        if (reader->changed) {
-                size_t l = strlen(reader->changed);
-                snprintf(reader->changed + l, reader->size - l, "%s%s", l ? "," : "", name);
-        }
+        if (property_shown(name))
+                reader->shown = true;
         if (streq(name, "Index"))
                 return sd_bus_message_read(m, "v", "u", &a->index);
         if (streq(name, "Enabled"))
@@ -126,9 +133,15 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
         return sd_bus_message_skip(m, "v");
 }
 
-/* a{sv}; names of what was read go to changed (may be NULL). */
-static int read_properties(sd_bus_message *m, AccountInfo *a, char *changed, size_t size) {
-        return siprctl_read_properties(m, read_property, &(AccountReader) { a, changed, size });
+/* a{sv}; *ret_shown (may be NULL): whether it held a property the monitor's line shows. */
+static int read_properties(sd_bus_message *m, AccountInfo *a, bool *ret_shown) {
+        AccountReader reader = { .a = a };
+        int r;
+
+        r = siprctl_read_properties(m, read_property, &reader);
+        if (r >= 0 && ret_shown)
+                *ret_shown = reader.shown;
+        return r;
 }
 
 typedef struct AccountList {
@@ -141,7 +154,7 @@ static int add_account(const char *path, sd_bus_message *m, void *userdata) {
         AccountInfo a = {};
         int r;
 
-        r = read_properties(m, &a, NULL, 0);
+        r = read_properties(m, &a, NULL);
         if (r < 0) {
                 account_info_done(&a);
                 return r;
@@ -354,18 +367,15 @@ static void monitor_line(Monitor *mon, const AccountInfo *a, const char *what) {
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Monitor *mon = userdata;
         const char *iface;
-        char changed[256] = "";
+        bool shown = false;
         AccountInfo *a;
 
         if (sd_bus_message_read(m, "s", &iface) < 0 || !streq(iface, ACCOUNT_IFACE))
                 return 0;
         a = monitor_find(mon, sd_bus_message_get_path(m));
-        if (!a || read_properties(m, a, changed, sizeof(changed)) < 0)
+        if (!a || read_properties(m, a, &shown) < 0)
                 return 0;
-        /* A line per transition a human cares about; --json shows every change. */
-        if (!mon->c->json && !strstr(changed, "State") && !strstr(changed, "WorkingServer") &&
-            !strstr(changed, "LastStatus") && !strstr(changed, "LastReason") && !strstr(changed, "Failovers") &&
-            !strstr(changed, "Enabled"))
+        if (!mon->c->json && !shown)
                 return 0;
         monitor_line(mon, a, "changed");
         return 0;
@@ -394,7 +404,7 @@ static int on_interfaces(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 if (sd_bus_message_read(m, "s", &iface) < 0)
                         return 0;
                 if (streq(iface, ACCOUNT_IFACE)) {
-                        if (read_properties(m, a, NULL, 0) < 0)
+                        if (read_properties(m, a, NULL) < 0)
                                 return 0;
                 } else if (sd_bus_message_skip(m, "a{sv}") < 0)
                         return 0;
