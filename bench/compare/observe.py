@@ -105,7 +105,11 @@ def main():
         back, last_bound, gap, done_at, unbound = {}, {u: t0 for u in a.users}, {u: 0.0 for u in a.users}, None, set()
         while time.monotonic() - t0 < a.deadline:
             c = time.monotonic()
-            d1, d2 = dump(a.ctl1), dump(a.ctl2)
+            # Registrar 2 (the one the binding moves away from) first: a make-before-break move
+            # between the two reads then still shows the new binding on registrar 1, so only a
+            # real gap (old binding removed before the new one exists) can look unbound.
+            d2 = dump(a.ctl2)
+            d1 = dump(a.ctl1)
             t = time.monotonic()
             cycles.append(t - c)
             now = time.time()
