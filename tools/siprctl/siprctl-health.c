@@ -113,7 +113,8 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
         if (r < 0)
                 goto bad;
 
-        qsort(rows, n, sizeof(*rows), compare_rows);
+        if (n > 0) /* qsort(NULL, 0) is undefined */
+                qsort(rows, n, sizeof(*rows), compare_rows);
 
         if (c->json) {
                 printf("[");

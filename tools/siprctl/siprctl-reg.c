@@ -194,7 +194,8 @@ static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
                 free(list.l);
                 return SIPRCTL_EXIT_FAILURE;
         }
-        qsort(list.l, list.n, sizeof(AccountInfo), cmp_account);
+        if (list.n > 0) /* qsort(NULL, 0) is undefined */
+                qsort(list.l, list.n, sizeof(AccountInfo), cmp_account);
         *ret = list.l;
         *ret_n = list.n;
         return SIPRCTL_EXIT_OK;
