@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=${SIPR_SOURCE_ROOT:-$(cd "$here/../.." && pwd)}
 build=${SIPR_BUILD_ROOT:-$root/build}
 command -v valgrind >/dev/null || { echo "SKIP: valgrind not installed"; exit 77; }
+[[ "${SIPR_SANITIZE:-none}" == none ]] || { echo "SKIP: valgrind cannot run a binary built with -Db_sanitize=$SIPR_SANITIZE"; exit 77; }
 work=$(mktemp -d /tmp/sipr-wrapper-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
