@@ -21,32 +21,10 @@
 #include "log.h"
 #include "macro.h"
 #include "util.h"
+#include "fuzz-scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Scratch files on tmpfs when there is one (write_file_atomic fsyncs), removed at exit. */
-static char *scratch_dir;
-
-static int scratch_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-        (void) remove(path);
-        return 0;
-}
-
-static void scratch_cleanup(void) {
-        if (scratch_dir)
-                (void) nftw(scratch_dir, scratch_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static const char *scratch_new(const char *name) {
-        const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-        char *t = g_strdup_printf("%s/%s.XXXXXX", base, name);
-
-        if (!mkdtemp(t))
-                abort();
-        scratch_dir = t;
-        atexit(scratch_cleanup);
-        return t;
-}
 
 #define PAIRS_MAX 16
 
