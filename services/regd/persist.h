@@ -16,6 +16,8 @@ int persist_save_port(const char *dir, uint16_t port);
 int account_persist_load(const char *dir, unsigned index, AccountPersist **ret);
 AccountPersist *account_persist_free(AccountPersist *p);
 const char *account_persist_instance(const AccountPersist *p);
-/* Call-ID and last CSeq for uri; a new Call-ID is made (and saved) the first time. */
+/* Call-ID and last CSeq for uri; a new Call-ID is made (and saved) the first time. After a
+ * restart the CSeq returned may be up to 64 above the last one sent (a saved ceiling, so that
+ * not every REGISTER costs a file write); the sequence only ever increases. */
 int account_persist_binding(AccountPersist *p, const char *uri, const char **ret_call_id, uint32_t *ret_cseq);
 int account_persist_set_cseq(AccountPersist *p, const char *uri, uint32_t cseq);
