@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "bus-util.h"
 #include "log.h"
 #include "service.h"
+#include "timer.h"
 
 static char *arg_bus;
 static char *arg_log_level;
@@ -54,11 +56,48 @@ static gboolean on_signal(gpointer userdata) {
         log_info("Termination requested, stopping.");
         (void) sd_notify(0, "STOPPING=1");
         if (s->stop && s->stop(s, s->stop_userdata) > 0) {
-                s->stop_timer_id = g_timeout_add((guint) ((s->stop_timeout_usec ?: 5 * USEC_PER_SEC) / 1000),
-                                                 on_stop_timeout, s);
+                s->stop_timer_id = timer_add_msec(
+                        (guint) ((s->stop_timeout_usec ?: 5 * USEC_PER_SEC) / 1000), on_stop_timeout, s);
                 return G_SOURCE_CONTINUE;
         }
         service_quit(s, 0);
+        return G_SOURCE_CONTINUE;
+}
+
+static unsigned count_open_fds(void) {
+        g_autoptr(GDir) d = g_dir_open("/proc/self/fd", 0, NULL);
+        unsigned n = 0;
+
+        if (!d)
+                return 0;
+        while (g_dir_read_name(d))
+                n++;
+        /* GDir's own descriptor was open while counting. */
+        return n > 0 ? n - 1 : 0;
+}
+
+static unsigned long read_rss_kb(void) {
+        g_autofree char *status = NULL;
+        const char *p;
+
+        if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+                return 0;
+        p = strstr(status, "\nVmRSS:");
+        return p ? strtoul(p + strlen("\nVmRSS:"), NULL, 10) : 0;
+}
+
+void service_dump_state(Service *s) {
+        g_autoptr(GString) line = g_string_new(NULL);
+
+        g_string_append_printf(line, "State dump %u: timers=%u fds=%u rss_kb=%lu", ++s->dumps,
+                               timer_count_live(), count_open_fds(), read_rss_kb());
+        if (s->dump)
+                s->dump(s, line, s->dump_userdata);
+        log_notice("%s", line->str);
+}
+
+static gboolean on_sigusr1(gpointer userdata) {
+        service_dump_state(userdata);
         return G_SOURCE_CONTINUE;
 }
 
@@ -127,6 +166,7 @@ int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra) {
 
         s->sigterm_id = g_unix_signal_add(SIGTERM, on_signal, s);
         s->sigint_id = g_unix_signal_add(SIGINT, on_signal, s);
+        s->sigusr1_id = g_unix_signal_add(SIGUSR1, on_sigusr1, s);
         return 0;
 }
 
@@ -141,7 +181,7 @@ int service_ready(Service *s) {
                 return log_error_errno(r, "Failed to acquire bus name %s: %m", s->bus_name);
 
         if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0)
-                s->watchdog_id = g_timeout_add((guint) MAX(wd_usec / 2 / 1000, 1), on_watchdog, s);
+                s->watchdog_id = timer_add_msec((guint) MAX(wd_usec / 2 / 1000, 1), on_watchdog, s);
 
         (void) sd_notify(0, "READY=1");
         log_info("%s %s ready on the %s bus as %s.", s->program, SIPR_VERSION,
@@ -171,7 +211,7 @@ void service_quit(Service *s, int exit_status) {
 }
 
 void service_done(Service *s) {
-        guint *ids[] = { &s->watchdog_id, &s->sigterm_id, &s->sigint_id, &s->stop_timer_id };
+        guint *ids[] = { &s->watchdog_id, &s->sigterm_id, &s->sigint_id, &s->sigusr1_id, &s->stop_timer_id };
 
         for (size_t i = 0; i < ELEMENTSOF(ids); i++)
                 if (*ids[i]) {

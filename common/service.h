@@ -17,6 +17,9 @@ typedef struct Service Service;
  * then calls service_quit() itself, or the skeleton quits after stop_timeout_usec. */
 typedef int (*ServiceStopFunc)(Service *s, void *userdata);
 
+/* Called on SIGUSR1 to add the daemon's own " key=value" counters to the state line. */
+typedef void (*ServiceDumpFunc)(Service *s, GString *line, void *userdata);
+
 struct Service {
         const char *program;  /* "sipr-configd" */
         const char *bus_name; /* "org.sipr.Config1" */
@@ -33,13 +36,22 @@ struct Service {
         void *stop_userdata;
         uint64_t stop_timeout_usec;
 
-        guint watchdog_id, sigterm_id, sigint_id, stop_timer_id;
+        ServiceDumpFunc dump;
+        void *dump_userdata;
+        unsigned dumps;
+
+        guint watchdog_id, sigterm_id, sigint_id, sigusr1_id, stop_timer_id;
 };
 
 /* Parses argv (daemon-specific options in extra, may be NULL), sets up logging and the bus.
  * Returns 0 to continue, >0 when the program should exit 0 (--help/--version), <0 on error
  * (already logged). */
 int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra);
+
+/* The SIGUSR1 state line, logged at notice level (what systemd-resolved does with SIGUSR1):
+ * "State dump N: timers=… fds=… rss_kb=…" plus the daemon's dump hook. Tests and operators
+ * sample it to see that nothing grows. */
+void service_dump_state(Service *s);
 
 /* Takes the bus name, then tells systemd READY=1 and starts the watchdog. */
 int service_ready(Service *s);

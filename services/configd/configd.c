@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <glib-unix.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -32,6 +33,13 @@ static gboolean on_sighup(gpointer userdata) {
         return G_SOURCE_CONTINUE;
 }
 
+static void configd_dump(Service *s, GString *line, void *userdata) {
+        Manager *m = userdata;
+
+        g_string_append_printf(line, " keys=%u generation=%" PRIu64,
+                               m->effective ? g_hash_table_size(m->effective) : 0, m->generation);
+}
+
 int main(int argc, char **argv) {
         Manager *m = NULL;
         Service *s;
@@ -47,6 +55,8 @@ int main(int argc, char **argv) {
         s->bus_name = "org.sipr.Config1";
         s->summary = "Serves sipr's effective configuration (Yealink provisioning files + local overrides).";
 
+        s->dump = configd_dump;
+        s->dump_userdata = m;
         r = service_init(s, argc, argv, options);
         if (r != 0) {
                 service_done(s);

@@ -27,6 +27,8 @@ int main(int argc, char **argv) {
                 goto finish;
         }
         m->status_cb = on_status;
+        s.dump = manager_dump;
+        s.dump_userdata = m;
         m->status_userdata = &s;
         r = manager_start(m);
         if (r < 0)

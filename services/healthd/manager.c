@@ -416,6 +416,14 @@ void watch_request_done(WatchRequest *req) {
         req->address = NULL;
 }
 
+void manager_dump(Service *s, GString *line, void *userdata) {
+        Manager *m = userdata;
+
+        g_string_append_printf(line, " targets=%u queued=%d options_transactions=%zu",
+                               g_hash_table_size(m->targets_by_key), g_sequence_get_length(m->queue),
+                               probe_options_agent_transactions(m->options_agent));
+}
+
 int manager_new(sd_bus *bus, GMainContext *context, Manager **ret) {
         Manager *m;
 

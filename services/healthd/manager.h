@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "service.h"
 #include "target.h"
 
 #define HEALTHD_TARGETS_MAX 4096u
@@ -65,6 +66,9 @@ struct Manager {
 int manager_new(sd_bus *bus, GMainContext *context, Manager **ret);
 Manager *manager_free(Manager *m);
 int manager_start(Manager *m); /* exports objects, follows the configuration */
+
+/* ServiceDumpFunc: " targets=… queued=… options_transactions=…" for the SIGUSR1 state line. */
+void manager_dump(Service *s, GString *line, void *userdata);
 
 Target *manager_find_target_by_path(Manager *m, const char *path);
 

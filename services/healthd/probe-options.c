@@ -172,6 +172,19 @@ static nta_leg_t *agent_leg(ProbeOptionsAgent *a, int family) {
         return a->leg[family];
 }
 
+size_t probe_options_agent_transactions(ProbeOptionsAgent *a) {
+        size_t n = 0;
+
+        for (int f = 0; a && f < _FAMILY_MAX; f++) {
+                usize_t orq = 0;
+
+                if (a->agent[f] &&
+                    nta_agent_get_stats(a->agent[f], NTATAG_S_ORQ_HASH_USED_REF(orq), TAG_END()) >= 0)
+                        n += orq;
+        }
+        return n;
+}
+
 ProbeOptionsAgent *probe_options_agent_free(ProbeOptionsAgent *a) {
         if (!a)
                 return NULL;

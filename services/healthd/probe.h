@@ -27,5 +27,6 @@ void probe_crlf_shutdown(void);      /* frees the TLS context */
 typedef struct ProbeOptionsAgent ProbeOptionsAgent;
 int probe_options_agent_new(GMainContext *context, ProbeOptionsAgent **ret);
 ProbeOptionsAgent *probe_options_agent_free(ProbeOptionsAgent *a);
+size_t probe_options_agent_transactions(ProbeOptionsAgent *a); /* client transactions alive; a may be NULL */
 void probe_options_start(ProbeOptionsAgent *a, Target *t);
 void probe_options_cancel(Target *t);

@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "persist.h"
 #include "resolver-client.h"
+#include "timer.h"
 #include "util.h"
 
 /* One SIP registration flow: (server, next-hop URI) with its transaction state. */
@@ -467,7 +468,7 @@ static void account_arm_timer(Account *a) {
         now = mono();
         log_debug("Account %u: next decision in %" PRIu64 " ms.", a->index, next > now ? (next - now) / 1000 : 0);
         /* Round up so the engine sees its deadline reached when we wake. */
-        a->timer_id = g_timeout_add(next > now ? (guint) ((next - now + 999) / 1000) : 0, on_timer, a);
+        a->timer_id = timer_add_msec(next > now ? (guint) ((next - now + 999) / 1000) : 0, on_timer, a);
         a->timer_at = next;
 }
 
@@ -562,7 +563,7 @@ static gboolean on_keepalive(gpointer userdata) {
 
 void account_start(Account *a) {
         if (a->cfg.enable && a->cfg.udp_update_enable && !a->keepalive_id)
-                a->keepalive_id = g_timeout_add_seconds(MAX(a->cfg.udp_update_time, 15u), on_keepalive, a);
+                a->keepalive_id = timer_add_seconds(MAX(a->cfg.udp_update_time, 15u), on_keepalive, a);
         if (a->problem)
                 log_warning("Account %u: %s; not registering.", a->index, a->problem);
         redundancy_start(a->red, mono());

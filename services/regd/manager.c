@@ -59,6 +59,14 @@ static void on_resolver_name(sd_bus *bus, const char *name, bool present, void *
                 account_retry_failed(a);
 }
 
+static void manager_dump(Service *s, GString *line, void *userdata) {
+        Manager *m = userdata;
+
+        g_string_append_printf(line, " accounts=%u orphans=%u", g_hash_table_size(m->accounts),
+                               m->orphans->len);
+        sip_driver_dump(m->sip, line);
+}
+
 int manager_new(Service *service, const char *state_dir, const char *sip_address, uint16_t sip_port, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -72,6 +80,8 @@ int manager_new(Service *service, const char *state_dir, const char *sip_address
         m->sip_port = sip_port;
         m->accounts = g_hash_table_new(g_direct_hash, g_direct_equal);
         m->orphans = g_ptr_array_new();
+        service->dump = manager_dump;
+        service->dump_userdata = m;
         /* Defaults until the configuration arrives. */
         m->global = (SiprGlobalConfig) {
                 .timer_t1_usec = 500 * USEC_PER_MSEC,

@@ -30,6 +30,7 @@
 #include "macro.h"
 #include "sip-binding.h"
 #include "sip.h"
+#include "timer.h"
 
 struct SipDriver {
         su_root_t *root;
@@ -164,6 +165,20 @@ static char *home_strdup(su_home_t *home, const char *s) {
         return su_strdup(home, strempty(s));
 }
 
+/* SipRegs alive, for the state dump: one per (account, server address) in use. */
+static unsigned sip_regs_live;
+
+void sip_driver_dump(SipDriver *d, GString *line) {
+        usize_t orq = 0, irq = 0, leg = 0;
+
+        if (d && d->agent)
+                (void) nta_agent_get_stats(d->agent, NTATAG_S_ORQ_HASH_USED_REF(orq),
+                                           NTATAG_S_IRQ_HASH_USED_REF(irq), NTATAG_S_LEG_HASH_USED_REF(leg),
+                                           TAG_END());
+        g_string_append_printf(line, " sip_regs=%u client_transactions=%zu server_transactions=%zu legs=%zu",
+                               sip_regs_live, (size_t) orq, (size_t) irq, (size_t) leg);
+}
+
 int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *userdata, SipReg **ret) {
         SipReg *reg = calloc(1, sizeof(SipReg));
         char tag[32];
@@ -190,6 +205,7 @@ int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *
         reg->tcp = strstr(p->next_hop, "transport=tcp") != NULL;
         reg->cb = cb;
         reg->userdata = userdata;
+        sip_regs_live++;
         *ret = reg;
         return 0;
 }
@@ -270,13 +286,14 @@ static gboolean on_retransmit(gpointer userdata) {
         else
                 log_debug("REGISTER retransmitted to %s (CSeq %u).", reg->next_hop, reg->cseq);
         reg->interval_ms = MIN(reg->interval_ms * 2, reg->d->t2_ms);
-        reg->retransmit_id = g_timeout_add(reg->interval_ms, on_retransmit, reg);
+        reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
         return G_SOURCE_REMOVE;
 }
 
 SipReg *sip_reg_free(SipReg *reg) {
         if (!reg)
                 return NULL;
+        sip_regs_live--;
         sip_reg_cancel(reg);
         flow_release(reg);
         if (reg->keepalive)
@@ -410,7 +427,7 @@ static int reg_transmit(SipReg *reg) {
                 return log_warning_errno(EIO, "Failed to send REGISTER to %s.", reg->next_hop);
         if (!reg->tcp) {
                 reg->interval_ms = reg->d->t1_ms;
-                reg->retransmit_id = g_timeout_add(reg->interval_ms, on_retransmit, reg);
+                reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
         }
         log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
                   reg->next_hop, reg->expires, reg->cseq, reg->call_id);

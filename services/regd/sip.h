@@ -6,6 +6,7 @@
  * sequence it is given (so they survive restarts), answers digest challenges when asked, and
  * reports each final answer once. No redundancy decisions here: those are redundancy.c's. */
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@ typedef struct SipReg SipReg;
 /* bind_address: "*" or an IP; port: the local SIP port (UDP and TCP). */
 int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret);
 SipDriver *sip_driver_free(SipDriver *d);
+/* Appends " sip_regs=… client_transactions=…" to the SIGUSR1 state line. */
+void sip_driver_dump(SipDriver *d, GString *line);
 int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint64_t t4_usec);
 
 typedef struct SipRegParams {

@@ -135,6 +135,22 @@ unsigned cache_expire(Cache *c, uint64_t now_usec, uint64_t serve_stale_usec) {
         return n;
 }
 
+uint64_t cache_next_drop(Cache *c, uint64_t serve_stale_usec) {
+        GHashTableIter it;
+        gpointer k, v;
+        uint64_t next = UINT64_MAX;
+
+        g_hash_table_iter_init(&it, c->entries);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+                CacheEntry *e = v;
+                uint64_t drop = e->expire_usec > UINT64_MAX - serve_stale_usec
+                                        ? UINT64_MAX
+                                        : e->expire_usec + serve_stale_usec;
+                next = MIN(next, drop);
+        }
+        return next;
+}
+
 void cache_flush(Cache *c) {
         g_hash_table_remove_all(c->entries);
 }

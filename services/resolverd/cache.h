@@ -38,5 +38,7 @@ bool cache_entry_stale_usable(const CacheEntry *e, uint64_t now_usec, uint64_t s
 Rfc3263Target *cache_entry_copy_targets(const CacheEntry *e, uint64_t now_usec, bool stale, uint32_t stale_ttl);
 /* Drops entries that are past their grace period. Returns how many. */
 unsigned cache_expire(Cache *c, uint64_t now_usec, uint64_t serve_stale_usec);
+/* When the next entry passes its grace period (CLOCK_MONOTONIC), or UINT64_MAX if none will. */
+uint64_t cache_next_drop(Cache *c, uint64_t serve_stale_usec);
 void cache_flush(Cache *c);
 unsigned cache_size(Cache *c);

@@ -9,6 +9,7 @@
 #include "dns-answer.h"
 #include "log.h"
 #include "lookup.h"
+#include "timer.h"
 #include "util.h"
 
 #define DNS_CLASS_IN 1
@@ -500,7 +501,7 @@ int lookup_start(AresGlib *channel, const LookupParams *p, Lookup **ret) {
                 lookup_unref(l);
                 return -ENOMEM;
         }
-        l->deadline_id = g_timeout_add((guint) (LOOKUP_TIMEOUT_USEC / 1000), on_deadline, l);
+        l->deadline_id = timer_add_msec((guint) (LOOKUP_TIMEOUT_USEC / 1000), on_deadline, l);
 
         if (p->port != 0) {
                 /* Port given: only A/AAAA (RFC 3263 §4.2), UDP unless told. */
@@ -521,7 +522,7 @@ int lookup_start(AresGlib *channel, const LookupParams *p, Lookup **ret) {
                 l->phase = PHASE_NAPTR;
 
         /* Start from the loop, so the callback never runs before the caller has the lookup. */
-        l->start_id = g_idle_add(on_start, l);
+        l->start_id = timer_add_idle(on_start, l);
         *ret = l;
         return 0;
 }

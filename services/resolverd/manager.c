@@ -9,6 +9,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "manager.h"
+#include "timer.h"
 #include "util.h"
 #if HAVE_CONFIG_CLIENT
 #include "config-client.h"
@@ -64,7 +65,7 @@ void manager_property_changed(Manager *m, unsigned props) {
         /* Coalesce: counters may change thousands of times per second under load. */
         m->props_dirty |= props;
         if (!m->props_id)
-                m->props_id = g_timeout_add(PROPERTIES_COALESCE_MSEC, on_props_timer, m);
+                m->props_id = timer_add_msec(PROPERTIES_COALESCE_MSEC, on_props_timer, m);
 }
 
 /* ---- DNS servers ---- */
@@ -260,12 +261,55 @@ static void manager_check_resolv_conf(Manager *m) {
         (void) manager_apply_servers(m, true);
 }
 
+static gboolean on_expire_timer(gpointer userdata);
+
+/* The sweep runs when the next entry leaves its grace period, not on a fixed tick: an idle
+ * resolverd with an empty cache (or one full of day-long stale grace) does not wake up.
+ * force: re-arm even if later than the armed time (serve-stale changed, cache flushed). */
+static void manager_schedule_expire(Manager *m, bool force) {
+        uint64_t next = cache_next_drop(m->cache, (uint64_t) m->serve_stale_s * USEC_PER_SEC), now, delay_ms;
+
+        if (m->expire_id && !force && m->expire_at_usec <= next)
+                return;
+        if (m->expire_id) {
+                g_source_remove(m->expire_id);
+                m->expire_id = 0;
+                m->expire_at_usec = 0;
+        }
+        if (next == UINT64_MAX)
+                return;
+        now = now_usec(CLOCK_MONOTONIC);
+        /* A second late at most: GLib's second timers coalesce wake-ups across the process. */
+        delay_ms = next > now ? (next - now + 999) / 1000 : 0;
+        m->expire_at_usec = next;
+        m->expire_id =
+                delay_ms >= 1000
+                        ? timer_add_seconds((guint) MIN(delay_ms / 1000 + 1, (uint64_t) G_MAXUINT / 1000),
+                                            on_expire_timer, m)
+                        : timer_add_msec((guint) delay_ms, on_expire_timer, m);
+}
+
+static gboolean on_expire_timer(gpointer userdata) {
+        Manager *m = userdata;
+
+        m->expire_id = 0;
+        m->expire_at_usec = 0;
+        if (cache_expire(m->cache, now_usec(CLOCK_MONOTONIC), (uint64_t) m->serve_stale_s * USEC_PER_SEC) >
+            0)
+                manager_property_changed(m, MANAGER_PROP_CACHE_ENTRIES);
+        manager_schedule_expire(m, false);
+        return G_SOURCE_REMOVE;
+}
+
 #if HAVE_CONFIG_CLIENT
 static void on_config_changed(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
                               void *userdata) {
         Manager *m = userdata;
 
-        m->serve_stale_s = config->global.dns_serve_stale;
+        if (m->serve_stale_s != config->global.dns_serve_stale) {
+                m->serve_stale_s = config->global.dns_serve_stale;
+                manager_schedule_expire(m, true);
+        }
         (void) manager_apply_servers(m, false);
 }
 #endif
@@ -328,8 +372,10 @@ static void on_lookup_done(Lookup *l, int error, const char *message, const Rfc3
         if (error >= 0) {
                 log_debug("Resolved %s: %zu target(s), first %s %s port %u, TTL %u s.", pe->key, n,
                           rfc3263_transport_to_string(t[0].transport), t[0].address, t[0].port, t[0].ttl);
-                if (cache_put(m->cache, pe->key, t, n, now_usec(CLOCK_MONOTONIC)) >= 0)
+                if (cache_put(m->cache, pe->key, t, n, now_usec(CLOCK_MONOTONIC)) >= 0) {
                         manager_property_changed(m, MANAGER_PROP_CACHE_ENTRIES);
+                        manager_schedule_expire(m, false);
+                }
                 answer_waiters(pe, 0, NULL, t, n, false);
         } else {
                 CacheEntry *e = cache_get(m->cache, pe->key);
@@ -479,23 +525,23 @@ static int manager_start_lookup(Manager *m, const char *key, const char *host, u
         g_hash_table_insert(m->pending, pe->key, pe);
 
         if (m->serve_stale_s > 0 && cache_entry_stale_usable(e, now, (uint64_t) m->serve_stale_s * USEC_PER_SEC))
-                pe->stale_id = g_timeout_add(STALE_CLIENT_TIMEOUT_MSEC, on_stale_timer, pe);
+                pe->stale_id = timer_add_msec(STALE_CLIENT_TIMEOUT_MSEC, on_stale_timer, pe);
         *ret = pe;
         return 0;
 }
 
 void manager_flush(Manager *m) {
         cache_flush(m->cache);
+        manager_schedule_expire(m, true);
         log_info("Cache flushed.");
         manager_property_changed(m, MANAGER_PROP_CACHE_ENTRIES);
 }
 
-static gboolean on_expire_timer(gpointer userdata) {
+static void manager_dump(Service *s, GString *line, void *userdata) {
         Manager *m = userdata;
 
-        if (cache_expire(m->cache, now_usec(CLOCK_MONOTONIC), (uint64_t) m->serve_stale_s * USEC_PER_SEC) > 0)
-                manager_property_changed(m, MANAGER_PROP_CACHE_ENTRIES);
-        return G_SOURCE_CONTINUE;
+        g_string_append_printf(line, " cache_entries=%u resolving=%u", cache_size(m->cache),
+                               g_hash_table_size(m->pending));
 }
 
 int manager_new(Manager **ret) {
@@ -509,6 +555,8 @@ int manager_new(Manager **ret) {
                 .summary = "RFC 3263 SIP server location (NAPTR, SRV, A/AAAA) with a TTL cache and serve-stale.",
         };
         m->serve_stale_s = 86400;
+        m->service.dump = manager_dump;
+        m->service.dump_userdata = m;
         m->cache = cache_new();
         m->pending = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, pending_free);
         if (!m->cache) {
@@ -530,7 +578,6 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to follow the configuration: %m");
 #endif
-        m->expire_id = g_timeout_add_seconds(10, on_expire_timer, m);
         return manager_bus_export(m);
 }
 
@@ -559,6 +606,7 @@ void manager_stop(Manager *m) {
         if (m->expire_id) {
                 g_source_remove(m->expire_id);
                 m->expire_id = 0;
+                m->expire_at_usec = 0;
         }
         m->object_slot = sd_bus_slot_unref(m->object_slot);
 }

@@ -43,6 +43,7 @@ typedef struct Manager {
 
         unsigned props_dirty;
         guint props_id, expire_id;
+        uint64_t expire_at_usec; /* when expire_id fires; 0 when not armed */
         sd_bus_slot *object_slot;
 } Manager;
 

@@ -234,6 +234,27 @@ lab_service_start() {
 
 lab_service_stop() { lab_stop_process "$1"; }
 
+# lab_service_state NAME [KEY] — asks sipr-NAME for its SIGUSR1 state line ("State dump N:
+# timers=… fds=… rss_kb=… …") and prints it, or only KEY's value. Waits for the new line.
+lab_service_state() {
+        local name=$1 key=${2:-} log=$LAB_DIR/$1.log pid before line i
+        pid=$(lab_pid "$name")
+        [[ -n "$pid" ]] || lab_die "no process named $name"
+        before=$(grep -c "State dump " "$log" || true)
+        kill -USR1 "$pid" 2>/dev/null || return 1
+        for ((i = 0; i < 200; i++)); do
+                (($(grep -c "State dump " "$log" || true) > before)) && break
+                sleep 0.05
+        done
+        line=$(grep "State dump " "$log" | tail -1)
+        (($(grep -c "State dump " "$log" || true) > before)) || return 1
+        if [[ -n "$key" ]]; then
+                sed -E "s/.* $key=([^ ]*).*/\1/; t; s/.*//" <<<"$line"
+        else
+                echo "${line#*State dump }"
+        fi
+}
+
 lab_siprctl() { "$SIPR_BUILD_ROOT/tools/siprctl/siprctl" "$@"; }
 
 # Test helpers: a failed check prints what was expected and keeps the lab dir for a post-mortem.

@@ -25,6 +25,7 @@ rs_error() {
 rs_prop() { # NAME → value of a Resolver1 property
         busctl --system get-property org.sipr.Resolver1 /org/sipr/Resolver1 org.sipr.Resolver1 "$1" | cut -d' ' -f2-
 }
+rs_prop_is() { [[ "$(rs_prop "$1")" == "$2" ]]; } # NAME VALUE
 
 rs_flush() { busctl --system call org.sipr.Resolver1 /org/sipr/Resolver1 org.sipr.Resolver1 Flush >/dev/null; }
 

@@ -44,14 +44,19 @@ static void test_cache(void) {
         copy = cache_entry_copy_targets(e, t0 + 50 * S, true, 30);
         check(copy[0].ttl == 30 && copy[1].ttl == 30);
         free(copy);
+        /* The sweep is scheduled for the end of the grace period: expiry (smallest TTL) + stale. */
+        check(cache_next_drop(c, 100 * S) == t0 + 110 * S);
+        check(cache_next_drop(c, UINT64_MAX) == UINT64_MAX); /* saturates, never wraps */
         /* Expiry sweeps only past the grace period. */
         check(cache_expire(c, t0 + 50 * S, 100 * S) == 0);
         check(cache_expire(c, t0 + 111 * S, 100 * S) == 1);
         check(cache_size(c) == 0);
+        check(cache_next_drop(c, 100 * S) == UINT64_MAX); /* empty: no sweep at all */
 
         /* IP-literal style TTL never expires. */
         Rfc3263Target lit = target("::1", RFC3263_TTL_NONE);
         check(cache_put(c, "x|1|udp", &lit, 1, t0) == 0);
+        check(cache_next_drop(c, 100 * S) == UINT64_MAX);
         check(cache_entry_fresh(cache_get(c, "x|1|udp"), UINT64_MAX - 1));
 
         /* Capacity: bounded, the soonest-expiring entry goes first. */

@@ -65,6 +65,11 @@ lab_dns_kill
 sleep 1.2 # TTL 1 s runs out
 rs_expect_error Timeout reg1.lab.test 5060 "" "reg1.lab.test"
 lab_assert_eq 0 "$(rs_prop StaleAnswers)" "StaleAnswers with serve_stale 0"
+# The expired entry leaves the cache at its expiry, and with nothing cached resolverd arms no
+# timer at all (no periodic sweep: an idle resolverd does not wake up).
+lab_wait_for 15 "the expired entry swept" rs_prop_is CacheEntries 0 || lab_fail "CacheEntries: $(rs_prop CacheEntries)"
+no_timers() { [[ "$(lab_service_state resolverd timers)" == 0 ]] || { sleep 0.5; return 1; }; }
+lab_wait_for 10 "no timer armed with an empty cache" no_timers || lab_fail "idle resolverd: $(lab_service_state resolverd)"
 
 # resolverd survives configd going away and keeps its servers.
 lab_service_stop configd
