@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
-#define SIPR_ACCOUNT_MAX 256
-#define SIPR_SERVER_MAX 4
+#include "config-schema.h"
+
+#define SIPR_ACCOUNT_MAX SIPR_CONFIG_ACCOUNT_MAX
+#define SIPR_SERVER_MAX  SIPR_CONFIG_SERVER_MAX
 
 typedef enum SiprTransport {
         SIPR_TRANSPORT_UDP = 0,

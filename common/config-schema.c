@@ -148,7 +148,7 @@ const SiprConfigKey *sipr_config_lookup(const char *key, unsigned *ret_x, unsign
                 if (!pattern_match(k->pattern, key, &x, &y))
                         continue;
                 if (strchr(k->pattern, 'X') && (x < 1 || x > SIPR_CONFIG_ACCOUNT_MAX)) {
-                        reason = "account index out of range 1…256";
+                        reason = "account index out of range 1…" STRINGIFY(SIPR_ACCOUNTS_MAX);
                         continue;
                 }
                 if (strstr(k->pattern, ".Y.") && (y < 1 || y > SIPR_CONFIG_SERVER_MAX)) {

@@ -2,14 +2,17 @@
 #pragma once
 
 /* The one table of every key sipr acts on (CONFIG.md). The parser, the validator, Set, siprctl
- * and docs/config.md are all derived from it. Patterns use X for the account index (1…256) and
- * Y for the server/proxy index (1…4). */
+ * and docs/config.md are all derived from it. Patterns use X for the account index (1…256, or
+ * what the build's -Daccounts_max says) and Y for the server/proxy index (1…4). */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIPR_CONFIG_ACCOUNT_MAX 256
+#include "sipr-config.h"
+
+/* CONFIG.md: "sipr accepts 1…256". A build for a gateway may raise it (meson -Daccounts_max). */
+#define SIPR_CONFIG_ACCOUNT_MAX SIPR_ACCOUNTS_MAX
 #define SIPR_CONFIG_SERVER_MAX 4
 #define SIPR_CONFIG_TEXT_MAX 1024 /* bytes of a text value */
 #define SIPR_CONFIG_SECRET_MASK "********"
@@ -57,7 +60,7 @@ SiprConfigScope sipr_config_key_scope(const SiprConfigKey *k);
 
 /* Finds the schema entry of a concrete key ("account.3.sip_server.2.port") and its X/Y (0 when
  * the pattern has none). NULL when the key is unknown; then *ret_reason (if given) points to a
- * static explanation ("account index 300 is out of range 1…256") or NULL for a plain unknown. */
+ * static explanation ("account index out of range 1…256") or NULL for a plain unknown. */
 const SiprConfigKey *sipr_config_lookup(const char *key, unsigned *ret_x, unsigned *ret_y,
                                         const char **ret_reason);
 

@@ -14,6 +14,9 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x) /* the value of a macro, as a string literal */
+
 #define USEC_PER_SEC ((uint64_t) 1000000ULL)
 #define USEC_PER_MSEC ((uint64_t) 1000ULL)
 #define NSEC_PER_USEC ((uint64_t) 1000ULL)

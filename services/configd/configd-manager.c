@@ -104,7 +104,7 @@ static int effective_put(GHashTable *h, SiprConfigFile *const *layers, const Sip
         return 0;
 }
 
-/* X of "account.X.…" when X is a valid account index (1…256, no leading zero). */
+/* X of "account.X.…" when X is a valid account index (1…SIPR_CONFIG_ACCOUNT_MAX, no leading zero). */
 static bool account_index(const char *key, unsigned *ret) {
         unsigned x = 0;
         const char *p;

@@ -24,6 +24,7 @@ typedef struct Bind {
         char *uri;
         SipReg *reg;
         bool unregistering, unreg_authed;
+        uint64_t sent_usec; /* CLOCK_MONOTONIC when its current transaction started */
 } Bind;
 
 static uint64_t mono(void) {
@@ -177,16 +178,31 @@ static Bind *bind_find(Account *a, unsigned server, const char *uri) {
         return NULL;
 }
 
-static void health_report(Account *a, unsigned server, const char *uri, unsigned status, bool local) {
+static void health_report(Account *a, const Bind *b, const char *uri, unsigned status, bool local) {
         const char *event;
+        uint64_t now = mono();
 
+        if (!local)
+                manager_note_answer(a->manager, uri, now);
         if (!a->manager->health)
                 return;
         if (!local)
                 event = "ok"; /* any answer: the server is alive */
-        else if (status == 408)
+        else if (status == 408) {
+                /* The server answered another of our transactions while this one was running
+                 * (Timer F = 64·T1): it is alive, only busy. Telling healthd "timeout" would mark
+                 * it down for every account at once, and a registration storm (1000 accounts)
+                 * would cascade into failing over everyone. This account still counts it. */
+                uint64_t t1 = a->manager->global.timer_t1_usec ?: 500 * USEC_PER_MSEC;
+                uint64_t since = b && b->sent_usec ? b->sent_usec : (now > 64 * t1 ? now - 64 * t1 : 0);
+                if (manager_answered_since(a->manager, uri, since)) {
+                        log_info("Account %u: %s timed out, but answered other requests meanwhile: not "
+                                 "reported down.",
+                                 a->index, uri);
+                        return;
+                }
                 event = "timeout";
-        else if (strstr(uri, "transport=udp"))
+        } else if (strstr(uri, "transport=udp"))
                 event = "icmp";
         else
                 event = "refused";
@@ -222,11 +238,12 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
                 log_info("Account %u: %s %u %s (expires %u).", a->index, b->uri, status, phrase, granted);
         else
                 log_notice("Account %u: %s %u %s%s.", a->index, b->uri, status, phrase, local ? " (local)" : "");
-        health_report(a, b->server, b->uri, status, local);
+        health_report(a, b, b->uri, status, local);
 
         if (b->unregistering) {
                 if ((status == 401 || status == 407) && !local && !b->unreg_authed) {
                         b->unreg_authed = true;
+                        b->sent_usec = mono();
                         if (sip_reg_authenticate(reg) >= 0) {
                                 account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(reg));
                                 return;
@@ -401,12 +418,15 @@ static void account_do(Account *a, const RedAction *act) {
                         b->unregistering = false;
                         manager_unregister_done(a->manager);
                 }
+                b->sent_usec = mono();
                 if (sip_reg_send(b->reg, act->expires) < 0)
                         redundancy_register_result(a->red, act->server, act->uri, 503, "cannot send", true, 0, mono());
                 account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
                 break;
         case RED_ACTION_AUTHENTICATE:
                 b = bind_find(a, act->server, act->uri);
+                if (b)
+                        b->sent_usec = mono();
                 if (!b || sip_reg_authenticate(b->reg) < 0) {
                         /* No usable challenge or no credentials: as a rejected attempt. */
                         redundancy_register_result(a->red, act->server, act->uri, 401,
@@ -422,7 +442,7 @@ static void account_do(Account *a, const RedAction *act) {
                         sip_reg_cancel(b->reg);
                 if (act->timed_out) {
                         log_info("Account %u: no answer from %s in time, giving up on it.", a->index, act->uri);
-                        health_report(a, act->server, act->uri, 408, true);
+                        health_report(a, b, act->uri, 408, true);
                 }
                 break;
         case RED_ACTION_UNREGISTER:
@@ -434,6 +454,7 @@ static void account_do(Account *a, const RedAction *act) {
                 b->unregistering = true;
                 b->unreg_authed = false;
                 log_info("Account %u: removing binding on %s.", a->index, act->uri);
+                b->sent_usec = mono();
                 if (sip_reg_send(b->reg, 0) < 0) {
                         b->unregistering = false;
                         manager_unregister_done(a->manager);

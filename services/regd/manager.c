@@ -80,6 +80,7 @@ int manager_new(Service *service, const char *state_dir, const char *sip_address
         m->sip_port = sip_port;
         m->accounts = g_hash_table_new(g_direct_hash, g_direct_equal);
         m->orphans = g_ptr_array_new();
+        m->last_answer = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
         service->dump = manager_dump;
         service->dump_userdata = m;
         /* Defaults until the configuration arrives. */
@@ -125,6 +126,7 @@ Manager *manager_free(Manager *m) {
         g_hash_table_destroy(m->accounts);
         manager_orphans_clear(m);
         g_ptr_array_free(m->orphans, TRUE);
+        g_hash_table_destroy(m->last_answer);
         health_client_free(m->health);
         bus_name_watch_free(m->resolver_watch);
         sip_driver_free(m->sip);
@@ -284,6 +286,32 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to start the configuration client: %m");
         return 0;
+}
+
+void manager_note_answer(Manager *m, const char *uri, uint64_t now_usec) {
+        uint64_t *t = g_hash_table_lookup(m->last_answer, uri);
+        char *k;
+
+        if (t) {
+                *t = now_usec;
+                return;
+        }
+        /* Bounded like the bindings: one entry per next hop ever answered. */
+        t = malloc(sizeof(*t));
+        k = strdup(uri);
+        if (!t || !k) {
+                free(t);
+                free(k);
+                return;
+        }
+        *t = now_usec;
+        g_hash_table_insert(m->last_answer, k, t);
+}
+
+bool manager_answered_since(Manager *m, const char *uri, uint64_t since_usec) {
+        const uint64_t *t = g_hash_table_lookup(m->last_answer, uri);
+
+        return t && *t >= since_usec;
 }
 
 void manager_unregister_done(Manager *m) {

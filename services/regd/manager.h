@@ -28,6 +28,7 @@ typedef struct Manager {
 
         GHashTable *accounts; /* index → Account* */
         GPtrArray *orphans;   /* bindings still being removed for accounts that are gone */
+        GHashTable *last_answer; /* next-hop URI → uint64_t*: CLOCK_MONOTONIC of its latest answer */
         sd_bus_slot *root_slot, *account_slot, *enum_slot, *om_slot;
 
         unsigned pending_unregisters;
@@ -40,6 +41,11 @@ int manager_start(Manager *m);
 /* SIGTERM: removes bindings when sipr.unregister_on_stop is set; >0 while waiting for answers. */
 int manager_stop(Manager *m);
 void manager_unregister_done(Manager *m);
+/* A SIP answer came from uri (any account, any status). */
+void manager_note_answer(Manager *m, const char *uri, uint64_t now_usec);
+/* Whether uri answered anything since since_usec: then a transaction of ours that timed out
+ * tells of a lost or dropped request (an overloaded server), not of a dead server. */
+bool manager_answered_since(Manager *m, const char *uri, uint64_t since_usec);
 void manager_orphan_done(Manager *m, void *bind); /* frees an orphaned binding */
 void manager_orphans_clear(Manager *m);
 Account *manager_find_account(Manager *m, unsigned index);

@@ -32,6 +32,18 @@
 #include "sip.h"
 #include "timer.h"
 
+/* At most this many REGISTER transactions in flight to one next hop; the rest wait their turn
+ * (FIFO). 1000 accounts × 4 servers started at once overflow UDP receive buffers (ours and the
+ * registrar's): requests and answers are dropped, time out and are retried in step, and the
+ * storm feeds itself. 32 at a time keeps both sides' buffers small and still registers 1000
+ * accounts in about a second on a LAN. */
+#define SIP_HOP_INFLIGHT_MAX 32u
+
+typedef struct SipHop {
+        unsigned inflight;
+        GQueue waiting; /* SipReg* whose transaction waits for a slot */
+} SipHop;
+
 struct SipDriver {
         su_root_t *root;
         GSource *source;
@@ -39,6 +51,8 @@ struct SipDriver {
         char *host;
         uint16_t port;
         unsigned t1_ms, t2_ms; /* retransmission timers, ours (see sip_driver_set_timers) */
+        GHashTable *hops;      /* next-hop URI → SipHop (owned) */
+        guint pump_id;         /* idle: start waiting transactions in freed slots */
 };
 
 struct SipReg {
@@ -54,6 +68,8 @@ struct SipReg {
         guint retransmit_id;
         unsigned interval_ms;
         bool retried_423;
+        bool has_slot;  /* counted in its hop's inflight (while orq exists) */
+        GList *waiting; /* its link in the hop's queue, NULL when not waiting */
         tport_t *flow; /* connection of the last successful REGISTER (TCP) */
         int flow_pend;
         SipRegFlowClosedFunc flow_closed;
@@ -92,6 +108,7 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
         d = calloc(1, sizeof(SipDriver));
         if (!d)
                 return log_oom();
+        d->hops = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
         d->root = su_glib_root_create(d);
         if (!d->root) {
                 free(d);
@@ -138,6 +155,10 @@ SipDriver *sip_driver_free(SipDriver *d) {
                 nta_agent_destroy(d->agent);
         if (d->root)
                 su_root_destroy(d->root);
+        if (d->pump_id)
+                g_source_remove(d->pump_id);
+        /* Every SipReg is freed before its driver, so no queue still holds one. */
+        g_hash_table_destroy(d->hops);
         free(d->host);
         free(d);
         return NULL;
@@ -175,8 +196,23 @@ void sip_driver_dump(SipDriver *d, GString *line) {
                 (void) nta_agent_get_stats(d->agent, NTATAG_S_ORQ_HASH_USED_REF(orq),
                                            NTATAG_S_IRQ_HASH_USED_REF(irq), NTATAG_S_LEG_HASH_USED_REF(leg),
                                            TAG_END());
-        g_string_append_printf(line, " sip_regs=%u client_transactions=%zu server_transactions=%zu legs=%zu",
-                               sip_regs_live, (size_t) orq, (size_t) irq, (size_t) leg);
+        unsigned inflight = 0, waiting = 0;
+        GHashTableIter it;
+        gpointer k, v;
+
+        if (d) {
+                g_hash_table_iter_init(&it, d->hops);
+                while (g_hash_table_iter_next(&it, &k, &v)) {
+                        SipHop *h = v;
+                        inflight += h->inflight;
+                        waiting += h->waiting.length;
+                }
+        }
+        g_string_append_printf(
+                line,
+                " sip_regs=%u registers_in_flight=%u registers_waiting=%u client_transactions=%zu "
+                "server_transactions=%zu legs=%zu",
+                sip_regs_live, inflight, waiting, (size_t) orq, (size_t) irq, (size_t) leg);
 }
 
 int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *userdata, SipReg **ret) {
@@ -259,13 +295,65 @@ static void flow_follow(SipReg *reg, nta_outgoing_t *orq) {
                 flow_release(reg);
 }
 
+static SipHop *hop_get(SipDriver *d, const char *next_hop) {
+        SipHop *h = g_hash_table_lookup(d->hops, next_hop);
+        char *k;
+
+        if (h)
+                return h;
+        /* Bounded: one per next hop this daemon ever registered through. */
+        h = calloc(1, sizeof(SipHop));
+        k = strdup(next_hop);
+        if (!h || !k) {
+                free(h);
+                free(k);
+                return NULL;
+        }
+        g_queue_init(&h->waiting);
+        g_hash_table_insert(d->hops, k, h);
+        return h;
+}
+
+static gboolean on_pump(gpointer userdata);
+
+/* The transaction of reg ended (answered, timed out, cancelled): its slot goes to the next. */
+static void slot_release(SipReg *reg) {
+        SipHop *h;
+
+        if (!reg->has_slot)
+                return;
+        reg->has_slot = false;
+        h = g_hash_table_lookup(reg->d->hops, reg->next_hop);
+        if (!h)
+                return;
+        h->inflight--;
+        /* Deferred: we may be inside another transaction's callback. */
+        if (h->waiting.length > 0 && !reg->d->pump_id)
+                reg->d->pump_id = timer_add_idle(on_pump, reg->d);
+}
+
+static void wait_cancel(SipReg *reg) {
+        SipHop *h;
+
+        if (!reg->waiting)
+                return;
+        h = g_hash_table_lookup(reg->d->hops, reg->next_hop);
+        if (h)
+                g_queue_delete_link(&h->waiting, reg->waiting);
+        reg->waiting = NULL;
+}
+
 void sip_reg_cancel(SipReg *reg) {
-        if (!reg || !reg->orq)
+        if (!reg)
+                return;
+        wait_cancel(reg);
+        if (!reg->orq)
                 return;
         retransmit_stop(reg);
         /* nta keeps the abandoned transaction until timer F, but sends nothing more (above). */
         nta_outgoing_destroy(reg->orq);
         reg->orq = NULL;
+        slot_release(reg);
 }
 
 /* Timer E (RFC 3261 17.1.2.2): an exact copy of the request, same Via branch, sent
@@ -345,6 +433,7 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
                 retransmit_stop(reg);
                 nta_outgoing_destroy(orq);
                 reg->orq = NULL;
+                slot_release(reg);
                 reg->retried_423 = true;
                 reg->expires = (uint32_t) MAX(sip->sip_min_expires->me_delta, (unsigned long) reg->expires);
                 log_info("%s wants Expires >= %u; asking for that.", reg->next_hop, reg->expires);
@@ -374,20 +463,22 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
 
         nta_outgoing_destroy(orq);
         reg->orq = NULL;
+        slot_release(reg);
         /* Last: the callback may free reg. */
         reg->cb(reg, status, phrase, local, granted, reg->userdata);
         return 0;
 }
 
-static int reg_transmit(SipReg *reg) {
+static int reg_transmit_now(SipReg *reg) {
         msg_t *msg;
         sip_t *sip;
         char ruri[320], from[640], to[320], contact[640], expires[16], version[32];
 
-        sip_reg_cancel(reg);
         msg = nta_msg_create(reg->d->agent, 0);
-        if (!msg)
+        if (!msg) {
+                slot_release(reg);
                 return -ENOMEM;
+        }
         sip = sip_object(msg);
 
         snprintf(ruri, sizeof(ruri), "sip:%s", reg->domain);
@@ -415,6 +506,7 @@ static int reg_transmit(SipReg *reg) {
                        SIPTAG_USER_AGENT_STR(version),
                        TAG_END()) < 0) {
                 msg_destroy(msg);
+                slot_release(reg);
                 return -EINVAL;
         }
         if (reg->auc && auc_has_authorization(&reg->auc))
@@ -423,8 +515,10 @@ static int reg_transmit(SipReg *reg) {
 
         reg->orq = nta_outgoing_mcreate(reg->d->agent, on_response, (nta_outgoing_magic_t *) reg,
                                         url_str(reg->next_hop), msg, TAG_END());
-        if (!reg->orq)
+        if (!reg->orq) {
+                slot_release(reg);
                 return log_warning_errno(EIO, "Failed to send REGISTER to %s.", reg->next_hop);
+        }
         if (!reg->tcp) {
                 reg->interval_ms = reg->d->t1_ms;
                 reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
@@ -432,6 +526,56 @@ static int reg_transmit(SipReg *reg) {
         log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
                   reg->next_hop, reg->expires, reg->cseq, reg->call_id);
         return 0;
+}
+
+/* Starts the transaction now if its next hop has a free slot, else queues it (still "sent" for
+ * the caller: its answer, or its time-out, comes through the callback as usual). */
+static int reg_transmit(SipReg *reg) {
+        SipHop *h;
+
+        sip_reg_cancel(reg);
+        h = hop_get(reg->d, reg->next_hop);
+        if (!h)
+                return -ENOMEM;
+        if (h->inflight >= SIP_HOP_INFLIGHT_MAX) {
+                g_queue_push_tail(&h->waiting, reg);
+                reg->waiting = g_queue_peek_tail_link(&h->waiting);
+                log_debug("REGISTER to %s waits: %u in flight there.", reg->next_hop, h->inflight);
+                return 0;
+        }
+        h->inflight++;
+        reg->has_slot = true;
+        return reg_transmit_now(reg);
+}
+
+/* Fills freed slots, one transaction at a time: a failing start calls back into regd, which may
+ * free SipRegs or queue new ones, so the table is searched afresh after each. */
+static gboolean on_pump(gpointer userdata) {
+        SipDriver *d = userdata;
+
+        d->pump_id = 0;
+        for (;;) {
+                GHashTableIter it;
+                gpointer k, v;
+                SipReg *reg = NULL;
+
+                g_hash_table_iter_init(&it, d->hops);
+                while (g_hash_table_iter_next(&it, &k, &v)) {
+                        SipHop *h = v;
+                        if (h->waiting.length > 0 && h->inflight < SIP_HOP_INFLIGHT_MAX) {
+                                reg = g_queue_pop_head(&h->waiting);
+                                reg->waiting = NULL;
+                                h->inflight++;
+                                reg->has_slot = true;
+                                break;
+                        }
+                }
+                if (!reg)
+                        break;
+                if (reg_transmit_now(reg) < 0)
+                        reg->cb(reg, 503, "cannot send", true, 0, reg->userdata);
+        }
+        return G_SOURCE_REMOVE;
 }
 
 int sip_reg_send(SipReg *reg, uint32_t expires) {

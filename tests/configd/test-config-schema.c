@@ -17,14 +17,17 @@ static void test_lookup(void) {
 
         k = sipr_config_lookup("account.3.sip_server.2.port", &x, &y, &reason);
         assert_se(k && streq(k->pattern, "account.X.sip_server.Y.port") && x == 3 && y == 2 && !reason);
-        k = sipr_config_lookup("account.256.outbound_proxy.4.address", &x, &y, NULL);
-        assert_se(k && x == 256 && y == 4);
+        k = sipr_config_lookup("account." STRINGIFY(SIPR_ACCOUNTS_MAX) ".outbound_proxy.4.address", &x, &y,
+                               NULL);
+        assert_se(k && x == SIPR_ACCOUNTS_MAX && y == 4);
         k = sipr_config_lookup("sip.timer_t1", &x, &y, NULL);
         assert_se(k && x == 0 && y == 0 && k->type == SIPR_CONFIG_SECONDS);
         assert_se(sipr_config_lookup("account.1.outbound_proxy_enable", NULL, NULL, NULL));
 
-        assert_se(!sipr_config_lookup("account.257.enable", NULL, NULL, &reason));
-        assert_se(reason && strstr(reason, "1…256"));
+        char key[64];
+        snprintf(key, sizeof(key), "account.%d.enable", SIPR_ACCOUNTS_MAX + 1);
+        assert_se(!sipr_config_lookup(key, NULL, NULL, &reason));
+        assert_se(reason && strstr(reason, "1…" STRINGIFY(SIPR_ACCOUNTS_MAX)));
         assert_se(!sipr_config_lookup("account.1.sip_server.5.port", NULL, NULL, &reason));
         assert_se(reason && strstr(reason, "1…4"));
         assert_se(!sipr_config_lookup("account.0.enable", NULL, NULL, NULL));

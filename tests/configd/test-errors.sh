@@ -15,8 +15,8 @@ cfg_expect_eq account.1.label Alice
 [[ ! -e $CFG_STATE/local.cfg ]] || lab_fail "a refused Set wrote local.cfg"
 cfg_expect_error org.sipr.Error.UnknownKey "account.1.sip_server.1.prt: unknown key" \
         Set dict:string:string:account.1.label,Zed,account.1.sip_server.1.prt,5060
-cfg_expect_error org.sipr.Error.UnknownKey "account index out of range 1…256" \
-        Set dict:string:string:account.300.enable,1
+cfg_expect_error org.sipr.Error.UnknownKey "account index out of range 1…${SIPR_ACCOUNTS_MAX:-256}" \
+        Set dict:string:string:account.$((${SIPR_ACCOUNTS_MAX:-256} + 1)).enable,1
 cfg_expect_error org.sipr.Error.UnknownKey "server index out of range 1…4" \
         Set dict:string:string:account.1.sip_server.5.address,x.lab.test
 cfg_expect_error org.sipr.Error.InvalidValue "permitted 0 or 1" Set dict:string:string:account.1.enable,2

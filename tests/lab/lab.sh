@@ -345,8 +345,11 @@ lab_registrar_start() {
                 "$LAB_SRC/kamailio.cfg.in" |
                 awk -v f="$dir/users.cfg" '/^@USERS@$/ { while ((getline l < f) > 0) print l; next } { print }' >"$cfg"
         chmod 600 "$cfg" "$dir/users.cfg"
+        # Private (pkg) memory holds the parsed config, users included: 4 MiB, plus 1 MiB per
+        # 128 users (1000 users do not fit in 4).
+        local pkg_mb=$((4 + $(wc -l <"$dir/users.cfg") / 128))
         lab_spawn "registrar$n" "$LAB_DIR/registrar$n.log" \
-                kamailio -f "$cfg" -P "$dir/kamailio.pid" -Y "$dir" -m 32 -M 4 -DD -E >/dev/null
+                kamailio -f "$cfg" -P "$dir/kamailio.pid" -Y "$dir" -m 32 -M "$pkg_mb" -DD -E >/dev/null
         lab_wait_for 20 "registrar $n answering OPTIONS on $addr:5060 (UDP and TCP)" \
                 _lab_registrar_ready "$n" ||
                 lab_die "registrar $n did not start; log: $(tail -20 "$LAB_DIR/registrar$n.log")"
@@ -386,12 +389,13 @@ lab_registrar_thaw() { lab_signal "registrar$1" CONT; }   # SIGCONT: answers aga
 #   normal           answer as usual
 #   drop             receive every request, answer none (like SIGSTOP, but the observer answers)
 #   drop-register    answer OPTIONS, drop REGISTER (health probes see it up; registrations time out)
+#   drop-from:USER   drop every request from USER, answer everyone else (alive, but loses some)
 #   CODE[:S]         answer every request (OPTIONS too) with CODE (e.g. 503), Retry-After: S if given
 #   CODE-register[:S]  answer REGISTER with CODE, OPTIONS as usual
 lab_registrar_mode() {
         local n=$1 mode=$2 out
-        [[ "$mode" =~ ^(normal|drop|drop-register|[3-6][0-9][0-9](-register)?(:[0-9]+)?)$ ]] ||
-                lab_die "lab_registrar_mode: bad mode '$mode' (normal, drop, drop-register, CODE[-register][:RETRY-AFTER])"
+        [[ "$mode" =~ ^(normal|drop|drop-register|drop-from:[A-Za-z0-9._+-]+|[3-6][0-9][0-9](-register)?(:[0-9]+)?)$ ]] ||
+                lab_die "lab_registrar_mode: bad mode '$mode' (normal, drop, drop-register, drop-from:USER, CODE[-register][:RETRY-AFTER])"
         if [[ "$mode" == normal ]]; then
                 out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$n")" htable.delete ctl mode 2>&1)
         else
@@ -479,6 +483,19 @@ lab_binding_count() { # N USER → number of contacts bound
 }
 
 # lab_has_binding N USER [CALL-ID] — true when USER has a binding (with that Call-ID) on N.
+# lab_registrar_counts N — "USERS CONTACTS" registrar N holds (usrloc statistics): with USERS
+# = CONTACTS = the number of accounts, every user has exactly one contact. One call for any
+# number of users (a dump of 1000 AORs is too big for kamcmd).
+lab_registrar_counts() {
+        local out
+        out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$1")" stats.get_statistics usrloc: 2>&1) || {
+                lab_log "registrar $1 did not answer: $out"
+                return 1
+        }
+        awk '$1 == "usrloc:location_users" { u = $3 } $1 == "usrloc:location_contacts" { c = $3 }
+             END { if (u == "" || c == "") exit 1; print u, c }' <<<"$out"
+}
+
 lab_has_binding() {
         local out
         out=$(lab_bindings "$1" "$2") || return 1

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Scale: the most accounts the schema allows (256, CONFIG.md: account.X for X in 1…256), each on
-# 4 servers in concurrent mode = 1024 registrations on 4 Kamailio registrars. All must register
+# Scale: the most accounts the build allows (CONFIG.md: account.X for X in 1…256; CI also runs it
+# in a build with -Daccounts_max=1000, as the issue asks), each on 4 servers in concurrent mode =
+# 4 registrations per account on 4 Kamailio registrars. All must register
 # (bounded wait), every registrar must hold exactly one contact per user, the daemons must keep
 # answering (siprctl status of all accounts, Get, GetManagedObjects), and after a Reregister of
 # everything RSS and open fds of every daemon must be about where they were (no growth per
 # registration cycle). Figures are printed for docs/reliability.md.
-N=${SCALE_ACCOUNTS:-256}
+N=${SCALE_ACCOUNTS:-${SIPR_ACCOUNTS_MAX:-256}}
 LAB_USERS=""
 for ((u = 1001; u < 1001 + N; u++)); do LAB_USERS+="$u:secret$u "; done
 LAB_USERS=${LAB_USERS% }
@@ -42,17 +43,17 @@ sample() {
         done
 }
 sample "registered"
-for s in configd regd healthd; do eval "R0_$s=\$RSS_$s F0_$s=\$FDS_$s"; done
 
-# Every registrar: one contact per user (a stale duplicate would be a second line).
-bad=0
+# Every registrar: one contact per user (a stale duplicate would be a second contact; with as
+# many users as contacts as accounts, each user has exactly one).
 for k in 1 2 3 4; do
-        for ((x = 1; x <= N; x++)); do
-                c=$(lab_binding_count "$k" $((1000 + x)) 2>/dev/null || echo "?")
-                [[ "$c" == 1 ]] || { echo "registrar $k holds $c contacts of $((1000 + x))" >&2; bad=$((bad + 1)); }
-        done
+        lab_assert_eq "$N $N" "$(lab_registrar_counts "$k")" "users and contacts on registrar $k"
 done
-((bad == 0)) || lab_fail "$bad (registrar, user) pairs without exactly one contact"
+# And by name, for a sample spread over the whole range.
+for ((x = 1; x <= N; x += N / 16 + 1)); do
+        c=$(lab_binding_count 1 $((1000 + x)) 2>/dev/null || echo "?")
+        [[ "$c" == 1 ]] || lab_fail "registrar 1 holds $c contacts of $((1000 + x))"
+done
 
 # Still answering, with everything loaded.
 lab_wait_for 30 "configd answers" busctl --system call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Get s "account.$N.user_name" ||
@@ -61,17 +62,26 @@ n=$(busctl --system --json=short call org.sipr.Registration1 /org/sipr/Registrat
         jq '.data[0] | keys | map(select(startswith("/org/sipr/Registration1/account/"))) | length')
 lab_assert_eq "$N" "$n" "accounts in GetManagedObjects"
 
-# A full re-registration cycle must not leave memory or fds behind.
-t1=$SECONDS
-busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
-        lab_fail "Reregister"
-sleep 2
-regd_wait 600 "$N accounts registered again" all_registered
-echo "Reregister of $N × 4: all registered again after $((SECONDS - t1)) s"
-sample "after Reregister"
+# Re-registration cycles must not leave memory or fds behind. RSS is judged between the end of
+# the first and of the second cycle: the first sets the high-water mark of the allocator (the
+# storm's transactions linger for Timer K), a leak shows as growth in the second.
+cycle() {
+        local t1=$SECONDS
+        busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
+                lab_fail "Reregister"
+        sleep 2
+        regd_wait 600 "$N accounts registered again" all_registered
+        echo "Reregister of $N × 4: all registered again after $((SECONDS - t1)) s"
+        sleep 6 # Timer K (T4 = 5 s): the cycle's transactions end
+        sample "after Reregister $1"
+}
+cycle 1
+for s in configd regd healthd; do eval "R0_$s=\$RSS_$s F0_$s=\$FDS_$s"; done
+cycle 2
 for s in configd regd healthd; do
         a=$(eval echo "\$R0_$s") b=$(eval echo "\$RSS_$s") fa=$(eval echo "\$F0_$s") fb=$(eval echo "\$FDS_$s")
         [[ "${SIPR_SANITIZE:-none}" != none ]] || ((b - a <= 4096)) || lab_fail "$s RSS grew from $a to $b kB over one re-registration cycle"
         ((fb <= fa + 4)) || lab_fail "$s fds grew from $fa to $fb over one re-registration cycle"
 done
+echo "regd: $(lab_service_state regd)"
 echo PASS

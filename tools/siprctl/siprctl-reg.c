@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config-schema.h"
 #include "siprctl.h"
 #include "util.h"
 
@@ -259,7 +260,8 @@ static int run_status(SiprctlContext *c, int argc, char **argv) {
         bool found = false;
 
         if (argc == 1 && (safe_atou32(argv[0], &want) < 0 || want == 0)) {
-                fprintf(stderr, "siprctl: status: '%s' is not an account number (1…256)\n", argv[0]);
+                fprintf(stderr, "siprctl: status: '%s' is not an account number (1…%d)\n", argv[0],
+                        SIPR_CONFIG_ACCOUNT_MAX);
                 return SIPRCTL_EXIT_USAGE;
         }
         r = get_accounts(c, &l, &n);
@@ -474,7 +476,8 @@ static int run_failover(SiprctlContext *c, int argc, char **argv) {
         int r;
 
         if (safe_atou32(argv[0], &idx) < 0 || idx == 0) {
-                fprintf(stderr, "siprctl: failover: '%s' is not an account number (1…256)\n", argv[0]);
+                fprintf(stderr, "siprctl: failover: '%s' is not an account number (1…%d)\n", argv[0],
+                        SIPR_CONFIG_ACCOUNT_MAX);
                 return SIPRCTL_EXIT_USAGE;
         }
         snprintf(path, sizeof(path), REG_PATH "/account/%u", idx);
