@@ -493,6 +493,34 @@ static void account_arm_timer(Account *a) {
         a->timer_at = next;
 }
 
+/* A Bind whose address the account no longer has (its server name now resolves elsewhere) goes
+ * once idle and unbound: with a name whose addresses keep changing, Binds would otherwise pile up
+ * for as long as regd runs. Its Call-ID/CSeq stay in the persisted state (bounded there too). */
+static void account_prune_binds(Account *a) {
+        RedServerInfo rows[RED_SERVER_MAX * RED_ADDR_MAX];
+        RedAction bound[RED_SERVER_MAX];
+        size_t n_rows = redundancy_servers(a->red, rows, ELEMENTSOF(rows));
+        size_t n_bound = redundancy_bindings(a->red, bound, ELEMENTSOF(bound));
+
+        for (guint i = 0; i < a->binds->len;) {
+                Bind *b = g_ptr_array_index(a->binds, i);
+                bool keep = b->unregistering || sip_reg_busy(b->reg);
+
+                for (size_t j = 0; j < n_rows && !keep; j++)
+                        keep = rows[j].server == b->server && streq(rows[j].uri, b->uri);
+                for (size_t j = 0; j < n_bound && !keep; j++)
+                        keep = bound[j].server == b->server && streq(bound[j].uri, b->uri);
+                if (keep) {
+                        i++;
+                        continue;
+                }
+                log_debug("Account %u: %s is no longer one of its addresses; forgetting it.", a->index,
+                          b->uri);
+                g_ptr_array_remove_index_fast(a->binds, i);
+                bind_free(b);
+        }
+}
+
 static void account_process(Account *a) {
         RedAction act;
 
@@ -502,6 +530,7 @@ static void account_process(Account *a) {
         while (redundancy_pop_action(a->red, &act))
                 account_do(a, &act);
         a->processing = false;
+        account_prune_binds(a);
         account_arm_timer(a);
         account_bus_emit_changes(a);
 }

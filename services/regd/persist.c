@@ -17,6 +17,10 @@
  * when the sequence passes it; after a restart the sequence continues above the ceiling, so it
  * still only ever increases (RFC 3261 allows gaps). */
 #define CSEQ_RESERVE 64U
+/* Call-ID/CSeq are kept per next-hop URI. A server name whose addresses keep changing would add
+ * one for every address ever used, so only the most recently used are kept: 4 servers × 16
+ * addresses (RED_ADDR_MAX) is the most an account can use at once. */
+#define PERSIST_BINDINGS_MAX 64U
 
 typedef struct PersistBinding {
         char *uri, *call_id;
@@ -87,8 +91,22 @@ static int account_persist_save(AccountPersist *p) {
         return 0;
 }
 
+static void binding_drop_oldest(AccountPersist *p) {
+        if (p->n == 0)
+                return;
+        free(p->b[0].uri);
+        free(p->b[0].call_id);
+        memmove(p->b, p->b + 1, (p->n - 1) * sizeof(PersistBinding));
+        p->n--;
+}
+
+/* Entries are kept least recently used first. */
 static int binding_add(AccountPersist *p, const char *uri, const char *call_id, uint32_t cseq) {
-        PersistBinding *b = realloc(p->b, (p->n + 1) * sizeof(PersistBinding));
+        PersistBinding *b;
+
+        while (p->n >= PERSIST_BINDINGS_MAX)
+                binding_drop_oldest(p);
+        b = realloc(p->b, (p->n + 1) * sizeof(PersistBinding));
         if (!b)
                 return -ENOMEM;
         p->b = b;
@@ -151,10 +169,16 @@ const char *account_persist_instance(const AccountPersist *p) {
         return p->instance;
 }
 
+/* Finds uri's entry and makes it the most recently used (last). */
 static PersistBinding *binding_find(AccountPersist *p, const char *uri) {
         for (size_t i = 0; i < p->n; i++)
-                if (streq(p->b[i].uri, uri))
-                        return &p->b[i];
+                if (streq(p->b[i].uri, uri)) {
+                        PersistBinding found = p->b[i];
+
+                        memmove(p->b + i, p->b + i + 1, (p->n - i - 1) * sizeof(PersistBinding));
+                        p->b[p->n - 1] = found;
+                        return &p->b[p->n - 1];
+                }
         return NULL;
 }
 

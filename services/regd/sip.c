@@ -393,6 +393,10 @@ SipReg *sip_reg_free(SipReg *reg) {
         return NULL;
 }
 
+bool sip_reg_busy(const SipReg *reg) {
+        return reg->orq || reg->waiting || reg->keepalive;
+}
+
 uint32_t sip_reg_cseq(const SipReg *reg) {
         return reg->cseq;
 }

@@ -53,3 +53,5 @@ void sip_reg_cancel(SipReg *reg);
 /* One OPTIONS to the next hop on the registration flow: keeps NAT bindings open. */
 int sip_reg_keepalive(SipReg *reg);
 uint32_t sip_reg_cseq(const SipReg *reg);
+/* A transaction or keep-alive is under way, or one waits for a slot. */
+bool sip_reg_busy(const SipReg *reg);
