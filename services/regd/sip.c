@@ -7,6 +7,9 @@
  * survives restarts. nta gives exactly one transaction per REGISTER, its RFC 3261 retransmissions
  * and timers (T1/T2/T4, timer F), local 503 on ICMP/RST, and lets us set every header. */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@
  * storm feeds itself. 32 at a time keeps both sides' buffers small and still registers 1000
  * accounts in about a second on a LAN. */
 #define SIP_HOP_INFLIGHT_MAX 32u
+#define SIP_TRIM_DELAY_SEC   10u /* > Timer K (T4, 5 s) */
 
 typedef struct SipHop {
         unsigned inflight;
@@ -53,6 +57,8 @@ struct SipDriver {
         unsigned t1_ms, t2_ms; /* retransmission timers, ours (see sip_driver_set_timers) */
         GHashTable *hops;      /* next-hop URI → SipHop (owned) */
         guint pump_id;         /* idle: start waiting transactions in freed slots */
+        unsigned busy;         /* REGISTERs in flight or waiting, all hops */
+        guint trim_id;         /* after a burst: give the freed heap back (sip_driver_trim) */
 };
 
 struct SipReg {
@@ -157,6 +163,8 @@ SipDriver *sip_driver_free(SipDriver *d) {
                 su_root_destroy(d->root);
         if (d->pump_id)
                 g_source_remove(d->pump_id);
+        if (d->trim_id)
+                g_source_remove(d->trim_id);
         /* Every SipReg is freed before its driver, so no queue still holds one. */
         g_hash_table_destroy(d->hops);
         free(d->host);
@@ -295,6 +303,27 @@ static void flow_follow(SipReg *reg, nta_outgoing_t *orq) {
                 flow_release(reg);
 }
 
+static gboolean on_trim(gpointer userdata) {
+        SipDriver *d = userdata;
+
+        d->trim_id = 0;
+#ifdef __GLIBC__
+        /* A burst of REGISTERs (start, Reregister, a failover of many accounts) peaks at
+         * several times the steady heap: each transaction keeps its messages until Timer K.
+         * glibc keeps that peak mapped; give it back, as sd_event_trim_memory() does. */
+        (void) malloc_trim(0);
+#endif
+        return G_SOURCE_REMOVE;
+}
+
+/* Counts REGISTERs in flight or waiting; when the last one is done, trims the heap a little
+ * later (after Timer K has freed the transactions), once per burst. */
+static void sip_driver_busy(SipDriver *d, int delta) {
+        d->busy += delta;
+        if (d->busy == 0 && !d->trim_id)
+                d->trim_id = timer_add_seconds(SIP_TRIM_DELAY_SEC, on_trim, d);
+}
+
 static SipHop *hop_get(SipDriver *d, const char *next_hop) {
         SipHop *h = g_hash_table_lookup(d->hops, next_hop);
         char *k;
@@ -327,6 +356,7 @@ static void slot_release(SipReg *reg) {
         if (!h)
                 return;
         h->inflight--;
+        sip_driver_busy(reg->d, -1);
         /* Deferred: we may be inside another transaction's callback. */
         if (h->waiting.length > 0 && !reg->d->pump_id)
                 reg->d->pump_id = timer_add_idle(on_pump, reg->d);
@@ -340,6 +370,7 @@ static void wait_cancel(SipReg *reg) {
         h = g_hash_table_lookup(reg->d->hops, reg->next_hop);
         if (h)
                 g_queue_delete_link(&h->waiting, reg->waiting);
+        sip_driver_busy(reg->d, -1);
         reg->waiting = NULL;
 }
 
@@ -543,11 +574,13 @@ static int reg_transmit(SipReg *reg) {
                 return -ENOMEM;
         if (h->inflight >= SIP_HOP_INFLIGHT_MAX) {
                 g_queue_push_tail(&h->waiting, reg);
+                sip_driver_busy(reg->d, +1);
                 reg->waiting = g_queue_peek_tail_link(&h->waiting);
                 log_debug("REGISTER to %s waits: %u in flight there.", reg->next_hop, h->inflight);
                 return 0;
         }
         h->inflight++;
+        sip_driver_busy(reg->d, +1);
         reg->has_slot = true;
         return reg_transmit_now(reg);
 }
