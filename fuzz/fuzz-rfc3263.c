@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dns-answer.h"
 #include "rfc3263.h"
@@ -102,6 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 } else if (!why)
                         abort();
                 (void) rfc3263_parse_ip_literal(host, lit);
+                {
+                        /* Resolve's transport argument takes the same bytes. */
+                        Rfc3263Transport t;
+                        if (rfc3263_transport_from_string(host, &t) >= 0 &&
+                            strcasecmp(rfc3263_transport_to_string(t), host) != 0 &&
+                            t != RFC3263_TRANSPORT_ANY)
+                                abort();
+                }
                 free(norm);
                 free(why);
                 free(host);

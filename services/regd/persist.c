@@ -100,6 +100,17 @@ static void binding_drop_oldest(AccountPersist *p) {
         p->n--;
 }
 
+static void binding_remove(AccountPersist *p, const char *uri) {
+        for (size_t i = 0; i < p->n; i++)
+                if (streq(p->b[i].uri, uri)) {
+                        free(p->b[i].uri);
+                        free(p->b[i].call_id);
+                        memmove(p->b + i, p->b + i + 1, (p->n - i - 1) * sizeof(PersistBinding));
+                        p->n--;
+                        return;
+                }
+}
+
 /* Entries are kept least recently used first. */
 static int binding_add(AccountPersist *p, const char *uri, const char *call_id, uint32_t cseq) {
         PersistBinding *b;
@@ -137,9 +148,12 @@ int account_persist_load(const char *dir, unsigned index, AccountPersist **ret) 
                         line++;
                         if (sscanf(l, "instance %63s", inst) == 1 && !p->instance)
                                 p->instance = strdup(inst);
-                        else if (sscanf(l, "binding %299s %199s %u", uri, call_id, &cseq) == 3)
+                        else if (sscanf(l, "binding %299s %199s %u", uri, call_id, &cseq) == 3) {
+                                /* The file lists least recently used first: a repeated URI's
+                                 * later line is the newer one. */
+                                binding_remove(p, uri);
                                 binding_add(p, uri, call_id, cseq);
-                        else
+                        } else
                                 log_warning("%s:%u: unrecognised line ignored.", p->path, line);
                 }
         }
