@@ -231,6 +231,16 @@ if built configd; then
         # The configuration written by Set is the service user's: /var/lib/sipr stays private.
         s=$(stat -c '%U %a' /var/lib/sipr/local.cfg 2>&1)
         [[ $s == "sipr 600" ]] && ok "local.cfg written by sipr-configd as sipr, mode 600" || fail "local.cfg: expected 'sipr 600', got '$s'"
+        # regd's persisted registration state (port, +sip.instance, Call-ID/CSeq) likewise.
+        if built regd; then
+                for f in /var/lib/sipr/regd-port /var/lib/sipr/account-1; do
+                        s=$(stat -c '%U %a' "$f" 2>&1)
+                        [[ $s == "sipr 600" ]] && ok "$f written by sipr-regd as sipr, mode 600" || fail "$f: expected 'sipr 600', got '$s'"
+                done
+        fi
+        # The configuration directory is read-only to the services' user.
+        out=$(as sipr touch /etc/sipr/written-by-sipr 2>&1) && fail "user sipr can write /etc/sipr" ||
+                { grep -q 'Permission denied' <<<"$out" && ok "user sipr cannot write /etc/sipr" || fail "sipr writing /etc/sipr: $out"; }
         for f in /var/lib/sipr/local.cfg /etc/sipr/y000000000000.cfg; do
                 out=$(as tester cat "$f" 2>&1) && fail "tester can read $f (passwords)" ||
                         { grep -q 'Permission denied' <<<"$out" && ok "tester cannot read $f" || fail "tester reading $f: $out"; }
