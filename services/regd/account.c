@@ -377,8 +377,8 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                         a->n_proxy_map = a->n_proxy_addrs;
                         redundancy_set_addresses(a->red, server, a->proxy_addrs, a->n_proxy_addrs, mono());
                         if (a->manager->health)
-                                for (size_t i = 0; i < a->n_proxy_addrs; i++)
-                                        health_client_watch(a->manager->health, a, server, a->proxy_addrs[i].uri);
+                                health_client_watch_set(a->manager->health, a, server, a->proxy_addrs,
+                                                        a->n_proxy_addrs);
                 }
                 a->n_proxy_addrs = 0;
                 account_process(a);
@@ -395,8 +395,7 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                                   addrs[i].ttl);
                 redundancy_set_addresses(a->red, server, addrs, n, mono());
                 if (a->manager->health)
-                        for (size_t i = 0; i < n; i++)
-                                health_client_watch(a->manager->health, a, server, addrs[i].uri);
+                        health_client_watch_set(a->manager->health, a, server, addrs, n);
         }
         account_process(a);
 }

@@ -238,6 +238,31 @@ void health_client_unwatch_account(HealthClient *h, Account *a) {
         }
 }
 
+void health_client_watch_set(HealthClient *h, Account *a, unsigned server, const RedAddress *addrs,
+                             size_t n) {
+        GHashTableIter it;
+        Target *t;
+
+        g_hash_table_iter_init(&it, h->targets);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
+                bool current = false;
+
+                for (size_t i = 0; i < n && !current; i++)
+                        current = streq(addrs[i].uri, t->uri);
+                if (current)
+                        continue;
+                for (guint i = t->watchers->len; i > 0; i--) {
+                        const Watcher *w = &g_array_index(t->watchers, Watcher, i - 1);
+                        if (w->account == a && w->server == server)
+                                g_array_remove_index(t->watchers, i - 1);
+                }
+                if (t->watchers->len == 0)
+                        g_hash_table_iter_remove(&it); /* Unwatch */
+        }
+        for (size_t i = 0; i < n; i++)
+                health_client_watch(h, a, server, addrs[i].uri);
+}
+
 void health_client_report(HealthClient *h, const char *uri, const char *event) {
         Target *t = g_hash_table_lookup(h->targets, uri);
 

@@ -296,7 +296,17 @@ void manager_note_answer(Manager *m, const char *uri, uint64_t now_usec) {
                 *t = now_usec;
                 return;
         }
-        /* Bounded like the bindings: one entry per next hop ever answered. */
+        /* An answer only matters while a transaction sent before it can still time out (64·T1,
+         * minutes at most): with names that keep moving, old next hops are dropped. */
+        if (g_hash_table_size(m->last_answer) >= 128) {
+                GHashTableIter it;
+                gpointer v;
+
+                g_hash_table_iter_init(&it, m->last_answer);
+                while (g_hash_table_iter_next(&it, NULL, &v))
+                        if (*(uint64_t *) v + 15 * 60 * USEC_PER_SEC < now_usec)
+                                g_hash_table_iter_remove(&it);
+        }
         t = malloc(sizeof(*t));
         k = strdup(uri);
         if (!t || !k) {

@@ -357,6 +357,11 @@ static void slot_release(SipReg *reg) {
                 return;
         h->inflight--;
         sip_driver_busy(reg->d, -1);
+        if (h->inflight == 0 && h->waiting.length == 0) {
+                /* Idle: forget the hop, so next hops that come and go do not pile up. */
+                g_hash_table_remove(reg->d->hops, reg->next_hop);
+                return;
+        }
         /* Deferred: we may be inside another transaction's callback. */
         if (h->waiting.length > 0 && !reg->d->pump_id)
                 reg->d->pump_id = timer_add_idle(on_pump, reg->d);
@@ -371,6 +376,8 @@ static void wait_cancel(SipReg *reg) {
         if (h)
                 g_queue_delete_link(&h->waiting, reg->waiting);
         sip_driver_busy(reg->d, -1);
+        if (h && h->inflight == 0 && h->waiting.length == 0)
+                g_hash_table_remove(reg->d->hops, reg->next_hop);
         reg->waiting = NULL;
 }
 

@@ -3,7 +3,8 @@
 # per-address state: SIP registration objects for addresses the name no longer has are dropped
 # once idle, and the persisted Call-ID/CSeq list is bounded (test-persist). 10 rounds move
 # churn.lab.test to a new address each; regd follows (each address is tried) and keeps at most
-# 2 registration objects; then the name points at the registrar and the account registers.
+# 2 registration objects, and healthd watches at most 2 targets; then the name points at the
+# registrar and the account registers.
 source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 lab_registrar_start 1
@@ -15,19 +16,23 @@ tried() { grep -q "REGISTER sip:1001@churn.lab.test via sip:$1:5060" "$LAB_DIR/r
 point_at "$LAB_NET.40"
 regd_start_configd
 regd_start_dns
+regd_start_healthd
 regd_start
 regd_wait 30 "the first address tried" tried "$LAB_NET.40"
-max_regs=0
+max_regs=0 max_targets=0
 for i in $(seq 1 10); do
         addr=$LAB_NET.$((40 + i))
         point_at "$addr"
         lab_dns_restart
         regd_wait 30 "round $i: the new address $addr tried" tried "$addr"
-        regs=$(lab_service_state regd sip_regs)
-        echo "round $i: $addr tried, sip_regs=$regs"
+        regs=$(lab_service_state regd sip_regs) targets=$(lab_service_state healthd targets)
+        echo "round $i: $addr tried, sip_regs=$regs, health targets=$targets"
         ((regs > max_regs)) && max_regs=$regs
+        ((targets > max_targets)) && max_targets=$targets
 done
 ((max_regs <= 2)) || lab_fail "regd kept $max_regs SIP registration objects for one account on one server"
+# healthd probes only what the account has now: old addresses are unwatched.
+((max_targets <= 2)) || lab_fail "healthd watched $max_targets targets for one account on one server"
 point_at "$(lab_registrar_addr 1)"
 lab_dns_restart
 regd_wait 60 "registered on registrar 1" regd_working_is 1 "$(regd_uri 1)"
