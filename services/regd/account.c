@@ -188,6 +188,8 @@ static void health_report(Account *a, const Bind *b, const char *uri, unsigned s
                 return;
         if (!local)
                 event = "ok"; /* any answer: the server is alive */
+        else if (status != 408 && status != 503)
+                return; /* our own trouble (cannot send, internal error): says nothing of the server */
         else if (status == 408) {
                 /* The server answered another of our transactions while this one was running
                  * (Timer F = 64·T1): it is alive, only busy. Telling healthd "timeout" would mark
@@ -245,7 +247,8 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
                         b->unreg_authed = true;
                         b->sent_usec = mono();
                         if (sip_reg_authenticate(reg) >= 0) {
-                                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(reg));
+                                account_persist_keep(a->persist, b->uri, sip_reg_call_id(reg),
+                                                     sip_reg_cseq(reg));
                                 return;
                         }
                 }
@@ -254,6 +257,20 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
                 return;
         }
         redundancy_register_result(a->red, b->server, b->uri, status, phrase, local, granted, mono());
+        account_process(a);
+}
+
+/* A REGISTER that waited for a slot (pacing) left only now: its retry deadline and its CSeq
+ * count from here. */
+static void on_sip_sent(SipReg *reg, void *userdata) {
+        Bind *b = userdata;
+        Account *a = b->account;
+
+        b->sent_usec = mono();
+        if (!a)
+                return;
+        account_persist_keep(a->persist, b->uri, sip_reg_call_id(reg), sip_reg_cseq(reg));
+        redundancy_request_sent(a->red, b->server, b->uri, b->sent_usec);
         account_process(a);
 }
 
@@ -305,11 +322,23 @@ static Bind *bind_get(Account *a, unsigned server, const char *uri) {
                 return NULL;
         }
         sip_reg_set_flow_closed(b->reg, on_flow_closed);
+        sip_reg_set_sent(b->reg, on_sip_sent);
         g_ptr_array_add(a->binds, b);
         return b;
 }
 
 static void on_resolved(int error, const char *reason, const RedAddress *addrs, size_t n, void *userdata);
+
+/* Where server `server` of a holds a binding now, or NULL. Points into a static buffer. */
+static const char *account_bound_uri(Account *a, unsigned server) {
+        static RedAction bound[RED_SERVER_MAX];
+        size_t n = redundancy_bindings(a->red, bound, ELEMENTSOF(bound));
+
+        for (size_t i = 0; i < n; i++)
+                if (bound[i].server == server)
+                        return bound[i].uri;
+        return NULL;
+}
 
 typedef struct ResolveCtx {
         Account *account;
@@ -378,7 +407,7 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                         redundancy_set_addresses(a->red, server, a->proxy_addrs, a->n_proxy_addrs, mono());
                         if (a->manager->health)
                                 health_client_watch_set(a->manager->health, a, server, a->proxy_addrs,
-                                                        a->n_proxy_addrs);
+                                                        a->n_proxy_addrs, account_bound_uri(a, server));
                 }
                 a->n_proxy_addrs = 0;
                 account_process(a);
@@ -395,13 +424,15 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                                   addrs[i].ttl);
                 redundancy_set_addresses(a->red, server, addrs, n, mono());
                 if (a->manager->health)
-                        health_client_watch_set(a->manager->health, a, server, addrs, n);
+                        health_client_watch_set(a->manager->health, a, server, addrs, n,
+                                                account_bound_uri(a, server));
         }
         account_process(a);
 }
 
 static void account_do(Account *a, const RedAction *act) {
         Bind *b;
+        int r;
 
         switch (act->type) {
         case RED_ACTION_RESOLVE:
@@ -418,22 +449,27 @@ static void account_do(Account *a, const RedAction *act) {
                         manager_unregister_done(a->manager);
                 }
                 b->sent_usec = mono();
-                if (sip_reg_send(b->reg, act->expires) < 0)
+                r = sip_reg_send(b->reg, act->expires);
+                if (r < 0)
                         redundancy_register_result(a->red, act->server, act->uri, 503, "cannot send", true, 0, mono());
-                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
+                else if (r > 0) /* waits for a slot: its deadline starts when it leaves (on_sip_sent) */
+                        redundancy_request_queued(a->red, act->server, act->uri);
+                account_persist_keep(a->persist, b->uri, sip_reg_call_id(b->reg), sip_reg_cseq(b->reg));
                 break;
         case RED_ACTION_AUTHENTICATE:
                 b = bind_find(a, act->server, act->uri);
                 if (b)
                         b->sent_usec = mono();
-                if (!b || sip_reg_authenticate(b->reg) < 0) {
+                if (!b || (r = sip_reg_authenticate(b->reg)) < 0) {
                         /* No usable challenge or no credentials: as a rejected attempt. */
                         redundancy_register_result(a->red, act->server, act->uri, 401,
                                                    "authentication failed (no usable challenge or credentials)", false,
                                                    0, mono());
                         break;
                 }
-                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
+                if (r > 0)
+                        redundancy_request_queued(a->red, act->server, act->uri);
+                account_persist_keep(a->persist, b->uri, sip_reg_call_id(b->reg), sip_reg_cseq(b->reg));
                 break;
         case RED_ACTION_CANCEL:
                 b = bind_find(a, act->server, act->uri);
@@ -458,7 +494,7 @@ static void account_do(Account *a, const RedAction *act) {
                         b->unregistering = false;
                         manager_unregister_done(a->manager);
                 }
-                account_persist_set_cseq(a->persist, b->uri, sip_reg_cseq(b->reg));
+                account_persist_keep(a->persist, b->uri, sip_reg_call_id(b->reg), sip_reg_cseq(b->reg));
                 break;
         }
 }
@@ -515,6 +551,8 @@ static void account_prune_binds(Account *a) {
                 }
                 log_debug("Account %u: %s is no longer one of its addresses; forgetting it.", a->index,
                           b->uri);
+                if (a->manager->health)
+                        health_client_unwatch(a->manager->health, a, b->server, b->uri);
                 g_ptr_array_remove_index_fast(a->binds, i);
                 bind_free(b);
         }

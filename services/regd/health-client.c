@@ -238,29 +238,43 @@ void health_client_unwatch_account(HealthClient *h, Account *a) {
         }
 }
 
-void health_client_watch_set(HealthClient *h, Account *a, unsigned server, const RedAddress *addrs,
-                             size_t n) {
+static void target_drop_watcher(HealthClient *h, Target *t, Account *a, unsigned server) {
+        for (guint i = t->watchers->len; i > 0; i--) {
+                const Watcher *w = &g_array_index(t->watchers, Watcher, i - 1);
+                if (w->account == a && w->server == server)
+                        g_array_remove_index(t->watchers, i - 1);
+        }
+        if (t->watchers->len == 0)
+                g_hash_table_remove(h->targets, t->uri); /* Unwatch */
+}
+
+void health_client_watch_set(HealthClient *h, Account *a, unsigned server, const RedAddress *addrs, size_t n,
+                             const char *bound_uri) {
+        g_autoptr(GPtrArray) gone = g_ptr_array_new();
         GHashTableIter it;
         Target *t;
 
         g_hash_table_iter_init(&it, h->targets);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
-                bool current = false;
+                bool keep = bound_uri && streq(bound_uri, t->uri);
 
-                for (size_t i = 0; i < n && !current; i++)
-                        current = streq(addrs[i].uri, t->uri);
-                if (current)
-                        continue;
-                for (guint i = t->watchers->len; i > 0; i--) {
-                        const Watcher *w = &g_array_index(t->watchers, Watcher, i - 1);
-                        if (w->account == a && w->server == server)
-                                g_array_remove_index(t->watchers, i - 1);
-                }
-                if (t->watchers->len == 0)
-                        g_hash_table_iter_remove(&it); /* Unwatch */
+                for (size_t i = 0; i < n && !keep; i++)
+                        keep = streq(addrs[i].uri, t->uri);
+                if (!keep)
+                        g_ptr_array_add(gone, t);
         }
+        /* Outside the iteration: dropping the last watcher removes the target. */
+        for (guint i = 0; i < gone->len; i++)
+                target_drop_watcher(h, g_ptr_array_index(gone, i), a, server);
         for (size_t i = 0; i < n; i++)
                 health_client_watch(h, a, server, addrs[i].uri);
+}
+
+void health_client_unwatch(HealthClient *h, Account *a, unsigned server, const char *uri) {
+        Target *t = g_hash_table_lookup(h->targets, uri);
+
+        if (t)
+                target_drop_watcher(h, t, a, server);
 }
 
 void health_client_report(HealthClient *h, const char *uri, const char *event) {

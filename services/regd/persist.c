@@ -219,11 +219,23 @@ int account_persist_set_cseq(AccountPersist *p, const char *uri, uint32_t cseq) 
         PersistBinding *b = binding_find(p, uri);
 
         if (!b)
-                return 0;
+                return -ENOENT;
         b->cseq = cseq;
         if (cseq <= b->saved)
                 return 0;
         b->saved = cseq > UINT32_MAX - CSEQ_RESERVE ? UINT32_MAX : cseq + CSEQ_RESERVE;
         (void) account_persist_save(p);
         return 0;
+}
+
+int account_persist_keep(AccountPersist *p, const char *uri, const char *call_id, uint32_t cseq) {
+        int r;
+
+        if (account_persist_set_cseq(p, uri, cseq) != -ENOENT)
+                return 0;
+        r = binding_add(p, uri, call_id, cseq);
+        if (r < 0)
+                return r;
+        p->b[p->n - 1].saved = cseq > UINT32_MAX - CSEQ_RESERVE ? UINT32_MAX : cseq + CSEQ_RESERVE;
+        return account_persist_save(p);
 }

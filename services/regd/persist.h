@@ -20,4 +20,8 @@ const char *account_persist_instance(const AccountPersist *p);
  * restart the CSeq returned may be up to 64 above the last one sent (a saved ceiling, so that
  * not every REGISTER costs a file write); the sequence only ever increases. */
 int account_persist_binding(AccountPersist *p, const char *uri, const char **ret_call_id, uint32_t *ret_cseq);
+/* -ENOENT when uri has no entry (never had one, or it was evicted as least recently used). */
 int account_persist_set_cseq(AccountPersist *p, const char *uri, uint32_t cseq);
+/* Like set_cseq, but puts the entry back (as most recently used) when it was evicted: a binding
+ * in use keeps its Call-ID and CSeq across restarts whatever else came and went. */
+int account_persist_keep(AccountPersist *p, const char *uri, const char *call_id, uint32_t cseq);

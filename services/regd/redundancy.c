@@ -662,6 +662,22 @@ void redundancy_flow_closed(Redundancy *r, unsigned server, const char *uri, uin
         redundancy_timer(r, now);
 }
 
+void redundancy_request_sent(Redundancy *r, unsigned server, const char *uri, uint64_t now) {
+        RServer *s = server_get(r, server);
+
+        if (!s || !s->active || s->trying < 0 || server_find(s, uri) != s->trying)
+                return;
+        s->deadline = now + s->span;
+}
+
+void redundancy_request_queued(Redundancy *r, unsigned server, const char *uri) {
+        RServer *s = server_get(r, server);
+
+        if (!s || !s->active || s->trying < 0 || server_find(s, uri) != s->trying)
+                return;
+        s->deadline = UINT64_MAX;
+}
+
 void redundancy_retry_failed(Redundancy *r, uint64_t now) {
         for (size_t i = 0; i < r->n_order; i++) {
                 RServer *s = &r->servers[r->order[i]];

@@ -111,6 +111,11 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
 /* The connection (TCP) that carried the binding on (server, uri) closed: renew there now; if the
  * server is gone the attempt fails at once (refused) and the usual failover follows. */
 void redundancy_flow_closed(Redundancy *r, unsigned server, const char *uri, uint64_t now);
+/* The REGISTER to uri, queued behind others to the same next hop, has only now been sent: its
+ * retry deadline counts from here, not from when the engine asked for it. */
+void redundancy_request_sent(Redundancy *r, unsigned server, const char *uri, uint64_t now);
+/* The REGISTER to uri waits for a slot: no retry deadline runs until redundancy_request_sent(). */
+void redundancy_request_queued(Redundancy *r, unsigned server, const char *uri);
 
 /* Something that made servers fail is back (e.g. sipr-resolverd): retry failed servers now. */
 void redundancy_retry_failed(Redundancy *r, uint64_t now);

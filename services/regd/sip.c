@@ -59,6 +59,7 @@ struct SipDriver {
         guint pump_id;         /* idle: start waiting transactions in freed slots */
         unsigned busy;         /* REGISTERs in flight or waiting, all hops */
         guint trim_id;         /* after a burst: give the freed heap back (sip_driver_trim) */
+        SipReg *answering;     /* whose final answer is being delivered (may re-send at once) */
 };
 
 struct SipReg {
@@ -76,6 +77,8 @@ struct SipReg {
         bool retried_423;
         bool has_slot;  /* counted in its hop's inflight (while orq exists) */
         GList *waiting; /* its link in the hop's queue, NULL when not waiting */
+        bool was_queued; /* its current transaction waited for a slot */
+        SipRegSentFunc sent;
         tport_t *flow; /* connection of the last successful REGISTER (TCP) */
         int flow_pend;
         SipRegFlowClosedFunc flow_closed;
@@ -265,6 +268,10 @@ void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb) {
         reg->flow_closed = cb;
 }
 
+void sip_reg_set_sent(SipReg *reg, SipRegSentFunc cb) {
+        reg->sent = cb;
+}
+
 static void flow_release(SipReg *reg) {
         if (!reg->flow)
                 return;
@@ -364,7 +371,7 @@ static void slot_release(SipReg *reg) {
         }
         /* Deferred: we may be inside another transaction's callback. */
         if (h->waiting.length > 0 && !reg->d->pump_id)
-                reg->d->pump_id = timer_add_idle(on_pump, reg->d);
+                reg->d->pump_id = timer_add_msec(0, on_pump, reg->d); /* default priority, not idle */
 }
 
 static void wait_cancel(SipReg *reg) {
@@ -375,6 +382,7 @@ static void wait_cancel(SipReg *reg) {
         h = g_hash_table_lookup(reg->d->hops, reg->next_hop);
         if (h)
                 g_queue_delete_link(&h->waiting, reg->waiting);
+        reg->was_queued = false;
         sip_driver_busy(reg->d, -1);
         if (h && h->inflight == 0 && h->waiting.length == 0)
                 g_hash_table_remove(reg->d->hops, reg->next_hop);
@@ -433,6 +441,10 @@ SipReg *sip_reg_free(SipReg *reg) {
 
 bool sip_reg_busy(const SipReg *reg) {
         return reg->orq || reg->waiting || reg->keepalive;
+}
+
+const char *sip_reg_call_id(const SipReg *reg) {
+        return reg->call_id;
 }
 
 uint32_t sip_reg_cseq(const SipReg *reg) {
@@ -507,7 +519,10 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
         reg->orq = NULL;
         slot_release(reg);
         /* Last: the callback may free reg. */
+        SipDriver *d = reg->d;
+        d->answering = reg;
         reg->cb(reg, status, phrase, local, granted, reg->userdata);
+        d->answering = NULL;
         return 0;
 }
 
@@ -567,6 +582,12 @@ static int reg_transmit_now(SipReg *reg) {
         }
         log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
                   reg->next_hop, reg->expires, reg->cseq, reg->call_id);
+        if (reg->was_queued) {
+                reg->was_queued = false;
+                /* Last: the callback may do anything with reg but free it (we are in the pump). */
+                if (reg->sent)
+                        reg->sent(reg, reg->userdata);
+        }
         return 0;
 }
 
@@ -579,12 +600,15 @@ static int reg_transmit(SipReg *reg) {
         h = hop_get(reg->d, reg->next_hop);
         if (!h)
                 return -ENOMEM;
-        if (h->inflight >= SIP_HOP_INFLIGHT_MAX) {
+        /* First come, first served; except a SipReg answering its own challenge (or a 423) in
+         * the callback of the answer that freed its slot: it finishes what it started. */
+        if (h->inflight >= SIP_HOP_INFLIGHT_MAX || (h->waiting.length > 0 && reg->d->answering != reg)) {
                 g_queue_push_tail(&h->waiting, reg);
+                reg->was_queued = true;
                 sip_driver_busy(reg->d, +1);
                 reg->waiting = g_queue_peek_tail_link(&h->waiting);
                 log_debug("REGISTER to %s waits: %u in flight there.", reg->next_hop, h->inflight);
-                return 0;
+                return 1;
         }
         h->inflight++;
         sip_driver_busy(reg->d, +1);
@@ -617,7 +641,9 @@ static gboolean on_pump(gpointer userdata) {
                 if (!reg)
                         break;
                 if (reg_transmit_now(reg) < 0)
-                        reg->cb(reg, 503, "cannot send", true, 0, reg->userdata);
+                        /* Our own failure, not the server's: 500, which is not reported as
+                         * the server's health. */
+                        reg->cb(reg, 500, "cannot send (local error)", true, 0, reg->userdata);
         }
         return G_SOURCE_REMOVE;
 }

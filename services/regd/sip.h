@@ -42,9 +42,13 @@ typedef void (*SipRegFlowClosedFunc)(SipReg *reg, void *userdata);
 
 int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *userdata, SipReg **ret);
 void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb);
+/* Called when a REGISTER that waited for a slot (pacing) is sent at last; CSeq is final then. */
+typedef void (*SipRegSentFunc)(SipReg *reg, void *userdata);
+void sip_reg_set_sent(SipReg *reg, SipRegSentFunc cb);
 SipReg *sip_reg_free(SipReg *reg); /* abandons any transaction, sends nothing */
 
 /* Sends REGISTER with Expires: expires (0 removes our binding). Cancels a pending one. */
+/* 0: sent; 1: queued behind other REGISTERs to the same next hop (see sip_reg_set_sent). */
 int sip_reg_send(SipReg *reg, uint32_t expires);
 /* Resends the last REGISTER with credentials for the challenge just received. */
 int sip_reg_authenticate(SipReg *reg);
@@ -53,5 +57,6 @@ void sip_reg_cancel(SipReg *reg);
 /* One OPTIONS to the next hop on the registration flow: keeps NAT bindings open. */
 int sip_reg_keepalive(SipReg *reg);
 uint32_t sip_reg_cseq(const SipReg *reg);
+const char *sip_reg_call_id(const SipReg *reg);
 /* A transaction or keep-alive is under way, or one waits for a slot. */
 bool sip_reg_busy(const SipReg *reg);

@@ -27,4 +27,11 @@ lab_assert_eq 32 "$inflight" "registers_in_flight"
 ((waiting > 0)) || lab_fail "no REGISTER waits for a slot (registers_waiting=$waiting)"
 # Slots free up as transactions time out: the queue drains into them.
 regd_wait 60 "waiting REGISTERs sent once slots freed" at_least 64
+# A queued REGISTER's retry deadline starts when it is sent, not when it was queued: no account
+# may give up on a REGISTER that never left (the third batch is still queued now).
+sleep 3
+for x in $(grep -oE "Account [0-9]+: no answer from .* giving up" "$LAB_DIR/regd.log" | awk '{ print $2 }' | tr -d : | sort -un); do
+        grep -q "sip:$((2000 + x))@" "$LAB_DIR/sipp-silent.msg" ||
+                lab_fail "account $x gave up on a REGISTER that was never sent (still queued)"
+done
 echo ok

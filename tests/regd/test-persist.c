@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* services/regd/persist.c: Call-ID/CSeq per next hop survive a reload, and the per-account list
  * stays bounded (64, least recently used out) however many addresses a server name has had. */
+#include <errno.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,10 +70,17 @@ int main(void) {
         check(account_persist_binding(p, uri1, &call_id, &cseq) == 0);
         check(strcmp(call_id, first_call_id) != 0);
         check(cseq == 0);
+        /* A binding still in use whose entry was evicted is put back with its own Call-ID. */
+        check(account_persist_set_cseq(p, "sip:192.0.2.9:5060;transport=udp", 5) == -ENOENT);
+        check(account_persist_keep(p, "sip:192.0.2.9:5060;transport=udp", "kept@sipr", 77) == 0);
         /* The most recent one survived with its number. */
         check(account_persist_binding(p, uri200, &call_id, &cseq) == 0);
         check(cseq >= 1);
         check(count_lines(path, "binding ") == 64);
+        p = account_persist_free(p);
+        check(account_persist_load(dir, 1, &p) == 0);
+        check(account_persist_binding(p, "sip:192.0.2.9:5060;transport=udp", &call_id, &cseq) == 0);
+        check(strcmp(call_id, "kept@sipr") == 0 && cseq >= 77);
         p = account_persist_free(p);
 
         g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);

@@ -208,6 +208,34 @@ static void test_retry_counts(void) {
         redundancy_free(r);
 }
 
+/* A REGISTER that waited for a pacing slot: its deadline counts from when it was really sent. */
+static void test_request_sent_late(void) {
+        RedConfig c = config_default(1);
+        uint64_t d = red_retry_deadline_usec(3, MS(500), S(4));
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        check(redundancy_next_wakeup(r) == d);
+        /* Queued: no deadline runs while it waits... */
+        redundancy_request_queued(r, 0, A0);
+        check(redundancy_next_wakeup(r) > S(3600));
+        redundancy_timer(r, S(4));
+        expect_none(r);
+        /* ...sent after 5 s: the deadline counts from there. */
+        redundancy_request_sent(r, 0, A0, S(5));
+        check(redundancy_next_wakeup(r) == S(5) + d);
+        redundancy_timer(r, d);
+        expect_none(r);
+        /* Another address's report changes nothing. */
+        redundancy_request_sent(r, 0, A1, S(6));
+        check(redundancy_next_wakeup(r) == S(5) + d);
+        redundancy_timer(r, S(5) + d);
+        RedAction act;
+        check(redundancy_pop_action(r, &act) && act.type == RED_ACTION_CANCEL && act.timed_out);
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        redundancy_free(r);
+}
+
 static void test_final_errors(void) {
         RedConfig c = config_default(1);
         Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
@@ -718,6 +746,7 @@ int main(void) {
         test_failover_order();
         test_ok_without_binding();
         test_retry_counts();
+        test_request_sent_late();
         test_final_errors();
         test_failback_new_requests();
         test_failback_stale_up();
