@@ -337,7 +337,7 @@ static SipHop *hop_get(SipDriver *d, const char *next_hop) {
 
         if (h)
                 return h;
-        /* Bounded: one per next hop this daemon ever registered through. */
+        /* Dropped again once idle (slot_release, wait_cancel): only hops in use are kept. */
         h = calloc(1, sizeof(SipHop));
         k = strdup(next_hop);
         if (!h || !k) {
