@@ -13,19 +13,13 @@ regd_cfg "sip.timer_t1 = 0.1" "account.1.reg_fail_retry_interval = 2" "account.2
 regd_health_cfg
 regd_start_configd
 regd_start_healthd
+lab_registrar_mode 1 drop-from:1001
 regd_start
 
-regd_wait 30 "account 1 working on registrar 1" regd_working_is 1 "$(regd_uri 1)"
+# Registrar 1 loses everything 1001 sends from the start; 1002 is answered as usual.
 regd_wait 30 "account 2 working on registrar 1" regd_working_is 2 "$(regd_uri 1)"
-
-# Registrar 1 now loses everything 1001 sends; 1002 is answered as before.
-lab_registrar_mode 1 drop-from:1001
-busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
-        lab_fail "Reregister"
-# Reregister starts over (both bindings anew): account 2 settles on registrar 1 again.
-regd_wait 30 "account 2 working on registrar 1 again" regd_working_is 2 "$(regd_uri 1)"
 failovers=$(regd_prop 2 Failovers)
-# Timer F = 64·T1 = 6.4 s: account 1's REGISTER on registrar 1 times out.
+# Timer F = 64·T1 = 6.4 s: account 1's first REGISTER on registrar 1 times out.
 timed_out() { grep -q "Account 1: $(regd_uri 1) 408" "$LAB_DIR/regd.log"; }
 regd_wait 30 "account 1's REGISTER on registrar 1 timed out" timed_out
 sleep 1 # a few probe intervals: a down report would have shown by now
