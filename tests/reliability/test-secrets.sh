@@ -15,6 +15,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../regd/regd-lib.sh"
 
 [[ -x "$SIPR_BUILD_ROOT/services/regd/sipr-regd" ]] || { echo "SKIP: services/regd/sipr-regd is not built"; exit 77; }
+# Bounded: a daemon that stops answering fails the test at the command that found it (an ASan
+# run once hung here past meson's 240 s with nothing to show), with each daemon's state line.
+lab_siprctl() {
+        local rc=0
+        timeout 30 "$SIPR_BUILD_ROOT/tools/siprctl/siprctl" "$@" || rc=$?
+        if ((rc == 124)); then
+                local d
+                for d in configd resolverd healthd regd; do
+                        echo "after 30 s of siprctl $*: $d $(lab_service_state "$d" 2>/dev/null || echo 'no state line')" >&2
+                done
+        fi
+        return $rc
+}
 regd_setup
 out=$LAB_DIR/out
 mkdir -p "$out"
