@@ -352,6 +352,14 @@ static SipHop *hop_get(SipDriver *d, const char *next_hop) {
 
 static gboolean on_pump(gpointer userdata);
 
+/* Idle: forget the hop, so next hops that come and go do not pile up. True when it went. */
+static bool hop_forget_if_idle(SipDriver *d, SipHop *h, const char *next_hop) {
+        if (h->inflight > 0 || h->waiting.length > 0)
+                return false;
+        g_hash_table_remove(d->hops, next_hop);
+        return true;
+}
+
 /* The transaction of reg ended (answered, timed out, cancelled): its slot goes to the next. */
 static void slot_release(SipReg *reg) {
         SipHop *h;
@@ -364,11 +372,8 @@ static void slot_release(SipReg *reg) {
                 return;
         h->inflight--;
         sip_driver_busy(reg->d, -1);
-        if (h->inflight == 0 && h->waiting.length == 0) {
-                /* Idle: forget the hop, so next hops that come and go do not pile up. */
-                g_hash_table_remove(reg->d->hops, reg->next_hop);
+        if (hop_forget_if_idle(reg->d, h, reg->next_hop))
                 return;
-        }
         /* Deferred: we may be inside another transaction's callback. */
         if (h->waiting.length > 0 && !reg->d->pump_id)
                 reg->d->pump_id = timer_add_msec(0, on_pump, reg->d); /* default priority, not idle */
@@ -384,8 +389,8 @@ static void wait_cancel(SipReg *reg) {
                 g_queue_delete_link(&h->waiting, reg->waiting);
         reg->was_queued = false;
         sip_driver_busy(reg->d, -1);
-        if (h && h->inflight == 0 && h->waiting.length == 0)
-                g_hash_table_remove(reg->d->hops, reg->next_hop);
+        if (h)
+                (void) hop_forget_if_idle(reg->d, h, reg->next_hop);
         reg->waiting = NULL;
 }
 

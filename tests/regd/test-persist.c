@@ -9,14 +9,7 @@
 
 #include "persist.h"
 #include "util.h"
-
-#define check(expr)                                                                                         \
-        do {                                                                                                \
-                if (!(expr)) {                                                                              \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #expr);            \
-                        exit(EXIT_FAILURE);                                                                 \
-                }                                                                                           \
-        } while (0)
+#include "../test-check.h"
 
 static char *uri_of(unsigned i) {
         return g_strdup_printf("sip:10.%u.%u.1:5060;transport=udp", i / 256, i % 256);

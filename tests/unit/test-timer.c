@@ -6,14 +6,7 @@
 #include <stdlib.h>
 
 #include "timer.h"
-
-#define check(expr)                                                                                         \
-        do {                                                                                                \
-                if (!(expr)) {                                                                              \
-                        fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #expr);            \
-                        exit(EXIT_FAILURE);                                                                 \
-                }                                                                                           \
-        } while (0)
+#include "../test-check.h"
 
 static unsigned fired;
 
