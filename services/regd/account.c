@@ -20,10 +20,13 @@
 typedef struct Bind {
         Manager *m;
         Account *account; /* NULL once orphaned: only removing its binding */
+        unsigned index;   /* the account's, kept when orphaned */
         unsigned server;
         char *uri;
         SipReg *reg;
         bool unregistering, unreg_authed;
+        bool register_waiting; /* a REGISTER waits for a removal on this Call-ID to be answered */
+        uint32_t waiting_expires;
         uint64_t sent_usec; /* CLOCK_MONOTONIC when its current transaction started */
 } Bind;
 
@@ -216,14 +219,63 @@ void manager_orphan_done(Manager *m, void *bind) {
         bind_free(bind);
 }
 
+/* RFC 3261 10.2: a REGISTER on a Call-ID waits for the final answer to the one before it. Sent
+ * right behind a removal, it may reach another worker of the registrar and be applied first,
+ * and the removal then deletes the fresh binding. The removal is this Bind's own, or an orphan's
+ * from an earlier incarnation of the account (same next hop, same persisted Call-ID). */
+static bool bind_removal_in_flight(const Bind *b) {
+        if (b->unregistering)
+                return true;
+        for (guint i = 0; i < b->m->orphans->len; i++) {
+                const Bind *o = g_ptr_array_index(b->m->orphans, i);
+                if (o->index == b->index && streq(o->uri, b->uri))
+                        return true;
+        }
+        return false;
+}
+
+static void bind_register(Account *a, Bind *b, uint32_t expires) {
+        int r;
+
+        b->register_waiting = false;
+        b->sent_usec = mono();
+        r = sip_reg_send(b->reg, expires);
+        if (r < 0)
+                redundancy_register_result(a->red, b->server, b->uri, 503, "cannot send", true, 0, mono());
+        else if (r > 0) /* waits for a slot: its deadline starts when it leaves (on_sip_sent) */
+                redundancy_request_queued(a->red, b->server, b->uri);
+        else /* it may have waited for a removal: the deadline counts from now */
+                redundancy_request_sent(a->red, b->server, b->uri, b->sent_usec);
+        account_persist_keep(a->persist, b->uri, sip_reg_call_id(b->reg), sip_reg_cseq(b->reg));
+}
+
+/* A removal on uri got its final answer (or gave up): a REGISTER that waited for it leaves. */
+static void account_removal_done(Account *a, const char *uri) {
+        for (guint i = 0; a && i < a->binds->len; i++) {
+                Bind *b = g_ptr_array_index(a->binds, i);
+                if (b->register_waiting && streq(b->uri, uri) && !bind_removal_in_flight(b)) {
+                        log_info("Account %u: %s: removal answered; registering.", a->index, b->uri);
+                        bind_register(a, b, b->waiting_expires);
+                }
+        }
+}
+
 static void on_orphan_result(Bind *b, unsigned status, bool local) {
+        Account *a;
+
         if ((status == 401 || status == 407) && !local && !b->unreg_authed) {
                 b->unreg_authed = true;
                 if (sip_reg_authenticate(b->reg) >= 0)
                         return;
         }
         log_info("Binding on %s removed (%u).", b->uri, status);
-        manager_orphan_done(b->m, b);
+        g_ptr_array_remove(b->m->orphans, b);
+        a = manager_find_account(b->m, b->index);
+        if (a) {
+                account_removal_done(a, b->uri);
+                account_process(a);
+        }
+        bind_free(b);
 }
 
 static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool local, uint32_t granted,
@@ -254,6 +306,8 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
                 }
                 b->unregistering = false;
                 manager_unregister_done(a->manager);
+                account_removal_done(a, b->uri);
+                account_process(a);
                 return;
         }
         redundancy_register_result(a->red, b->server, b->uri, status, phrase, local, granted, mono());
@@ -300,6 +354,7 @@ static Bind *bind_get(Account *a, unsigned server, const char *uri) {
                 return NULL;
         b->m = a->manager;
         b->account = a;
+        b->index = a->index;
         b->server = server;
         b->uri = strdup(uri);
         SipRegParams p = {
@@ -444,17 +499,16 @@ static void account_do(Account *a, const RedAction *act) {
                         redundancy_register_result(a->red, act->server, act->uri, 500, "internal error", true, 0, mono());
                         break;
                 }
-                if (b->unregistering) {
-                        b->unregistering = false;
-                        manager_unregister_done(a->manager);
-                }
-                b->sent_usec = mono();
-                r = sip_reg_send(b->reg, act->expires);
-                if (r < 0)
-                        redundancy_register_result(a->red, act->server, act->uri, 503, "cannot send", true, 0, mono());
-                else if (r > 0) /* waits for a slot: its deadline starts when it leaves (on_sip_sent) */
+                if (bind_removal_in_flight(b)) {
+                        /* Its deadline is paused until it leaves, like a paced one. */
+                        log_info("Account %u: %s: registering once the removal is answered.", a->index,
+                                 b->uri);
+                        b->register_waiting = true;
+                        b->waiting_expires = act->expires;
                         redundancy_request_queued(a->red, act->server, act->uri);
-                account_persist_keep(a->persist, b->uri, sip_reg_call_id(b->reg), sip_reg_cseq(b->reg));
+                        break;
+                }
+                bind_register(a, b, act->expires);
                 break;
         case RED_ACTION_AUTHENTICATE:
                 b = bind_find(a, act->server, act->uri);
@@ -473,7 +527,9 @@ static void account_do(Account *a, const RedAction *act) {
                 break;
         case RED_ACTION_CANCEL:
                 b = bind_find(a, act->server, act->uri);
-                if (b)
+                if (b && b->register_waiting)
+                        b->register_waiting = false; /* nothing left; the removal goes on */
+                else if (b)
                         sip_reg_cancel(b->reg);
                 if (act->timed_out) {
                         log_info("Account %u: no answer from %s in time, giving up on it.", a->index, act->uri);
@@ -484,6 +540,7 @@ static void account_do(Account *a, const RedAction *act) {
                 b = bind_get(a, act->server, act->uri);
                 if (!b)
                         break;
+                b->register_waiting = false;
                 if (!b->unregistering)
                         a->manager->pending_unregisters++;
                 b->unregistering = true;
@@ -539,7 +596,7 @@ static void account_prune_binds(Account *a) {
 
         for (guint i = 0; i < a->binds->len;) {
                 Bind *b = g_ptr_array_index(a->binds, i);
-                bool keep = b->unregistering || sip_reg_busy(b->reg);
+                bool keep = b->unregistering || b->register_waiting || sip_reg_busy(b->reg);
 
                 for (size_t j = 0; j < n_rows && !keep; j++)
                         keep = rows[j].server == b->server && streq(rows[j].uri, b->uri);
@@ -618,6 +675,7 @@ Account *account_free(Account *a) {
                 if (b->unregistering) {
                         /* Let the removal of this binding finish without the account. */
                         b->account = NULL;
+                        b->register_waiting = false;
                         g_ptr_array_add(a->manager->orphans, b);
                 } else
                         bind_free(b);

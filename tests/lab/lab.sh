@@ -392,10 +392,11 @@ lab_registrar_thaw() { lab_signal "registrar$1" CONT; }   # SIGCONT: answers aga
 #   drop-from:USER   drop every request from USER, answer everyone else (alive, but loses some)
 #   CODE[:S]         answer every request (OPTIONS too) with CODE (e.g. 503), Retry-After: S if given
 #   CODE-register[:S]  answer REGISTER with CODE, OPTIONS as usual
+#   slow-remove:MS   hold each authenticated removal (Expires: 0) MS ms before applying it
 lab_registrar_mode() {
         local n=$1 mode=$2 out
-        [[ "$mode" =~ ^(normal|drop|drop-register|drop-from:[A-Za-z0-9._+-]+|[3-6][0-9][0-9](-register)?(:[0-9]+)?)$ ]] ||
-                lab_die "lab_registrar_mode: bad mode '$mode' (normal, drop, drop-register, drop-from:USER, CODE[-register][:RETRY-AFTER])"
+        [[ "$mode" =~ ^(normal|drop|drop-register|drop-from:[A-Za-z0-9._+-]+|slow-remove:[0-9]+|[3-6][0-9][0-9](-register)?(:[0-9]+)?)$ ]] ||
+                lab_die "lab_registrar_mode: bad mode '$mode' (normal, drop, drop-register, drop-from:USER, slow-remove:MS, CODE[-register][:RETRY-AFTER])"
         if [[ "$mode" == normal ]]; then
                 out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$n")" htable.delete ctl mode 2>&1)
         else
