@@ -226,6 +226,12 @@ void manager_orphan_done(Manager *m, void *bind) {
 static bool bind_removal_in_flight(const Bind *b) {
         if (b->unregistering)
                 return true;
+        /* two servers resolving to the same next hop share its persisted Call-ID */
+        for (guint i = 0; b->account && i < b->account->binds->len; i++) {
+                const Bind *o = g_ptr_array_index(b->account->binds, i);
+                if (o != b && o->unregistering && streq(o->uri, b->uri))
+                        return true;
+        }
         for (guint i = 0; i < b->m->orphans->len; i++) {
                 const Bind *o = g_ptr_array_index(b->m->orphans, i);
                 if (o->index == b->index && streq(o->uri, b->uri))
@@ -315,7 +321,8 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
 }
 
 /* A REGISTER that waited for a slot (pacing) left only now: its retry deadline and its CSeq
- * count from here. */
+ * count from here. A removal leaving is not the engine's attempt: a REGISTER waiting behind it
+ * keeps its deadline paused until it leaves itself. */
 static void on_sip_sent(SipReg *reg, void *userdata) {
         Bind *b = userdata;
         Account *a = b->account;
@@ -324,7 +331,8 @@ static void on_sip_sent(SipReg *reg, void *userdata) {
         if (!a)
                 return;
         account_persist_keep(a->persist, b->uri, sip_reg_call_id(reg), sip_reg_cseq(reg));
-        redundancy_request_sent(a->red, b->server, b->uri, b->sent_usec);
+        if (!b->unregistering)
+                redundancy_request_sent(a->red, b->server, b->uri, b->sent_usec);
         account_process(a);
 }
 
@@ -529,8 +537,8 @@ static void account_do(Account *a, const RedAction *act) {
                 b = bind_find(a, act->server, act->uri);
                 if (b && b->register_waiting)
                         b->register_waiting = false; /* nothing left; the removal goes on */
-                else if (b)
-                        sip_reg_cancel(b->reg);
+                else if (b && !b->unregistering)
+                        sip_reg_cancel(b->reg); /* never a removal: it must get its answer */
                 if (act->timed_out) {
                         log_info("Account %u: no answer from %s in time, giving up on it.", a->index, act->uri);
                         health_report(a, b, act->uri, 408, true);
@@ -540,7 +548,12 @@ static void account_do(Account *a, const RedAction *act) {
                 b = bind_get(a, act->server, act->uri);
                 if (!b)
                         break;
-                b->register_waiting = false;
+                if (b->register_waiting) {
+                        /* The engine cancels an attempt before removing its binding; if it ever
+                         * did not, the attempt's paused deadline must run again. */
+                        b->register_waiting = false;
+                        redundancy_request_sent(a->red, act->server, act->uri, mono());
+                }
                 if (!b->unregistering)
                         a->manager->pending_unregisters++;
                 b->unregistering = true;

@@ -318,7 +318,8 @@ lab_sip_options() { # ADDR udp|tcp [TIMEOUT] — prints the status code of an OP
 # lab_registrar_start N — starts registrar N and waits until it answers OPTIONS on UDP and TCP
 # and its control socket answers. Read at start: LAB_USERS, LAB_REGISTRAR_MIN_EXPIRES (10),
 # LAB_REGISTRAR_MAX_EXPIRES (3600: longer requests are granted this), LAB_REGISTRAR_423 (0: a
-# too short expiry is raised to the minimum; 1: 423 Interval Too Brief), LAB_REGISTRAR_STALE.
+# too short expiry is raised to the minimum; 1: 423 Interval Too Brief), LAB_REGISTRAR_STALE,
+# LAB_REGISTRAR_CHILDREN (2 UDP workers).
 lab_registrar_start() {
         local n=$1 addr dir cfg
         addr=$(lab_registrar_addr "$n")
@@ -336,12 +337,13 @@ lab_registrar_start() {
         [[ -s "$dir/secret" ]] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/secret"
         chmod 600 "$dir/secret"
         local min=${LAB_REGISTRAR_MIN_EXPIRES:-10} max=${LAB_REGISTRAR_MAX_EXPIRES:-3600}
-        local min_mode=${LAB_REGISTRAR_423:-0}
+        local min_mode=${LAB_REGISTRAR_423:-0} children=${LAB_REGISTRAR_CHILDREN:-2}
         [[ "$min" =~ ^[0-9]+$ && "$max" =~ ^[0-9]+$ && "$min_mode" =~ ^[01]$ ]] ||
                 lab_die "LAB_REGISTRAR_MIN_EXPIRES/MAX_EXPIRES must be numbers, LAB_REGISTRAR_423 0 or 1"
+        [[ "$children" =~ ^[1-9][0-9]?$ ]] || lab_die "LAB_REGISTRAR_CHILDREN must be 1…99 (UDP workers)"
         sed -e "s|@ADDR@|$addr|g" -e "s|@CTL@|$dir/ctl.sock|g" -e "s|@STALE_FLAGS@|$stale|g" \
                 -e "s|@SECRET@|$(cat "$dir/secret")|g" -e "s|@MIN_EXPIRES@|$min|g" \
-                -e "s|@MAX_EXPIRES@|$max|g" -e "s|@MIN_EXPIRES_MODE@|$min_mode|g" \
+                -e "s|@MAX_EXPIRES@|$max|g" -e "s|@MIN_EXPIRES_MODE@|$min_mode|g" -e "s|@CHILDREN@|$children|g" \
                 "$LAB_SRC/kamailio.cfg.in" |
                 awk -v f="$dir/users.cfg" '/^@USERS@$/ { while ((getline l < f) > 0) print l; next } { print }' >"$cfg"
         chmod 600 "$cfg" "$dir/users.cfg"
