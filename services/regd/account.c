@@ -447,11 +447,12 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
         a->resolving[server] = resolve_request_free(a->resolving[server]);
         if (a->proxy_mode) {
                 if (error < 0)
-                        snprintf(a->proxy_reason, sizeof(a->proxy_reason), "account.%u.outbound_proxy.%u.address %s",
-                                 a->index, a->proxy_step + 1, reason);
-                for (size_t i = 0; error >= 0 && i < n && a->n_proxy_addrs < RED_ADDR_MAX; i++) {
-                        a->proxy_of[a->n_proxy_addrs] = a->proxy_step;
-                        a->proxy_addrs[a->n_proxy_addrs++] = addrs[i];
+                        snprintf(a->proxy->reason, sizeof(a->proxy->reason),
+                                 "account.%u.outbound_proxy.%u.address %s", a->index, a->proxy_step + 1,
+                                 reason);
+                for (size_t i = 0; error >= 0 && i < n && a->proxy->n_addrs < RED_ADDR_MAX; i++) {
+                        a->proxy->of[a->proxy->n_addrs] = a->proxy_step;
+                        a->proxy->addrs[a->proxy->n_addrs++] = addrs[i];
                 }
                 a->proxy_step++;
                 while (a->proxy_step < SIPR_SERVER_MAX && isempty(a->cfg.outbound_proxy[a->proxy_step].address))
@@ -461,18 +462,18 @@ static void on_resolved(int error, const char *reason, const RedAddress *addrs, 
                         return;
                 }
                 a->proxy_step = 0;
-                if (a->n_proxy_addrs == 0)
-                        redundancy_resolve_failed(a->red, server, a->proxy_reason, mono());
+                if (a->proxy->n_addrs == 0)
+                        redundancy_resolve_failed(a->red, server, a->proxy->reason, mono());
                 else {
-                        memcpy(a->proxy_map, a->proxy_addrs, sizeof(a->proxy_map));
-                        memcpy(a->proxy_map_of, a->proxy_of, sizeof(a->proxy_map_of));
-                        a->n_proxy_map = a->n_proxy_addrs;
-                        redundancy_set_addresses(a->red, server, a->proxy_addrs, a->n_proxy_addrs, mono());
+                        memcpy(a->proxy->map, a->proxy->addrs, sizeof(a->proxy->map));
+                        memcpy(a->proxy->map_of, a->proxy->of, sizeof(a->proxy->map_of));
+                        a->proxy->n_map = a->proxy->n_addrs;
+                        redundancy_set_addresses(a->red, server, a->proxy->addrs, a->proxy->n_addrs, mono());
                         if (a->manager->health)
-                                health_client_watch_set(a->manager->health, a, server, a->proxy_addrs,
-                                                        a->n_proxy_addrs, account_bound_uri(a, server));
+                                health_client_watch_set(a->manager->health, a, server, a->proxy->addrs,
+                                                        a->proxy->n_addrs, account_bound_uri(a, server));
                 }
-                a->n_proxy_addrs = 0;
+                a->proxy->n_addrs = 0;
                 account_process(a);
                 return;
         }
@@ -655,6 +656,10 @@ int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {
         account_config_copy(&a->cfg, cfg);
         a->problem = config_problem(cfg);
         a->proxy_mode = cfg->outbound_proxy_enable && !isempty(cfg->outbound_proxy[0].address);
+        if (a->proxy_mode && !(a->proxy = calloc(1, sizeof(*a->proxy)))) {
+                account_free(a);
+                return -ENOMEM;
+        }
         a->binds = g_ptr_array_new();
 
         r = account_persist_load(m->state_dir, a->index, &a->persist);
@@ -700,6 +705,7 @@ Account *account_free(Account *a) {
         account_config_done(&a->cfg);
         account_view_clear(&a->published);
         free(a->problem);
+        free(a->proxy);
         free(a->path);
         free(a);
         return NULL;
@@ -795,9 +801,9 @@ size_t account_server_rows(Account *a, AccountServerRow *rows, size_t max) {
         for (size_t i = 0; i < n; i++) {
                 const char *name = a->cfg.server[info[i].server].address;
                 /* through outbound proxies: name the proxy the address belongs to */
-                for (size_t k = 0; a->proxy_mode && k < a->n_proxy_map; k++)
-                        if (streq(a->proxy_map[k].uri, info[i].uri))
-                                name = a->cfg.outbound_proxy[a->proxy_map_of[k]].address;
+                for (size_t k = 0; a->proxy && k < a->proxy->n_map; k++)
+                        if (streq(a->proxy->map[k].uri, info[i].uri))
+                                name = a->cfg.outbound_proxy[a->proxy->map_of[k]].address;
                 rows[i] = (AccountServerRow) {
                         .name = name,
                         .uri = info[i].uri,

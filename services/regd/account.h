@@ -29,16 +29,19 @@ struct Account {
         struct AccountPersist *persist;
         GPtrArray *binds; /* Bind* */
         struct ResolveRequest *resolving[SIPR_SERVER_MAX];
-        /* outbound_proxy_enable: server 1's next hops are the proxies (1 preferred, then 2) */
+        /* outbound_proxy_enable: server 1's next hops are the proxies (1 preferred, then 2).
+         * Allocated only then: 8 KB that every other account would carry for nothing. */
         bool proxy_mode;
         unsigned proxy_step;
-        RedAddress proxy_addrs[RED_ADDR_MAX];
-        size_t n_proxy_addrs;
-        char proxy_reason[512];
-        unsigned proxy_of[RED_ADDR_MAX]; /* which proxy each collected address came from */
-        RedAddress proxy_map[RED_ADDR_MAX]; /* the last complete list, for Servers names */
-        unsigned proxy_map_of[RED_ADDR_MAX];
-        size_t n_proxy_map;
+        struct AccountProxies {
+                RedAddress addrs[RED_ADDR_MAX];
+                size_t n_addrs;
+                char reason[512];
+                unsigned of[RED_ADDR_MAX];    /* which proxy each collected address came from */
+                RedAddress map[RED_ADDR_MAX]; /* the last complete list, for Servers names */
+                unsigned map_of[RED_ADDR_MAX];
+                size_t n_map;
+        } * proxy;
         GPtrArray *watches; /* health watch handles */
 
         guint timer_id, keepalive_id;

@@ -28,7 +28,7 @@ typedef struct RServer {
         RedServerConfig cfg;
         bool active;     /* the account policy wants a registration here */
         bool resolved, resolving, want_round;
-        RAddr addrs[RED_ADDR_MAX];
+        RAddr *addrs; /* as many as the last answer had (+2 kept), at most RED_ADDR_MAX */
         size_t n_addrs;
         uint64_t resolved_at;
 
@@ -150,6 +150,8 @@ void redundancy_update_globals(Redundancy *r, const RedConfig *c) {
 Redundancy *redundancy_free(Redundancy *r) {
         if (!r)
                 return NULL;
+        for (unsigned i = 0; i < RED_SERVER_MAX; i++)
+                free(r->servers[i].addrs);
         free(r->queue);
         free(r);
         return NULL;
@@ -504,17 +506,24 @@ void redundancy_stop(Redundancy *r, uint64_t now) {
 
 void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now) {
         RServer *s = server_get(r, server);
-        RAddr old[RED_ADDR_MAX];
-        size_t n_old;
+        RAddr *old;
+        size_t n_old, max;
         int bound = -1, trying = -1;
 
         if (!s)
                 return;
-        memcpy(old, s->addrs, sizeof(old));
+        old = s->addrs;
         n_old = s->n_addrs;
+        /* Sized to the answer (most have 1–2 addresses), not to the limit: with RED_URI_MAX URIs
+         * a full table is 4.6 KB per server. Room for 2 more: a binding and a transaction on
+         * addresses the answer no longer lists. */
+        max = MIN(n + 2, (size_t) RED_ADDR_MAX);
+        s->addrs = calloc(max, sizeof(RAddr));
+        if (!s->addrs)
+                abort(); /* a few hundred bytes; nothing sensible to do without them */
 
         s->n_addrs = 0;
-        for (size_t i = 0; i < n && s->n_addrs < RED_ADDR_MAX; i++) {
+        for (size_t i = 0; i < n && s->n_addrs < max; i++) {
                 RAddr *a = &s->addrs[s->n_addrs];
                 bool dup = false;
                 for (size_t j = 0; j < s->n_addrs; j++)
@@ -538,7 +547,7 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
                 if (keep[k] < 0)
                         continue;
                 int idx = server_find(s, old[keep[k]].a.uri);
-                if (idx < 0 && s->n_addrs < RED_ADDR_MAX) {
+                if (idx < 0 && s->n_addrs < max) {
                         idx = (int) s->n_addrs++;
                         s->addrs[idx] = old[keep[k]];
                 }
@@ -549,8 +558,22 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
         }
         s->bound = bound;
         s->trying = trying;
-        if (s->send_to >= 0 && (size_t) s->send_to >= s->n_addrs)
-                s->send_to = -1;
+        /* Every other index into the old list is mapped by URI too: a round under way goes on
+         * over the addresses it had left that the answer still lists (the one it is trying, kept
+         * above, included). Unmapped, an index could name another address, or none at all. */
+        size_t n_round = 0, pos = 0;
+        for (size_t k = 0; k < s->n_round; k++) {
+                int idx = s->round[k] < n_old ? server_find(s, old[s->round[k]].a.uri) : -1;
+                if (k == s->round_pos)
+                        pos = idx < 0 && n_round > 0 ? n_round - 1 : n_round;
+                if (idx >= 0)
+                        s->round[n_round++] = (unsigned) idx;
+        }
+        s->n_round = n_round;
+        s->round_pos = MIN(pos, n_round > 0 ? n_round - 1 : 0);
+        if (s->send_to >= 0)
+                s->send_to = (size_t) s->send_to < n_old ? server_find(s, old[s->send_to].a.uri) : -1;
+        free(old);
 
         s->resolved = true;
         s->resolving = false;

@@ -696,6 +696,35 @@ static void test_reresolve(void) {
         redundancy_free(r);
 }
 
+/* A new answer while a round is under way: the round goes on over the addresses it had left, by
+ * URI. The indexes of the old list would name other addresses in the new one (here: A0 again
+ * instead of A2), or none at all. Found when the address table became sized to each answer. */
+static void test_answer_during_round(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 5);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        set_addrs(r, 0, 5, (const char *const[]){A2, A0, NULL}, S(1)); /* A1 gone, order changed */
+        fail(r, 0, A0, 503, true, S(2));
+        expect(r, RED_ACTION_REGISTER, 0, A2); /* the round's next address still listed */
+        fail(r, 0, A2, 503, true, S(3));
+        expect_none(r); /* A1 is no longer one of ours */
+        check(redundancy_state(r) == RED_STATE_FAILED);
+
+        /* The same with the address being tried dropped from the answer: kept while its
+         * transaction runs, then the round goes on. */
+        redundancy_timer(r, S(40));
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        set_addrs(r, 0, 5, (const char *const[]){A0, A1, A2, NULL}, S(40));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        set_addrs(r, 0, 5, (const char *const[]){A2, A1, NULL}, S(41));
+        fail(r, 0, A0, 503, true, S(42));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        ok(r, 0, A1, 3600, S(43));
+        check(streq(redundancy_working_uri(r), A1));
+        redundancy_free(r);
+}
+
 static void test_refresh_challenge(void) {
         RedConfig c = config_default(1);
         Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
@@ -761,6 +790,7 @@ int main(void) {
         test_manual_failover();
         test_resolve_failed();
         test_reresolve();
+        test_answer_during_round();
         test_refresh_challenge();
         test_flow_closed();
 
