@@ -725,9 +725,24 @@ static gboolean on_keepalive(gpointer userdata) {
         return G_SOURCE_CONTINUE;
 }
 
+/* The first keep-alive of an account comes at a random point of its period, then one every
+ * period. Accounts start together (regd start, a provisioning reload), and GLib fires
+ * second-based timers together: 1000 accounts × 4 flows would otherwise send 4000 OPTIONS in the
+ * same instant, every 30 s, the storm REGISTER pacing exists to avoid. */
+static gboolean on_keepalive_first(gpointer userdata) {
+        Account *a = userdata;
+
+        a->keepalive_id = timer_add_seconds(MAX(a->cfg.udp_update_time, 15u), on_keepalive, a);
+        on_keepalive(a);
+        return G_SOURCE_REMOVE;
+}
+
 void account_start(Account *a) {
-        if (a->cfg.enable && a->cfg.udp_update_enable && !a->keepalive_id)
-                a->keepalive_id = timer_add_seconds(MAX(a->cfg.udp_update_time, 15u), on_keepalive, a);
+        if (a->cfg.enable && a->cfg.udp_update_enable && !a->keepalive_id) {
+                guint period_ms = MIN(MAX(a->cfg.udp_update_time, 15u), 3600u) * 1000u;
+                a->keepalive_id =
+                        timer_add_msec(g_random_int_range(1, (gint32) period_ms + 1), on_keepalive_first, a);
+        }
         if (a->problem)
                 log_warning("Account %u: %s; not registering.", a->index, a->problem);
         redundancy_start(a->red, mono());
@@ -740,6 +755,14 @@ unsigned account_unregister_all(Account *a) {
         redundancy_stop(a->red, mono());
         account_process(a);
         return a->manager->pending_unregisters - before;
+}
+
+unsigned account_registers_held(const Account *a) {
+        unsigned n = 0;
+
+        for (guint i = 0; i < a->binds->len; i++)
+                n += ((const Bind *) g_ptr_array_index(a->binds, i))->register_waiting;
+        return n;
 }
 
 void account_update_globals(Account *a) {

@@ -56,6 +56,8 @@ Account *account_free(Account *a);
 void account_start(Account *a);
 /* Removes every binding (REGISTER Expires: 0); returns how many are in flight. */
 unsigned account_unregister_all(Account *a);
+/* REGISTERs held until a removal on their Call-ID is answered (RFC 3261 10.2). */
+unsigned account_registers_held(const Account *a);
 bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y);
 void account_update_globals(Account *a);
 

@@ -61,9 +61,16 @@ static void on_resolver_name(sd_bus *bus, const char *name, bool present, void *
 
 static void manager_dump(Service *s, GString *line, void *userdata) {
         Manager *m = userdata;
+        GHashTableIter it;
+        Account *a;
+        unsigned held = 0;
 
-        g_string_append_printf(line, " accounts=%u orphans=%u", g_hash_table_size(m->accounts),
-                               m->orphans->len);
+        g_hash_table_iter_init(&it, m->accounts);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &a))
+                held += account_registers_held(a);
+        g_string_append_printf(line, " accounts=%u orphans=%u unregisters_pending=%u registers_held=%u",
+                               g_hash_table_size(m->accounts), m->orphans->len, m->pending_unregisters,
+                               held);
         sip_driver_dump(m->sip, line);
 }
 

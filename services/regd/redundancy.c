@@ -28,8 +28,8 @@ typedef struct RServer {
         RedServerConfig cfg;
         bool active;     /* the account policy wants a registration here */
         bool resolved, resolving, want_round;
-        RAddr *addrs; /* as many as the last answer had (+2 kept), at most RED_ADDR_MAX */
-        size_t n_addrs;
+        RAddr *addrs; /* room for the largest answer so far (+2 kept), at most RED_ADDR_MAX */
+        size_t n_addrs, n_alloc;
         uint64_t resolved_at;
 
         int bound; /* address holding our confirmed binding, -1 none */
@@ -506,21 +506,28 @@ void redundancy_stop(Redundancy *r, uint64_t now) {
 
 void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now) {
         RServer *s = server_get(r, server);
-        RAddr *old;
+        RAddr old[RED_ADDR_MAX];
         size_t n_old, max;
         int bound = -1, trying = -1;
 
         if (!s)
                 return;
-        old = s->addrs;
         n_old = s->n_addrs;
-        /* Sized to the answer (most have 1–2 addresses), not to the limit: with RED_URI_MAX URIs
+        if (n_old > 0)
+                memcpy(old, s->addrs, n_old * sizeof(RAddr));
+        /* Sized to the answers (most have 1–2 addresses), not to the limit: with RED_URI_MAX URIs
          * a full table is 4.6 KB per server. Room for 2 more: a binding and a transaction on
-         * addresses the answer no longer lists. */
+         * addresses the answer no longer lists. Grown, never shrunk: an answer that repeats
+         * itself (every re-registration) allocates nothing, and leaves no holes in the heap. */
         max = MIN(n + 2, (size_t) RED_ADDR_MAX);
-        s->addrs = calloc(max, sizeof(RAddr));
-        if (!s->addrs)
-                abort(); /* a few hundred bytes; nothing sensible to do without them */
+        if (max > s->n_alloc) {
+                RAddr *p = realloc(s->addrs, max * sizeof(RAddr));
+                if (!p)
+                        abort(); /* a few hundred bytes; nothing sensible to do without them */
+                s->addrs = p;
+                s->n_alloc = max;
+        }
+        max = s->n_alloc;
 
         s->n_addrs = 0;
         for (size_t i = 0; i < n && s->n_addrs < max; i++) {
@@ -573,7 +580,6 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
         s->round_pos = MIN(pos, n_round > 0 ? n_round - 1 : 0);
         if (s->send_to >= 0)
                 s->send_to = (size_t) s->send_to < n_old ? server_find(s, old[s->send_to].a.uri) : -1;
-        free(old);
 
         s->resolved = true;
         s->resolving = false;

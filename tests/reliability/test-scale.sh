@@ -18,7 +18,10 @@ regd_setup
 for k in 1 2 3 4; do lab_registrar_start "$k"; done
 for ((x = 1; x <= N; x++)); do
         u=$((1000 + x))
-        regd_cfg "account.$x.enable = 1" "account.$x.user_name = $u" "account.$x.password = secret$u"
+        # Keep-alives every 10 min, not 30 s: none falls inside the test, so the heap is read
+        # with no transaction alive (see heap below).
+        regd_cfg "account.$x.enable = 1" "account.$x.user_name = $u" "account.$x.password = secret$u" \
+                "account.$x.nat.udp_update_time = 600"
         for k in 1 2 3 4; do regd_cfg "account.$x.sip_server.$k.address = $(lab_registrar_addr $k)"; done
 done
 t0=$SECONDS
@@ -35,11 +38,23 @@ echo "$N accounts × 4 servers registered $((SECONDS - t0)) s after start"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$(lab_pid "$1")/status"; }
 fds() { find "/proc/$(lab_pid "$1")/fd" -mindepth 1 | wc -l; }
+# Heap in use (malloc'd and not freed: fragmentation and trimming do not move it), read when
+# regd has no SIP transaction alive: each holds about 4 kB until Timer K.
+heap() {
+        local line i
+        for ((i = 0; i < 30; i++)); do
+                line=$(lab_service_state "$1") || return 1
+                [[ "$1" != regd || "$line" == *" client_transactions=0 "* ]] && break
+                sleep 1
+        done
+        sed -E 's/.* heap_kb=([0-9]+).*/\1/' <<<"$line"
+}
 sample() {
-        local s
+        local s h
         for s in configd regd healthd; do
-                printf '%-16s %-8s rss=%6s kB fds=%4s\n' "$1" "$s" "$(rss $s)" "$(fds $s)"
-                eval "RSS_$s=$(rss $s) FDS_$s=$(fds $s)"
+                h=$(heap $s) || lab_fail "$s gave no state line"
+                printf '%-16s %-8s rss=%6s kB heap=%6s kB fds=%4s\n' "$1" "$s" "$(rss $s)" "$h" "$(fds $s)"
+                eval "RSS_$s=$(rss $s) HEAP_$s=$h FDS_$s=$(fds $s)"
         done
 }
 sample "registered"
@@ -69,6 +84,11 @@ lab_assert_eq "$N" "$n" "accounts in GetManagedObjects"
 # Re-registration cycles must not leave memory or fds behind. RSS is judged between the end of
 # the first and of the second cycle: the first sets the high-water mark of the allocator (the
 # storm's transactions linger for Timer K), a leak shows as growth in the second.
+burst_over() {
+        local line
+        line=$(lab_service_state regd) || return 1
+        [[ "$line" == *" unregisters_pending=0 registers_held=0 "* && "$line" == *" registers_in_flight=0 registers_waiting=0 "* ]]
+}
 cycle() {
         local t1=$SECONDS
         busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
@@ -76,15 +96,22 @@ cycle() {
         sleep 2
         regd_wait 600 "$N accounts registered again" all_registered
         echo "Reregister of $N × 4: all registered again after $((SECONDS - t1)) s"
+        # "registered" needs only the working server: REGISTERs to the other three may still wait
+        # for their removal (RFC 3261 10.2) or a slot. The heap is trimmed 10 s after the last.
+        regd_wait 120 "every REGISTER of the cycle answered" burst_over
         sleep 12 # Timer K (T4 = 5 s) ends the transactions, then regd trims its heap (10 s)
         sample "after Reregister $1"
 }
 cycle 1
-for s in configd regd healthd; do eval "R0_$s=\$RSS_$s F0_$s=\$FDS_$s"; done
+for s in configd regd healthd; do eval "H0_$s=\$HEAP_$s F0_$s=\$FDS_$s"; done
 cycle 2
+# Judged on the heap in use, not RSS: at 1000 accounts regd's RSS after a settled cycle moves by
+# ±5 MB from one cycle to the next with heap fragmentation (88-99 MB over 5 cycles, no trend),
+# while what malloc holds, with no transaction alive, comes back to within kilobytes. A leak of
+# 100 bytes per REGISTER would be 800 kB per cycle of 1000 × 4.
 for s in configd regd healthd; do
-        a=$(eval echo "\$R0_$s") b=$(eval echo "\$RSS_$s") fa=$(eval echo "\$F0_$s") fb=$(eval echo "\$FDS_$s")
-        [[ "${SIPR_SANITIZE:-none}" != none ]] || ((b - a <= 4096)) || lab_fail "$s RSS grew from $a to $b kB over one re-registration cycle"
+        a=$(eval echo "\$H0_$s") b=$(eval echo "\$HEAP_$s") fa=$(eval echo "\$F0_$s") fb=$(eval echo "\$FDS_$s")
+        [[ "${SIPR_SANITIZE:-none}" != none ]] || ((b - a <= 512)) || lab_fail "$s heap in use grew from $a to $b kB over one re-registration cycle"
         ((fb <= fa + 4)) || lab_fail "$s fds grew from $fa to $fb over one re-registration cycle"
 done
 # Budget: once a cycle has settled regd holds at most 8 MB plus 128 KB per account (about
