@@ -711,6 +711,10 @@ Account *account_free(Account *a) {
         return NULL;
 }
 
+static guint keepalive_period_sec(const Account *a) {
+        return MAX(a->cfg.udp_update_time, 15u);
+}
+
 /* nat.udp_update_*: a keep-alive on every UDP flow that holds a binding. */
 static gboolean on_keepalive(gpointer userdata) {
         Account *a = userdata;
@@ -732,14 +736,15 @@ static gboolean on_keepalive(gpointer userdata) {
 static gboolean on_keepalive_first(gpointer userdata) {
         Account *a = userdata;
 
-        a->keepalive_id = timer_add_seconds(MAX(a->cfg.udp_update_time, 15u), on_keepalive, a);
+        a->keepalive_id = timer_add_seconds(keepalive_period_sec(a), on_keepalive, a);
         on_keepalive(a);
         return G_SOURCE_REMOVE;
 }
 
 void account_start(Account *a) {
         if (a->cfg.enable && a->cfg.udp_update_enable && !a->keepalive_id) {
-                guint period_ms = MIN(MAX(a->cfg.udp_update_time, 15u), 3600u) * 1000u;
+                /* capped at an hour: the range is drawn in ms, as a gint32 */
+                guint period_ms = MIN(keepalive_period_sec(a), 3600u) * 1000u;
                 a->keepalive_id =
                         timer_add_msec(g_random_int_range(1, (gint32) period_ms + 1), on_keepalive_first, a);
         }

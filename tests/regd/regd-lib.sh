@@ -37,6 +37,16 @@ regd_start_configd() {
 regd_reload() { lab_siprctl reload >/dev/null; }
 regd_set() { lab_siprctl set "$@" >/dev/null; }
 
+# regd_reregister — Registration1.Reregister: every enabled account removes its bindings and
+# registers again.
+regd_reregister() {
+        busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
+                lab_fail "Reregister"
+}
+# regd_log_mark, then regd_log_since MARK: what regd has logged since the mark.
+regd_log_mark() { wc -l <"$LAB_DIR/regd.log"; }
+regd_log_since() { tail -n "+$(($1 + 1))" "$LAB_DIR/regd.log"; }
+
 regd_start() { lab_service_start regd --state-dir="$REGD_STATE" --sip-address="$REGD_SIP_ADDR" "$@"; }
 
 # regd_prop X NAME — a property of account X (JSON data via busctl; strings unquoted).

@@ -21,7 +21,7 @@ uri=$(regd_uri 1)
 
 # True once account X logged a granted registration (expires > 0) after log line $mark.
 registered_after() {
-        tail -n "+$((mark + 1))" "$LAB_DIR/regd.log" | grep -F "Account $1: $uri 200" | grep -vqF "(expires 0)"
+        regd_log_since "$mark" | grep -F "Account $1: $uri 200" | grep -vqF "(expires 0)"
 }
 one_binding_each() {
         local user n
@@ -33,9 +33,8 @@ one_binding_each() {
 
 for round in 1 2 3; do
         what="Reregister $round"
-        mark=$(wc -l <"$LAB_DIR/regd.log")
-        busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister ||
-                lab_fail "Reregister"
+        mark=$(regd_log_mark)
+        regd_reregister
         regd_wait 30 "account 1 registered again ($what)" registered_after 1
         regd_wait 30 "account 2 registered again ($what)" registered_after 2
         # Past the registrar's hold: a removal applied after the new REGISTER has landed by now.
@@ -46,7 +45,7 @@ done
 
 # The same through one account's Unregister and Register, called back to back.
 what="Unregister+Register"
-mark=$(wc -l <"$LAB_DIR/regd.log")
+mark=$(regd_log_mark)
 acct=/org/sipr/Registration1/account/1
 busctl --system call org.sipr.Registration1 $acct org.sipr.Registration1.Account Unregister &&
         busctl --system call org.sipr.Registration1 $acct org.sipr.Registration1.Account Register ||
@@ -58,12 +57,12 @@ one_binding_each 1001
 # new one registers on the same next hop, with the same persisted Call-ID.
 what="a change of server 2"
 lab_registrar_start 2
-mark=$(wc -l <"$LAB_DIR/regd.log")
+mark=$(regd_log_mark)
 regd_set "account.1.sip_server.2.address=$(lab_registrar_addr 2)"
 regd_wait 30 "account 1 registered again ($what)" registered_after 1
 sleep 2
 one_binding_each 1001
-tail -n "+$((mark + 1))" "$LAB_DIR/regd.log" | grep -q "Account 1: $uri: removal answered; registering" ||
+regd_log_since "$mark" | grep -q "Account 1: $uri: removal answered; registering" ||
         lab_fail "the new account did not wait for the old one's removal"
 # The wait is visible: regd said why the REGISTER did not leave at once.
 grep -q "Account 1: $uri: registering once the removal is answered" "$LAB_DIR/regd.log" ||

@@ -33,17 +33,16 @@ all_on_1() {
 regd_wait 60 "all $N accounts working on registrar 1" all_on_1
 
 lab_registrar_mode 1 slow-remove:2000
-mark=$(wc -l <"$LAB_DIR/regd.log")
-busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister ||
-        lab_fail "Reregister"
+mark=$(regd_log_mark)
+regd_reregister
 # Every account registers again, each after its own removal was answered.
 reregistered() {
         local n
-        n=$(tail -n "+$((mark + 1))" "$LAB_DIR/regd.log" | grep -F "$uri1 200" | grep -vcF "(expires 0)")
+        n=$(regd_log_since "$mark" | grep -F "$uri1 200" | grep -vcF "(expires 0)")
         ((n >= N))
 }
 regd_wait 90 "$N accounts registered again on registrar 1" reregistered
-gave_up=$(tail -n "+$((mark + 1))" "$LAB_DIR/regd.log" | grep -E "no answer from .* in time, giving up" || true)
+gave_up=$(regd_log_since "$mark" | grep -E "no answer from .* in time, giving up" || true)
 [[ -z "$gave_up" ]] || lab_fail "a REGISTER that waited for its removal timed out: $(echo "$gave_up" | head -3)"
 sleep 1 # past the registrar's hold
 for ((x = 1; x <= N; x++)); do

@@ -28,8 +28,7 @@ table=()
 for m in "${modes[@]}"; do
         lab_spawn "hostile-$m" "$LAB_DIR/hostile-$m.log" "$here/hostile-registrar.py" "$m" "$addr" 5060 >/dev/null
         lab_wait_for 10 "hostile registrar $m" grep -q listening "$LAB_DIR/hostile-$m.log" || lab_fail "registrar $m"
-        busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
-                lab_fail "Reregister"
+        regd_reregister
         lab_wait_for 30 "a REGISTER reaches the $m registrar" bash -c "(( \$(grep -c '^register' '$LAB_DIR/hostile-$m.log') >= 1 ))" ||
                 lab_fail "no REGISTER reached the $m registrar"
         sleep "$window"

@@ -4,8 +4,8 @@
 # 4 registrations per account on 4 Kamailio registrars. All must register
 # (bounded wait), every registrar must hold exactly one contact per user, the daemons must keep
 # answering (siprctl status of all accounts, Get, GetManagedObjects), and after a Reregister of
-# everything RSS and open fds of every daemon must be about where they were (no growth per
-# registration cycle). Figures are printed for docs/reliability.md.
+# everything the heap in use and open fds of every daemon must be where they were (no growth
+# per registration cycle). Figures are printed for docs/reliability.md.
 N=${SCALE_ACCOUNTS:-${SIPR_ACCOUNTS_MAX:-256}}
 LAB_USERS=""
 for ((u = 1001; u < 1001 + N; u++)); do LAB_USERS+="$u:secret$u "; done
@@ -36,25 +36,26 @@ all_registered() { [[ "$(registered)" == "$N" ]]; }
 regd_wait 600 "$N accounts registered" all_registered
 echo "$N accounts × 4 servers registered $((SECONDS - t0)) s after start"
 
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$(lab_pid "$1")/status"; }
-fds() { find "/proc/$(lab_pid "$1")/fd" -mindepth 1 | wc -l; }
-# Heap in use (malloc'd and not freed: fragmentation and trimming do not move it), read when
-# regd has no SIP transaction alive: each holds about 4 kB until Timer K.
-heap() {
+# NAME → its SIGUSR1 state line (RSS, heap in use, fds and its counters, all at one instant).
+# regd's is taken when it has no SIP transaction alive: each holds about 4 kB until Timer K, and
+# heap in use (malloc'd and not freed: fragmentation and trimming do not move it) is judged below.
+state() {
         local line i
         for ((i = 0; i < 30; i++)); do
                 line=$(lab_service_state "$1") || return 1
                 [[ "$1" != regd || "$line" == *" client_transactions=0 "* ]] && break
                 sleep 1
         done
-        sed -E 's/.* heap_kb=([0-9]+).*/\1/' <<<"$line"
+        echo "$line"
 }
+field() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$2"; } # KEY LINE
 sample() {
-        local s h
+        local s line r h f
         for s in configd regd healthd; do
-                h=$(heap $s) || lab_fail "$s gave no state line"
-                printf '%-16s %-8s rss=%6s kB heap=%6s kB fds=%4s\n' "$1" "$s" "$(rss $s)" "$h" "$(fds $s)"
-                eval "RSS_$s=$(rss $s) HEAP_$s=$h FDS_$s=$(fds $s)"
+                line=$(state $s) || lab_fail "$s gave no state line"
+                r=$(field rss_kb "$line") h=$(field heap_kb "$line") f=$(field fds "$line")
+                printf '%-16s %-8s rss=%6s kB heap=%6s kB fds=%4s\n' "$1" "$s" "$r" "$h" "$f"
+                eval "RSS_$s=$r HEAP_$s=$h FDS_$s=$f"
         done
 }
 sample "registered"
@@ -81,9 +82,8 @@ n=$(busctl --system --json=short call org.sipr.Registration1 /org/sipr/Registrat
         jq '.data[0] | keys | map(select(startswith("/org/sipr/Registration1/account/"))) | length')
 lab_assert_eq "$N" "$n" "accounts in GetManagedObjects"
 
-# Re-registration cycles must not leave memory or fds behind. RSS is judged between the end of
-# the first and of the second cycle: the first sets the high-water mark of the allocator (the
-# storm's transactions linger for Timer K), a leak shows as growth in the second.
+# Re-registration cycles must not leave memory or fds behind, judged between the end of the
+# first and of the second cycle: a leak shows as growth in the second.
 burst_over() {
         local line
         line=$(lab_service_state regd) || return 1
@@ -91,8 +91,7 @@ burst_over() {
 }
 cycle() {
         local t1=$SECONDS
-        busctl --system call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister >/dev/null ||
-                lab_fail "Reregister"
+        regd_reregister
         sleep 2
         regd_wait 600 "$N accounts registered again" all_registered
         echo "Reregister of $N × 4: all registered again after $((SECONDS - t1)) s"
