@@ -47,65 +47,8 @@ static void bind_free(gpointer p) {
         free(b);
 }
 
-static void server_config_copy(SiprServerConfig *d, const SiprServerConfig *s) {
-        *d = *s;
-        d->address = strdup(strempty(s->address));
-}
-
-static void account_config_copy(SiprAccountConfig *d, const SiprAccountConfig *s) {
-        *d = *s;
-        d->label = strdup(strempty(s->label));
-        d->display_name = strdup(strempty(s->display_name));
-        d->user_name = strdup(strempty(s->user_name));
-        d->auth_name = strdup(strempty(s->auth_name));
-        d->password = strdup(strempty(s->password));
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
-                server_config_copy(&d->server[i], &s->server[i]);
-                d->outbound_proxy[i] = s->outbound_proxy[i];
-                d->outbound_proxy[i].address = strdup(strempty(s->outbound_proxy[i].address));
-        }
-}
-
-static void account_config_done(SiprAccountConfig *c) {
-        free(c->label);
-        free(c->display_name);
-        free(c->user_name);
-        free(c->auth_name);
-        if (c->password) {
-                memset(c->password, 0, strlen(c->password));
-                free(c->password);
-        }
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
-                free(c->server[i].address);
-                free(c->outbound_proxy[i].address);
-        }
-}
-
-static bool str_eq(const char *a, const char *b) {
-        return streq(strempty(a), strempty(b));
-}
-
 bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y) {
-        if (x->enable != y->enable || !str_eq(x->label, y->label) || !str_eq(x->display_name, y->display_name) ||
-            !str_eq(x->user_name, y->user_name) || !str_eq(x->auth_name, y->auth_name) ||
-            !str_eq(x->password, y->password) || x->redundancy_type != y->redundancy_type ||
-            x->fallback_timeout != y->fallback_timeout || x->outbound_proxy_enable != y->outbound_proxy_enable ||
-            x->outbound_proxy_fallback_interval != y->outbound_proxy_fallback_interval ||
-            x->reg_fail_retry_interval != y->reg_fail_retry_interval || x->udp_update_enable != y->udp_update_enable ||
-            x->udp_update_time != y->udp_update_time)
-                return false;
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
-                const SiprServerConfig *a = &x->server[i], *b = &y->server[i];
-                if (!str_eq(a->address, b->address) || a->port != b->port || a->transport != b->transport ||
-                    a->expires != b->expires || a->retry_counts != b->retry_counts ||
-                    a->failback_mode != b->failback_mode || a->failback_timeout != b->failback_timeout ||
-                    a->register_on_enable != b->register_on_enable ||
-                    a->only_signal_with_registered != b->only_signal_with_registered ||
-                    !str_eq(x->outbound_proxy[i].address, y->outbound_proxy[i].address) ||
-                    x->outbound_proxy[i].port != y->outbound_proxy[i].port)
-                        return false;
-        }
-        return true;
+        return !sipr_account_config_differs(x, y, 0);
 }
 
 static const char *aor_domain(const Account *a) {
@@ -653,7 +596,11 @@ int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {
         a->manager = m;
         a->index = cfg->index;
         a->path = g_strdup_printf("/org/sipr/Registration1/account/%u", cfg->index);
-        account_config_copy(&a->cfg, cfg);
+        if (sipr_account_config_copy(&a->cfg, cfg) < 0) {
+                free(a->path);
+                free(a);
+                return -ENOMEM;
+        }
         a->problem = config_problem(cfg);
         a->proxy_mode = cfg->outbound_proxy_enable && !isempty(cfg->outbound_proxy[0].address);
         if (a->proxy_mode && !(a->proxy = calloc(1, sizeof(*a->proxy)))) {
@@ -702,7 +649,7 @@ Account *account_free(Account *a) {
                 g_ptr_array_free(a->binds, TRUE);
         redundancy_free(a->red);
         account_persist_free(a->persist);
-        account_config_done(&a->cfg);
+        sipr_account_config_done(&a->cfg);
         account_view_clear(&a->published);
         free(a->problem);
         free(a->proxy);

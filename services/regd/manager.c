@@ -13,8 +13,6 @@
 #include "registration-bus.h"
 #include "util.h"
 
-static char *health_method_copy;
-
 static int sip_setup(Manager *m) {
         uint16_t port = m->sip_port;
         bool saved = false;
@@ -91,19 +89,9 @@ int manager_new(Service *service, const char *state_dir, const char *sip_address
         service->dump = manager_dump;
         service->dump_userdata = m;
         /* Defaults until the configuration arrives. */
-        m->global = (SiprGlobalConfig) {
-                .timer_t1_usec = 500 * USEC_PER_MSEC,
-                .timer_t2_usec = 4 * USEC_PER_SEC,
-                .timer_t4_usec = 5 * USEC_PER_SEC,
-                .health_interval_ms = 5000,
-                .health_method = (char *) "options",
-                .health_down_after = 2,
-                .health_up_after = 2,
-                .health_proactive_failover = true,
-                .failback_hold_down = 30,
-        };
-
-        r = sip_setup(m);
+        r = sipr_global_config_defaults(&m->global);
+        if (r >= 0)
+                r = sip_setup(m);
         if (r >= 0)
                 r = health_client_new(m, &m->health);
         if (r >= 0)
@@ -143,9 +131,8 @@ Manager *manager_free(Manager *m) {
         sd_bus_slot_unref(m->om_slot);
         free(m->state_dir);
         free(m->sip_address);
+        sipr_global_config_done(&m->global);
         free(m);
-        free(health_method_copy);
-        health_method_copy = NULL;
         return NULL;
 }
 
@@ -215,14 +202,6 @@ static void account_replace(Manager *m, Account *old, const SiprAccountConfig *c
         account_start(a);
 }
 
-static bool servers_changed(const SiprAccountConfig *x, const SiprAccountConfig *y) {
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
-                if (!streq(strempty(x->server[i].address), strempty(y->server[i].address)) ||
-                    x->server[i].port != y->server[i].port || x->server[i].transport != y->server[i].transport)
-                        return true;
-        return !streq(strempty(x->user_name), strempty(y->user_name));
-}
-
 static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
                       void *userdata) {
         Manager *m = userdata;
@@ -231,19 +210,19 @@ static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *
         size_t n;
         unsigned *idx;
 
-        timers = !m->have_config || g->timer_t1_usec != m->global.timer_t1_usec ||
-                 g->timer_t2_usec != m->global.timer_t2_usec || g->timer_t4_usec != m->global.timer_t4_usec;
-        health = !m->have_config || g->health_interval_ms != m->global.health_interval_ms ||
-                 !streq(strempty(g->health_method), strempty(m->global.health_method)) ||
-                 g->health_down_after != m->global.health_down_after || g->health_up_after != m->global.health_up_after;
+        SiprGlobalConfig copy;
+
+        timers = !m->have_config || sipr_global_config_differs(g, &m->global, "sip.timer_");
+        health = !m->have_config || sipr_global_config_differs(g, &m->global, "sipr.health.");
         globals = timers || g->failback_hold_down != m->global.failback_hold_down ||
                   g->health_proactive_failover != m->global.health_proactive_failover;
 
-        free(health_method_copy);
-        health_method_copy = strdup(strempty(g->health_method));
-        m->global = *g;
-        m->global.health_method = health_method_copy;
-        m->global.primary_dns = m->global.secondary_dns = NULL;
+        if (sipr_global_config_copy(&copy, g) < 0) {
+                log_oom();
+                return;
+        }
+        sipr_global_config_done(&m->global);
+        m->global = copy;
         m->have_config = true;
 
         if (timers)
@@ -279,7 +258,7 @@ static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *
                 log_info("Account %u: configuration changed, re-registering it.", ac->index);
                 /* Same Call-ID/CSeq sequence afterwards: the registrar updates the same binding.
                  * Bindings on servers no longer configured (or a disabled account) are removed. */
-                bool unregister = (a->cfg.enable && !ac->enable) || servers_changed(&a->cfg, ac);
+                bool unregister = sipr_account_config_differs(&a->cfg, ac, SIPR_CONFIG_REBINDS);
                 if (unregister)
                         account_unregister_all(a);
                 account_replace(m, a, ac);
