@@ -84,6 +84,7 @@ static void red_config_fill(Account *a, RedConfig *c) {
                         .set = !isempty(s->address),
                         .expires = s->expires ?: 3600,
                         .retry_counts = s->retry_counts,
+                        .invite_retry_counts = s->invite_retry_counts,
                         .failback_mode = s->failback_mode,
                         .failback_timeout = s->failback_timeout,
                         .register_on_enable = s->register_on_enable,
@@ -97,7 +98,7 @@ static void red_config_fill(Account *a, RedConfig *c) {
                 for (unsigned i = 1; i < RED_SERVER_MAX; i++)
                         c->server[i].set = false;
                 c->server[0].register_on_enable = true;
-                c->server[0].failback_mode = 3;
+                c->server[0].failback_mode = SIPR_FAILBACK_DURATION;
                 c->server[0].failback_timeout = MAX(a->cfg.outbound_proxy_fallback_interval, 1u);
         }
 }
