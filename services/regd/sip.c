@@ -32,6 +32,7 @@
 #include "log.h"
 #include "macro.h"
 #include "sip-binding.h"
+#include "sip-retrans.h"
 #include "sip.h"
 #include "timer.h"
 
@@ -72,8 +73,7 @@ struct SipReg {
         uint32_t cseq, expires;
         nta_outgoing_t *orq;
         nta_outgoing_t *keepalive; /* OPTIONS on the registration flow (nat.udp_update_*) */
-        guint retransmit_id;
-        unsigned interval_ms;
+        SipRetrans rt;
         bool retried_423;
         bool has_slot;  /* counted in its hop's inflight (while orq exists) */
         GList *waiting; /* its link in the hop's queue, NULL when not waiting */
@@ -257,13 +257,6 @@ int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *
         return 0;
 }
 
-static void retransmit_stop(SipReg *reg) {
-        if (reg->retransmit_id) {
-                g_source_remove(reg->retransmit_id);
-                reg->retransmit_id = 0;
-        }
-}
-
 void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb) {
         reg->flow_closed = cb;
 }
@@ -400,33 +393,11 @@ void sip_reg_cancel(SipReg *reg) {
         wait_cancel(reg);
         if (!reg->orq)
                 return;
-        retransmit_stop(reg);
+        sip_retrans_stop(&reg->rt);
         /* nta keeps the abandoned transaction until timer F, but sends nothing more (above). */
         nta_outgoing_destroy(reg->orq);
         reg->orq = NULL;
         slot_release(reg);
-}
-
-/* Timer E (RFC 3261 17.1.2.2): an exact copy of the request, same Via branch, sent
- * statelessly; the answer still matches the transaction. */
-static gboolean on_retransmit(gpointer userdata) {
-        SipReg *reg = userdata;
-        msg_t *req, *copy;
-
-        reg->retransmit_id = 0;
-        if (!reg->orq)
-                return G_SOURCE_REMOVE;
-        req = nta_outgoing_getrequest(reg->orq);
-        copy = req ? msg_dup(req) : NULL;
-        if (req)
-                msg_destroy(req);
-        if (copy && nta_msg_tsend(reg->d->agent, copy, url_str(reg->next_hop), NTATAG_USER_VIA(1), TAG_END()) < 0)
-                log_debug("Failed to retransmit REGISTER to %s.", reg->next_hop);
-        else
-                log_debug("REGISTER retransmitted to %s (CSeq %u).", reg->next_hop, reg->cseq);
-        reg->interval_ms = MIN(reg->interval_ms * 2, reg->d->t2_ms);
-        reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
-        return G_SOURCE_REMOVE;
 }
 
 SipReg *sip_reg_free(SipReg *reg) {
@@ -481,15 +452,14 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
         if (orq != reg->orq)
                 return 0;
         if (status < 200) {
-                /* Provisional: keep retransmitting, but at T2 (17.1.2.2). */
-                reg->interval_ms = reg->d->t2_ms;
+                sip_retrans_provisional(&reg->rt); /* at T2 from now on (17.1.2.2) */
                 return 0;
         }
-        retransmit_stop(reg);
+        sip_retrans_stop(&reg->rt);
 
         if (!local && status == 423 && sip->sip_min_expires && !reg->retried_423 && reg->expires > 0) {
                 /* Interval Too Brief: once more with the registrar's minimum (RFC 3261 10.2.8). */
-                retransmit_stop(reg);
+                sip_retrans_stop(&reg->rt);
                 nta_outgoing_destroy(orq);
                 reg->orq = NULL;
                 slot_release(reg);
@@ -581,10 +551,8 @@ static int reg_transmit_now(SipReg *reg) {
                 slot_release(reg);
                 return log_warning_errno(EIO, "Failed to send REGISTER to %s.", reg->next_hop);
         }
-        if (!reg->tcp) {
-                reg->interval_ms = reg->d->t1_ms;
-                reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
-        }
+        if (!reg->tcp)
+                sip_retrans_start(&reg->rt, reg->d->agent, reg->orq, reg->next_hop, false, reg->d->t1_ms, reg->d->t2_ms);
         log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
                   reg->next_hop, reg->expires, reg->cseq, reg->call_id);
         if (reg->was_queued) {
