@@ -176,3 +176,14 @@ uint64_t random_u64_range(uint64_t max) {
                 v = (uint64_t) random() << 32 ^ (uint64_t) random();
         return v % max;
 }
+
+bool strv_equal(char *const *a, char *const *b) {
+        static char *const empty[] = { NULL };
+
+        a = a ?: empty;
+        b = b ?: empty;
+        for (; *a && *b; a++, b++)
+                if (!streq(*a, *b))
+                        return false;
+        return !*a && !*b;
+}

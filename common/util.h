@@ -22,5 +22,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* Reads a whole regular file (at most max_size bytes; larger → -EFBIG). */
 int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_size);
 
+/* Whether two NULL-terminated string lists hold the same strings in the same order (NULL = empty). */
+bool strv_equal(char *const *a, char *const *b);
+
 /* Jitter: a uniformly random value in [0, max). Not for cryptography. */
 uint64_t random_u64_range(uint64_t max);

@@ -8,6 +8,7 @@
 
 #include "account-bus.h"
 #include "account.h"
+#include "edge.h"
 #include "health-client.h"
 #include "log.h"
 #include "macro.h"
@@ -51,7 +52,7 @@ bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y
         return !sipr_account_config_differs(x, y, 0);
 }
 
-static const char *aor_domain(const Account *a) {
+const char *account_domain(const Account *a) {
         for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
                 if (!isempty(a->cfg.server[i].address))
                         return a->cfg.server[i].address;
@@ -59,9 +60,9 @@ static const char *aor_domain(const Account *a) {
 }
 
 const char *account_aor(Account *a, char *buf, size_t size) {
-        if (isempty(a->cfg.user_name) || isempty(aor_domain(a)))
+        if (isempty(a->cfg.user_name) || isempty(account_domain(a)))
                 return "";
-        snprintf(buf, size, "sip:%s@%s", a->cfg.user_name, aor_domain(a));
+        snprintf(buf, size, "sip:%s@%s", a->cfg.user_name, account_domain(a));
         return buf;
 }
 
@@ -126,36 +127,7 @@ static Bind *bind_find(Account *a, unsigned server, const char *uri) {
 }
 
 static void health_report(Account *a, const Bind *b, const char *uri, unsigned status, bool local) {
-        const char *event;
-        uint64_t now = mono();
-
-        if (!local)
-                manager_note_answer(a->manager, uri, now);
-        if (!a->manager->health)
-                return;
-        if (!local)
-                event = "ok"; /* any answer: the server is alive */
-        else if (status != 408 && status != 503)
-                return; /* our own trouble (cannot send, internal error): says nothing of the server */
-        else if (status == 408) {
-                /* The server answered another of our transactions while this one was running
-                 * (Timer F = 64·T1): it is alive, only busy. Telling healthd "timeout" would mark
-                 * it down for every account at once, and a registration storm (1000 accounts)
-                 * would cascade into failing over everyone. This account still counts it. */
-                uint64_t t1 = a->manager->global.timer_t1_usec ?: 500 * USEC_PER_MSEC;
-                uint64_t since = b && b->sent_usec ? b->sent_usec : (now > 64 * t1 ? now - 64 * t1 : 0);
-                if (manager_answered_since(a->manager, uri, since)) {
-                        log_info("Account %u: %s timed out, but answered other requests meanwhile: not "
-                                 "reported down.",
-                                 a->index, uri);
-                        return;
-                }
-                event = "timeout";
-        } else if (strstr(uri, "transport=udp"))
-                event = "icmp";
-        else
-                event = "refused";
-        health_client_report(a->manager->health, uri, event);
+        manager_hop_result(a->manager, a->index, uri, status, local, b ? b->sent_usec : 0);
 }
 
 void manager_orphan_done(Manager *m, void *bind) {
@@ -311,7 +283,7 @@ static Bind *bind_get(Account *a, unsigned server, const char *uri) {
         b->uri = strdup(uri);
         SipRegParams p = {
                 .user = a->cfg.user_name,
-                .domain = aor_domain(a),
+                .domain = account_domain(a),
                 .display_name = a->cfg.display_name,
                 .auth_name = a->cfg.auth_name,
                 .password = a->cfg.password,
@@ -751,6 +723,12 @@ int account_failover(Account *a) {
         return 0;
 }
 
+size_t account_next_hops(Account *a, RedHop *ret, size_t max) {
+        if (a->problem || !a->cfg.enable)
+                return 0;
+        return redundancy_next_hops(a->red, ret, max);
+}
+
 void account_retry_failed(Account *a) {
         redundancy_retry_failed(a->red, mono());
         account_process(a);
@@ -813,6 +791,9 @@ void account_view(Account *a, AccountView *v) {
                 .last_status = redundancy_last_status(a->red),
                 .failovers = redundancy_failovers(a->red),
                 .registered_since = to_realtime(redundancy_registered_since(a->red)),
+                .edge_contacts = edge_account_contacts(a->manager->edge, a->index),
+                .requests = edge_account_requests(a->manager->edge, a->index),
+                .request_failovers = edge_account_request_failovers(a->manager->edge, a->index),
         };
 }
 
@@ -823,5 +804,6 @@ void account_view_clear(AccountView *v) {
         free(v->working);
         free(v->servers_key);
         free(v->last_reason);
+        g_strfreev(v->edge_contacts);
         *v = (AccountView) {};
 }

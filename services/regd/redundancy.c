@@ -81,6 +81,18 @@ uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2
         return total - MIN(interval / 10, 100 * USEC_PER_MSEC);
 }
 
+uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1) {
+        uint64_t total = 0, interval = t1;
+
+        /* Timer A doubles without the T2 cap (RFC 3261 17.1.1.2): the INVITE and retry_counts
+         * copies, then a little before the next one would be due. */
+        for (uint32_t i = 0; i <= MIN(retry_counts, 30u); i++) {
+                interval = t1 << i;
+                total += interval;
+        }
+        return total - MIN(interval / 10, 100 * USEC_PER_MSEC);
+}
+
 uint64_t red_refresh_delay_usec(uint32_t granted) {
         uint64_t g = granted;
 

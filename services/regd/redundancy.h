@@ -177,3 +177,5 @@ const char *red_mode_to_string(RedMode m);
 /* Pure arithmetic, exposed for tests. */
 uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2);
 uint64_t red_refresh_delay_usec(uint32_t granted);
+/* The same for an INVITE (timer A, no T2 cap): give up before copy retry_counts + 2 is due. */
+uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1);

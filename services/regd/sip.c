@@ -61,6 +61,8 @@ struct SipDriver {
         unsigned busy;         /* REGISTERs in flight or waiting, all hops */
         guint trim_id;         /* after a burst: give the freed heap back (sip_driver_trim) */
         SipReg *answering;     /* whose final answer is being delivered (may re-send at once) */
+        SipDriverMessageFunc message_cb; /* requests and stray responses regd does not handle itself */
+        void *message_userdata;
 };
 
 struct SipReg {
@@ -93,6 +95,12 @@ static const url_string_t *url_str(const char *s) {
 }
 
 static int on_incoming(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg, sip_t *sip) {
+        SipDriver *d = (SipDriver *) magic;
+
+        /* The edge first: requests for the accounts' Contact, in-dialog requests and stray
+         * answers of what it forwards. */
+        if (d->message_cb && sip && d->message_cb(d, msg, sip, d->message_userdata))
+                return 0;
         /* Requests outside our transactions: answer OPTIONS (keep-alive probes), refuse the rest. */
         if (sip && sip->sip_request) {
                 if (sip->sip_request->rq_method == sip_method_options)
@@ -129,9 +137,12 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
         g_source_attach(d->source, NULL);
 
         snprintf(url, sizeof(url), "sip:%s:%u", strchr(bind_address, ':') ? "*" : bind_address, port);
-        d->agent = nta_agent_create(d->root, url_str(url), on_incoming, NULL,
+        d->agent = nta_agent_create(d->root, url_str(url), on_incoming, (nta_agent_magic_t *) d,
                                     NTATAG_USE_NAPTR(0), NTATAG_USE_SRV(0), NTATAG_BLACKLIST(0),
                                     NTATAG_CLIENT_RPORT(1), NTATAG_UDP_MTU(65535),
+                                    /* a proxy for the edge: a CANCEL is the application's to
+                                     * forward, the final answer comes from the far side */
+                                    NTATAG_CANCEL_487(0),
                                     /* a connection closed by the peer is reported (flow_follow) */
                                     TPTAG_SDWN_ERROR(1), TAG_END());
         if (!d->agent) {
@@ -155,6 +166,28 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
         log_info("SIP agent on %s (contact host %s).", url, d->host);
         *ret = d;
         return 0;
+}
+
+void sip_driver_set_message_handler(SipDriver *d, SipDriverMessageFunc cb, void *userdata) {
+        d->message_cb = cb;
+        d->message_userdata = userdata;
+}
+
+nta_agent_t *sip_driver_agent(SipDriver *d) {
+        return d->agent;
+}
+
+const char *sip_driver_host(const SipDriver *d) {
+        return d->host;
+}
+
+uint16_t sip_driver_port(const SipDriver *d) {
+        return d->port;
+}
+
+void sip_driver_timers_ms(const SipDriver *d, unsigned *ret_t1, unsigned *ret_t2) {
+        *ret_t1 = d->t1_ms;
+        *ret_t2 = d->t2_ms;
 }
 
 SipDriver *sip_driver_free(SipDriver *d) {
@@ -417,6 +450,10 @@ SipReg *sip_reg_free(SipReg *reg) {
 
 bool sip_reg_busy(const SipReg *reg) {
         return reg->orq || reg->waiting || reg->keepalive;
+}
+
+tport_t *sip_reg_flow(const SipReg *reg) {
+        return reg->flow;
 }
 
 const char *sip_reg_call_id(const SipReg *reg) {

@@ -112,6 +112,10 @@ static void test_arithmetic(void) {
         check(red_retry_deadline_usec(6, MS(500), S(4)) == MS(19400));
         check(red_retry_deadline_usec(2, MS(100), S(4)) == MS(100 + 200 + 400 - 40));
 
+        /* INVITE: 0.5+1+2+4 = 7.5, less 0.1 before the 5th copy would go at 7.5 s */
+        check(red_invite_deadline_usec(3, MS(500)) == MS(7400));
+        check(red_invite_deadline_usec(6, MS(500)) == MS(63400)); /* no T2 cap: 0.5·(2^7 − 1) */
+        check(red_invite_deadline_usec(1, MS(500)) == MS(1400));
         check(red_refresh_delay_usec(3600) == S(3240));   /* 90 % < expires − 60 */
         check(red_refresh_delay_usec(300) == S(240));     /* expires − 60 < 90 % */
         check(red_refresh_delay_usec(1000) == S(900));
