@@ -286,6 +286,14 @@ static void test_parse(void) {
         o = put_header(m, "a.test", 1, 0);
         check(dns_answer_parse_addresses(m, o, AF_INET, addr, RFC3263_ADDR_PER_NAME, &n, &ttl) == -ENOENT);
         check(dns_answer_min_ttl(m, 5, &ttl) == -EBADMSG);
+
+        /* A header claiming more records than the message can hold: malformed. */
+        o = put_header(m, "a.test", 1, 0xffff);
+        o += put_rr(m + o, 1, 50, (const uint8_t *) "\x7f\x00\x00\x02", 4);
+        check(dns_answer_min_ttl(m, o, &ttl) == -EBADMSG);
+        check(dns_answer_parse_addresses(m, o, AF_INET, addr, RFC3263_ADDR_PER_NAME, &n, &ttl) == -EBADMSG);
+        m[6] = 0, m[7] = 1; /* the one record it has */
+        check(dns_answer_parse_addresses(m, o, AF_INET, addr, RFC3263_ADDR_PER_NAME, &n, &ttl) == 0 && n == 1);
 }
 
 int main(void) {
