@@ -9,6 +9,7 @@
 #include "dns-answer.h"
 #include "log.h"
 #include "lookup.h"
+#include "sipr-config.h"
 #include "timer.h"
 #include "util.h"
 
@@ -180,7 +181,11 @@ static bool is_server_failure(int r) {
         return r < 0 && r != -ENOENT;
 }
 
+#if HAVE_ARES_QUERY_DNSREC
+static void on_answer(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *rec);
+#else
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+#endif
 
 static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char *name, int type) {
         Query *q = calloc(1, sizeof(Query));
@@ -199,7 +204,13 @@ static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char 
         l->pending++;
         if (l->p.on_query)
                 l->p.on_query(l, name, type, l->p.userdata);
+#if HAVE_ARES_QUERY_DNSREC
+        /* The callback runs (with an error) when the query cannot be sent, so no status here. */
+        (void) ares_query_dnsrec(ares_glib_channel(l->channel), name, ARES_CLASS_IN,
+                                 (ares_dns_rec_type_t) type, on_answer, q, NULL);
+#else
         ares_query(ares_glib_channel(l->channel), name, DNS_CLASS_IN, type, on_answer, q);
+#endif
 }
 
 static void lookup_advance(Lookup *l);
@@ -402,13 +413,15 @@ static void lookup_advance(Lookup *l) {
         }
 }
 
-static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, int status) {
+static void query_handle(Lookup *l, Query *q, const DnsAnswer *a, int status) {
         int r = ares_status_to_errno(status);
 
+        if (r == 0 && !a)
+                r = -EBADMSG;
         if (r == 0) {
                 switch (q->type) {
                 case DNS_TYPE_NAPTR:
-                        r = dns_answer_parse_naptr(abuf, alen, &l->naptr, &l->n_naptr);
+                        r = dns_answer_naptr(a, &l->naptr, &l->n_naptr);
                         if (r >= 0)
                                 l->n_naptr = rfc3263_filter_naptr(l->naptr, l->n_naptr) ? : 0;
                         break;
@@ -416,7 +429,7 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                         SrvSet *s = &l->sets[q->index];
                         size_t total;
 
-                        r = dns_answer_parse_srv(abuf, alen, &s->srv, &total);
+                        r = dns_answer_srv(a, &s->srv, &total);
                         if (r < 0)
                                 break;
                         s->n_srv = rfc3263_order_srv(s->srv, total, l->p.random, l->p.random_userdata);
@@ -434,14 +447,14 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                 }
                 case DNS_TYPE_AAAA: {
                         AddrHost *h = &l->hosts[q->index];
-                        r = dns_answer_parse_addresses(abuf, alen, AF_INET6, h->addr6, RFC3263_ADDR_PER_NAME, &h->n6,
-                                                       &h->ttl6);
+                        r = dns_answer_addresses(a, AF_INET6, h->addr6, RFC3263_ADDR_PER_NAME, &h->n6,
+                                                 &h->ttl6);
                         break;
                 }
                 case DNS_TYPE_A: {
                         AddrHost *h = &l->hosts[q->index];
-                        r = dns_answer_parse_addresses(abuf, alen, AF_INET, h->addr4, RFC3263_ADDR_PER_NAME, &h->n4,
-                                                       &h->ttl4);
+                        r = dns_answer_addresses(a, AF_INET, h->addr4, RFC3263_ADDR_PER_NAME, &h->n4,
+                                                 &h->ttl4);
                         break;
                 }
                 }
@@ -450,12 +463,11 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                 lookup_note_failure(l, q->name, q->type, r);
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
-        Query *q = arg;
+static void query_done(Query *q, int status, const DnsAnswer *a) {
         Lookup *l = q->lookup;
 
         if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION && !l->finished && q->phase == l->phase)
-                query_handle(l, q, abuf, alen > 0 ? (size_t) alen : 0, status);
+                query_handle(l, q, a, status);
 
         l->pending--;
         if (l->pending == 0 && !l->finished && status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
@@ -466,6 +478,25 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         free(q);
         lookup_unref(l);
 }
+
+#if HAVE_ARES_QUERY_DNSREC
+/* c-ares ≥ 1.28 hands over the message it parsed already. */
+static void on_answer(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *rec) {
+        query_done(arg, (int) status, rec);
+}
+#else
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
+        _cleanup_(dns_answer_freep) DnsAnswer *a = NULL;
+        int r;
+
+        if (status == ARES_SUCCESS) {
+                r = dns_answer_new(abuf, alen > 0 ? (size_t) alen : 0, &a);
+                if (r < 0)
+                        status = r == -ENOMEM ? ARES_ENOMEM : ARES_EBADRESP;
+        }
+        query_done(arg, status, a);
+}
+#endif
 
 static gboolean on_deadline(gpointer userdata) {
         Lookup *l = userdata;
