@@ -498,8 +498,15 @@ void redundancy_start(Redundancy *r, uint64_t now) {
         r->started = true;
         for (size_t i = 0; i < r->n_order; i++) {
                 RServer *s = &r->servers[r->order[i]];
-                if (r->mode == RED_MODE_SUCCESSIVE && i > 0)
+                if (r->mode == RED_MODE_SUCCESSIVE && i > 0) {
+                        /* Not registered with yet, but known: a request of the UA must be able to
+                         * go there the moment the working server fails (redundancy_next_hops). */
+                        if (!s->resolved && !s->resolving) {
+                                s->resolving = true;
+                                queue_action(r, RED_ACTION_RESOLVE, s, -1, 0);
+                        }
                         continue;
+                }
                 s->active = true;
                 server_start_round(r, s, -1, now);
         }

@@ -580,12 +580,13 @@ static void test_successive(void) {
 
         check(redundancy_mode(r) == RED_MODE_SUCCESSIVE);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
-        expect_none(r); /* only the working server */
+        expect(r, RED_ACTION_RESOLVE, 1, NULL); /* known from the start, for the UA's requests */
+        expect_none(r);
         set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect_none(r); /* registered with only when the working server fails */
         fail(r, 0, A0, 503, true, S(1));
-        expect(r, RED_ACTION_RESOLVE, 1, NULL);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, S(1));
         expect(r, RED_ACTION_REGISTER, 1, B0);
         ok(r, 1, B0, 3600, S(2));
         check(streq(redundancy_working_uri(r), B0));
@@ -612,10 +613,11 @@ static void test_successive(void) {
         /* Both fail: account failed, retried from the working server. */
         r = start_two(&c);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
         set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, 0);
-        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        expect_none(r); /* server 2 not resolved yet: it registers once it is */
         set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
         expect(r, RED_ACTION_REGISTER, 1, B0);
         fail(r, 1, B0, 503, true, 0);
@@ -889,11 +891,13 @@ static void test_next_hops_fallback(void) {
         c.redundancy_type = 1;
         r = start_two(&c);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
-        expect(r, RED_ACTION_REGISTER, 0, A0);
-        fail(r, 0, A0, 503, true, S(1));
         expect(r, RED_ACTION_RESOLVE, 1, NULL);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, S(1));
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        /* the fallback server is a next hop before anything is registered there */
+        hops_are(r, "A0 B0");
+        fail(r, 0, A0, 503, true, S(1));
         expect(r, RED_ACTION_REGISTER, 1, B0);
         ok(r, 1, B0, 3600, S(2));
         hops_are(r, "B0 A0");
