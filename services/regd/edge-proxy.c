@@ -137,7 +137,8 @@ static void tx_reply(ProxyTx *tx, unsigned status, const char *phrase) {
                 return;
         if (status >= 200)
                 tx->replied = true;
-        (void) nta_incoming_treply(tx->irq, (int) status, phrase, TAG_END());
+        if (nta_incoming_treply(tx->irq, (int) status, phrase, TAG_END()) < 0)
+                log_debug("Edge: cannot answer %u to %s (Call-ID %s).", status, tx->method, tx->call_id);
 }
 
 /* An answer of the other side, passed on to the side the request came from (our Via off). */

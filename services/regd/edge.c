@@ -174,7 +174,7 @@ static void forward_stray_response(Edge *e, nta_agent_t *from, nta_agent_t *to, 
         for (const sip_via_t *mine = nta_agent_via(from); v && mine && !ours; mine = mine->v_next)
                 ours = host_eq(v->v_host, mine->v_host) && streq(strempty(v->v_port), strempty(mine->v_port));
         if (!ours || !v->v_next || !to || !sip->sip_status || sip->sip_status->st_status < 200 ||
-            sip->sip_status->st_status >= 300) {
+            sip->sip_status->st_status >= 300 || !sip->sip_cseq || sip->sip_cseq->cs_method != sip_method_invite) {
                 msg_destroy(msg);
                 return;
         }

@@ -83,14 +83,15 @@ edge_far_invites() {
 }
 
 edge_events() { lab_ua_events a "$1"; } # TYPE → how many the UA reported
+edge_events_at_least() { [[ "$(edge_events "$1")" -ge $2 ]]; } # TYPE N (for regd_wait)
+sipp_received_at_least() { [[ "$(lab_sipp_received "$1" "$2")" -ge $3 ]]; } # NAME METHOD N
 
 # edge_dial NUMBER — the UA dials NUMBER@lab.test.
 edge_dial() { lab_ua a dial "sip:$1@lab.test" >/dev/null || lab_fail "baresip refused to dial $1"; }
 
 # edge_wait_established N WHAT — until the UA has had N established calls in all.
 edge_wait_established() {
-        _edge_established_at_least() { [[ "$(edge_events CALL_ESTABLISHED)" -ge $1 ]]; }
-        regd_wait "${3:-40}" "$2 (call $1 established at the UA)" _edge_established_at_least "$1"
+        regd_wait "${3:-40}" "$2 (call $1 established at the UA)" edge_events_at_least CALL_ESTABLISHED "$1"
 }
 
 # edge_hangup_all — the UA hangs up every call it has.

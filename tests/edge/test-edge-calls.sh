@@ -36,7 +36,7 @@ lab_assert_eq 0 "$(regd_prop 1 RequestFailovers)" "RequestFailovers with every s
 edge_hangup_all
 regd_wait 20 "the BYE reached the far side (through sipr and registrar 1)" \
         grep -q "^BYE sip:far@$EDGE_FAR" "$LAB_DIR/sipp-far.msg"
-regd_wait 10 "the call closed at the UA" test "$(edge_events CALL_CLOSED)" -ge 1
+regd_wait 10 "the call closed at the UA" edge_events_at_least CALL_CLOSED 1
 
 # incoming: through the working and through the fallback registration
 edge_call_in 1 "a call through registrar 1"

@@ -655,14 +655,16 @@ lab_sipp_start() {
 
 # ---- calls: a real UA on the device side, sipp on the far side --------------------------------
 
-# lab_uas_start NAME ADDR [extra sipp args] — a sipp UAS (the far side of calls) on ADDR:5060
-# answering every INVITE 180, 200 and every BYE 200; messages in $LAB_DIR/sipp-NAME.msg.
+# lab_uas_start NAME ADDR [SCENARIO [extra sipp args]] — a sipp UAS (the far side of calls) on
+# ADDR:5060; SCENARIO uas-call (default: every INVITE 180, 200, and BYE 200) or uas-ring (180,
+# then CANCEL 200 + 487); messages in $LAB_DIR/sipp-NAME.msg.
 lab_uas_start() {
-        local name=$1 addr=$2
+        local name=$1 addr=$2 scenario=${3:-uas-call}
         shift 2
+        (($#)) && shift
         : >"$LAB_DIR/sipp-$name.msg"
         lab_spawn "sipp-$name" "$LAB_DIR/sipp-$name.log" bash -c 'exec "$@" >/dev/null' sipp \
-                sipp -sf "$LAB_SRC/sipp/uas-call.xml" -i "$addr" -p 5060 -mi "$addr" -nostdin \
+                sipp -sf "$LAB_SRC/sipp/$scenario.xml" -i "$addr" -p 5060 -mi "$addr" -nostdin \
                 -trace_msg -message_file "$LAB_DIR/sipp-$name.msg" \
                 -trace_err -error_file "$LAB_DIR/sipp-$name.err" "$@" >/dev/null
         lab_wait_for 10 "sipp UAS $name listening on $addr:5060" _lab_listening udp "$addr" 5060 ||
@@ -717,6 +719,8 @@ EOF
         # ctrl_tcp serves one connection at a time: one process holds it (tests/lab/ua-ctl.py)
         lab_spawn "ua-$name-ctl" "$LAB_DIR/ua-$name-ctl.log" \
                 python3 "$LAB_SRC/ua-ctl.py" daemon "$addr:4444" "$LAB_DIR/ua-$name.events" "$dir/cmd" >/dev/null
+        lab_wait_for 10 "baresip $name's controller ready" grep -q '"ready": true' "$LAB_DIR/ua-$name.events" ||
+                lab_die "baresip $name's controller did not start: $(tail -5 "$LAB_DIR/ua-$name-ctl.log")"
 }
 
 # lab_ua NAME COMMAND… — one ctrl_tcp command ("dial sip:2000@lab.test", "hangup", "accept");

@@ -5,7 +5,8 @@ baresip's ctrl_tcp serves one connection at a time (a new one replaces the old),
 holds it for the UA's whole life, logs everything baresip says and takes commands from a FIFO:
 
   ua-ctl.py daemon HOST:PORT LOG FIFO      keeps the connection; every event and answer goes to
-                                           LOG as one JSON line ("t": monotonic seconds added)
+                                           LOG as one JSON line ("t": monotonic seconds added),
+                                           after a first {"ready": true} once commands are taken
   ua-ctl.py command LOG FIFO "dial sip:2000@lab.test"
                                            one command through the daemon; prints its answer;
                                            exit 0 when baresip said ok, 1 when it refused, 2
@@ -56,6 +57,7 @@ def daemon(addr, log_path, fifo_path):
     fifo = os.open(fifo_path, os.O_RDWR | os.O_NONBLOCK)  # RDWR: never EOF when writers go
     buf, pending = b"", b""
     with open(log_path, "a", buffering=1) as log:
+        log.write(json.dumps({"ready": True, "t": round(time.monotonic(), 3)}) + "\n")
         while True:
             ready, _, _ = select.select([sock, fifo], [], [])
             if sock in ready:
