@@ -187,3 +187,9 @@ bool strv_equal(char *const *a, char *const *b) {
                         return false;
         return !*a && !*b;
 }
+
+void strv_free(char **l) {
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}

@@ -16,6 +16,10 @@ regd_start_configd
 regd_start
 regd_wait 30 "account 1 registered at registrar 2 (1 is silent)" regd_working_is 1 "$(regd_uri 2)"
 edge_ua_start udp
+# siprctl follows: a line per request that moved, plain and JSON
+lab_spawn monitor "$LAB_DIR/monitor.out" "$SIPR_BUILD_ROOT/tools/siprctl/siprctl" monitor >/dev/null
+lab_spawn monitor-json "$LAB_DIR/monitor.json" "$SIPR_BUILD_ROOT/tools/siprctl/siprctl" --json monitor >/dev/null
+regd_wait 10 "siprctl monitor running" grep -q "account 1" "$LAB_DIR/monitor.out"
 
 failovers() { regd_prop 1 RequestFailovers; }
 last_move() { grep "moves on from" "$LAB_DIR/regd.log" | tail -1; }
@@ -51,6 +55,14 @@ lab_assert_eq 1 "$(failovers)" "RequestFailovers"
 last_move | grep -q "no answer after 2 retransmissions" || lab_fail "reason of the move: $(last_move)"
 # the UA's second INVITE (with the 407's credentials) went straight to the hop that challenged it
 lab_assert_eq 1 "$(lab_sipp_received hop INVITE)" "the authenticated INVITE skipped the silent hop"
+
+# siprctl: the move as a line of its own, the local contact and the counters in status
+regd_wait 10 "siprctl monitor shows the move" grep -q "account 1   INVITE moved: $(regd_uri 1) (no answer after 2 retransmissions) -> $(regd_uri 2)" "$LAB_DIR/monitor.out"
+regd_wait 10 "siprctl --json monitor shows the move" grep -q '"event":"request-failover","account_index":1,"method":"INVITE"' "$LAB_DIR/monitor.json"
+status=$(lab_siprctl status 1)
+grep -q "local contacts:   sip:1001" <<<"$status" || lab_fail "siprctl status shows no local contact: $status"
+grep -q "requests:         2   moved to another server: 1" <<<"$status" || lab_fail "siprctl status counters: $status"
+lab_assert_eq 1 "$(lab_siprctl --json status 1 | jq '.edge_contacts | length')" "edge_contacts in siprctl --json status"
 
 # 2. silence, another method: 1 + retry_counts copies, then the next hop answers
 lab_assert_eq 200 "$(options_to 2000 | head -1)" "OPTIONS through the edge"
