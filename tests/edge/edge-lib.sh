@@ -61,6 +61,7 @@ edge_contacts() { # X → its local contacts, one a line
                 "/org/sipr/Registration1/account/$1" org.sipr.Registration1.Account EdgeContacts | jq -r '.data[]'
 }
 edge_has_contacts() { [[ -n "$(edge_contacts "$1" 2>/dev/null)" ]]; }
+edge_contacts_are() { [[ "$(edge_contacts "$1" 2>/dev/null)" == "$2" ]]; } # X EXPECTED (for regd_wait)
 
 # edge_far_invites N — INVITE transactions (Call-ID + CSeq) the far side got through registrar N
 # (its top Via); with N = all, every one.
