@@ -63,6 +63,7 @@ struct Edge {
         unsigned n_txs;
         GHashTable *affinity;  /* Call-ID → hop URI that answered its last out-of-dialog request */
         uint64_t refused;      /* requests refused: source not allowed, malformed, too busy */
+        uint64_t busy_refused, busy_logged_at; /* 503s for a full edge since the last log line */
 };
 
 /* edge.c */

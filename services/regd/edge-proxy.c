@@ -546,9 +546,17 @@ static ProxyTx *tx_new(Edge *e, TxKind kind, nta_agent_t *agent, msg_t *msg, sip
         ProxyTx *tx;
 
         if (e->n_txs >= EDGE_TX_MAX) {
+                uint64_t now = mono();
                 e->refused++;
-                log_warning("Edge: %u requests under way; %s refused with 503.", e->n_txs,
-                            sip->sip_request->rq_method_name);
+                e->busy_refused++;
+                /* a flood must not flood the journal too: one line per 10 s at most */
+                if (now >= e->busy_logged_at + 10 * USEC_PER_SEC) {
+                        log_warning("Edge: %u requests under way; %" PRIu64 " refused with 503 since the last "
+                                    "report (this one a %s).",
+                                    e->n_txs, e->busy_refused, sip->sip_request->rq_method_name);
+                        e->busy_logged_at = now;
+                        e->busy_refused = 0;
+                }
                 nta_msg_treply(agent, msg, 503, "Service Unavailable (edge busy)", SIPTAG_RETRY_AFTER_STR("5"),
                                TAG_END());
                 return NULL;
