@@ -40,16 +40,16 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
 static int property_get_servers(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Account *a = userdata;
-        AccountServerRow rows[SIPR_SERVER_MAX * 16];
-        size_t n = account_server_rows(a, rows, ELEMENTSOF(rows));
+        const AccountView *v = &a->published;
         int r;
 
         r = sd_bus_message_open_container(reply, 'a', "(ssssqt)");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_append(reply, "(ssssqt)", strempty(rows[i].name), strempty(rows[i].uri), rows[i].role,
-                                          rows[i].state, rows[i].status, rows[i].since_realtime);
+        for (size_t i = 0; i < v->n_servers; i++) {
+                const AccountServerRow *row = &v->servers[i];
+                r = sd_bus_message_append(reply, "(ssssqt)", strempty(row->name), strempty(row->uri), row->role,
+                                          row->state, row->status, row->since_realtime);
                 if (r < 0)
                         return r;
         }
@@ -142,22 +142,39 @@ static const sd_bus_vtable account_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+int account_bus_path(unsigned index, char **ret) {
+        char *p = g_strdup_printf(ACCOUNT_PREFIX "/%u", index);
+
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+int account_bus_path_index(const char *path, unsigned *ret) {
+        const char *e;
+        uint32_t idx;
+
+        /* API.md: /org/sipr/Registration1/account/<X>, X as in account.X.*: decimal, no leading 0 */
+        if (!path || strncmp(path, ACCOUNT_PREFIX "/", strlen(ACCOUNT_PREFIX) + 1) != 0)
+                return -EINVAL;
+        e = path + strlen(ACCOUNT_PREFIX) + 1;
+        if (*e < '1' || *e > '9' || safe_atou32(e, &idx) < 0)
+                return -EINVAL;
+        *ret = idx;
+        return 0;
+}
+
 static int account_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                                sd_bus_error *error) {
         Manager *m = userdata;
-        const char *e = path + strlen(ACCOUNT_PREFIX);
         unsigned idx;
-        char *end;
         Account *a;
 
-        if (strncmp(path, ACCOUNT_PREFIX "/", strlen(ACCOUNT_PREFIX) + 1) != 0)
-                return 0;
-        e++;
-        idx = (unsigned) strtoul(e, &end, 10);
-        if (*e == 0 || *end != 0)
+        if (account_bus_path_index(path, &idx) < 0)
                 return 0;
         a = manager_find_account(m, idx);
-        if (!a || !a->published.state)
+        if (!a || !a->on_bus)
                 return 0;
         *found = a;
         return 1;
@@ -175,7 +192,7 @@ static int account_node_enumerator(sd_bus *bus, const char *path, void *userdata
                 return -ENOMEM;
         }
         for (size_t i = 0; i < n; i++)
-                l[i] = g_strdup_printf(ACCOUNT_PREFIX "/%u", idx[i]);
+                (void) account_bus_path(idx[i], &l[i]);
         free(idx);
         *nodes = l;
         return 0;
@@ -197,13 +214,28 @@ int account_bus_register(Manager *m) {
 void account_bus_added(Account *a) {
         account_view_clear(&a->published);
         account_view(a, &a->published);
+        a->on_bus = true;
         if (a->manager->bus)
                 (void) sd_bus_emit_object_added(a->manager->bus, a->path);
 }
 
 void account_bus_removed(Account *a) {
-        if (a->manager->bus && a->published.state)
+        if (a->manager->bus && a->on_bus)
                 (void) sd_bus_emit_object_removed(a->manager->bus, a->path);
+        a->on_bus = false;
+}
+
+static bool servers_equal(const AccountView *x, const AccountView *y) {
+        if (x->n_servers != y->n_servers)
+                return false;
+        for (size_t i = 0; i < x->n_servers; i++) {
+                const AccountServerRow *a = &x->servers[i], *b = &y->servers[i];
+                if (!streq(strempty(a->name), strempty(b->name)) || !streq(strempty(a->uri), strempty(b->uri)) ||
+                    !streq(a->role, b->role) || !streq(a->state, b->state) || a->status != b->status ||
+                    a->since_realtime != b->since_realtime)
+                        return false;
+        }
+        return true;
 }
 
 void account_bus_emit_changes(Account *a) {
@@ -212,9 +244,13 @@ void account_bus_emit_changes(Account *a) {
         size_t n = 0;
         int r;
 
-        if (!a->published.state)
-                return; /* not on the bus yet */
         account_view(a, &v);
+        if (!a->on_bus) {
+                /* not on the bus yet (or any more): nothing to tell, but the view stays current */
+                account_view_clear(&a->published);
+                a->published = v;
+                return;
+        }
 #define CHANGED_STR(f, name) if (!streq(strempty(v.f), strempty(a->published.f))) names[n++] = name
         if (v.enabled != a->published.enabled)
                 names[n++] = "Enabled";
@@ -222,7 +258,8 @@ void account_bus_emit_changes(Account *a) {
         CHANGED_STR(mode, "Mode");
         CHANGED_STR(state, "State");
         CHANGED_STR(working, "WorkingServer");
-        CHANGED_STR(servers_key, "Servers");
+        if (!servers_equal(&v, &a->published))
+                names[n++] = "Servers";
         if (v.last_status != a->published.last_status)
                 names[n++] = "LastStatus";
         CHANGED_STR(last_reason, "LastReason");
@@ -241,8 +278,7 @@ void account_bus_emit_changes(Account *a) {
 
         if (!streq(strempty(v.state), strempty(a->published.state)) ||
             !streq(strempty(v.working), strempty(a->published.working)))
-                log_info("Account %u: %s%s%s.", a->index, v.state, isempty(v.working) ? "" : " via ",
-                         strempty(v.working));
+                log_account_info(a, "%s%s%s.", v.state, isempty(v.working) ? "" : " via ", strempty(v.working));
         account_view_clear(&a->published);
         a->published = v;
         if (n == 0)

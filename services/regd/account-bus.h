@@ -4,6 +4,11 @@
 #include "account.h"
 
 /* org.sipr.Registration1.Account on /org/sipr/Registration1/account/<X>. */
+
+/* The object path of account X, and back (strict: decimal X without leading zero, as API.md
+ * fixes the path; sd_bus_path_encode() would write X = 1 as "_31"). */
+int account_bus_path(unsigned index, char **ret);
+int account_bus_path_index(const char *path, unsigned *ret);
 int account_bus_register(Manager *m);
 void account_bus_added(Account *a);   /* InterfacesAdded */
 void account_bus_removed(Account *a); /* InterfacesRemoved */

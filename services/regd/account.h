@@ -5,20 +5,53 @@
 #include <stdint.h>
 
 #include "config-client.h"
+#include "log.h"
 #include "manager.h"
 #include "redundancy.h"
 
-/* One account: its redundancy engine wired to SIP transactions, resolution, health and the bus. */
+/* One account: its redundancy engine (redundancy.c) driven by events from its registration flows
+ * (registration.c), name resolution (account-resolve.c) and healthd, its configuration as the
+ * engine sees it (account-config.c), and what it publishes on the bus (account-bus.c).
+ *
+ * Every event ends in account_process(): the engine's actions are carried out, one timer is armed
+ * at the engine's next decision, and one PropertiesChanged tells what changed. */
 
-/* What the Account object publishes; compared after every event to emit one PropertiesChanged. */
+/* Log lines about one account carry its index, as systemd's log_link_*() carry the link. */
+#define log_account_index(index, level, fmt, ...) log_full(level, "Account %u: " fmt, (index), ##__VA_ARGS__)
+#define log_account_full(a, level, fmt, ...) log_account_index((a)->index, level, fmt, ##__VA_ARGS__)
+#define log_account_debug(a, ...) log_account_full(a, LOG_DEBUG, __VA_ARGS__)
+#define log_account_info(a, ...) log_account_full(a, LOG_INFO, __VA_ARGS__)
+#define log_account_notice(a, ...) log_account_full(a, LOG_NOTICE, __VA_ARGS__)
+#define log_account_warning(a, ...) log_account_full(a, LOG_WARNING, __VA_ARGS__)
+
+/* One row of the Servers property. */
+typedef struct AccountServerRow {
+        unsigned server; /* 0-based: sip_server.(server+1) */
+        char *name, *uri;
+        const char *role, *state; /* static strings */
+        uint16_t status;
+        uint64_t since_realtime;
+} AccountServerRow;
+
+/* What the Account object publishes, as last emitted: the getters read it, and after every event
+ * a new view is compared with it to emit one PropertiesChanged. */
 typedef struct AccountView {
         bool enabled;
-        char *aor, *mode, *state, *working, *servers_key, *last_reason;
+        char *aor, *mode, *state, *working, *last_reason;
         unsigned last_status, failovers;
         uint64_t registered_since; /* CLOCK_REALTIME µs */
-        char **edge_contacts;      /* local contacts (the edge's) */
+        AccountServerRow *servers;
+        size_t n_servers;
+        char **edge_contacts; /* local contacts (the edge's) */
         uint64_t requests, request_failovers;
 } AccountView;
+
+/* Resolution in flight for one server: the resolver's callback userdata. */
+typedef struct AccountResolve {
+        Account *account;
+        unsigned server;
+        struct ResolveRequest *request;
+} AccountResolve;
 
 struct Account {
         Manager *manager;
@@ -29,8 +62,8 @@ struct Account {
 
         Redundancy *red;
         struct AccountPersist *persist;
-        GPtrArray *binds; /* Bind* */
-        struct ResolveRequest *resolving[SIPR_SERVER_MAX];
+        GPtrArray *registrations; /* Registration*: one per (server, next hop) in use */
+        AccountResolve resolve[SIPR_SERVER_MAX];
         /* outbound_proxy_enable: server 1's next hops are the proxies (1 preferred, then 2).
          * Allocated only then: 8 KB that every other account would carry for nothing. */
         bool proxy_mode;
@@ -44,47 +77,46 @@ struct Account {
                 unsigned map_of[RED_ADDR_MAX];
                 size_t n_map;
         } * proxy;
-        GPtrArray *watches; /* health watch handles */
 
         guint timer_id, keepalive_id;
         uint64_t timer_at;
         bool processing;
-        AccountView published;
+        bool on_bus;           /* InterfacesAdded sent: changes are emitted */
+        AccountView published; /* the view the bus sees, rebuilt after every event */
 };
 
+/* account.c */
 int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret);
-/* Frees; with unregister, bindings are removed first (fire and forget). */
+/* Frees; flows still removing a binding finish as the Manager's orphans. */
 Account *account_free(Account *a);
 void account_start(Account *a);
+/* Carries out the engine's queued actions, re-arms the timer, publishes: after every event. */
+void account_process(Account *a);
 /* Removes every binding (REGISTER Expires: 0); returns how many are in flight. */
 unsigned account_unregister_all(Account *a);
-/* REGISTERs held until a removal on their Call-ID is answered (RFC 3261 10.2). */
-unsigned account_registers_held(const Account *a);
-bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y);
 void account_update_globals(Account *a);
-
 /* Bus methods */
 int account_register(Account *a);
 int account_unregister(Account *a);
 int account_failover(Account *a);
 void account_retry_failed(Account *a);
-
 /* Where the account's UA sends new requests, in order (the edge). */
 size_t account_next_hops(Account *a, RedHop *ret, size_t max);
-
-/* Published values */
-const char *account_domain(const Account *a); /* AOR domain: the first server's address */
-const char *account_aor(Account *a, char *buf, size_t size);
+/* What healthd says about (server, uri) of a. */
+void account_health_changed(void *account, unsigned server, const char *uri, RedHealth h);
+/* Builds the view the bus publishes; account_view_clear() frees it. */
 void account_view(Account *a, AccountView *v);
 void account_view_clear(AccountView *v);
 
-/* Servers property rows */
-typedef struct AccountServerRow {
-        const char *name, *uri, *role, *state;
-        uint16_t status;
-        uint64_t since_realtime;
-} AccountServerRow;
-size_t account_server_rows(Account *a, AccountServerRow *rows, size_t max);
+/* account-config.c */
+bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y);
+const char *account_domain(const Account *a); /* AOR domain: the first server's address */
+const char *account_aor(Account *a, char *buf, size_t size);
+char *account_config_problem(const SiprAccountConfig *c); /* NULL when it can work */
+void account_red_config(Account *a, RedConfig *c);
 
-/* health-client.c feeds this */
-void account_health_changed(Account *a, unsigned server, const char *uri, RedHealth h);
+/* account-resolve.c */
+void account_resolve(Account *a, unsigned server);
+void account_resolve_cancel(Account *a);
+/* Where server holds a binding now (copied into buf), or NULL. */
+const char *account_bound_uri(Account *a, unsigned server, char *buf, size_t size);

@@ -281,7 +281,7 @@ static void tx_count_failover(ProxyTx *tx, const char *from, const char *why, co
 
         if (ea)
                 ea->request_failovers++;
-        log_notice("Account %u: %s (Call-ID %s) moves on from %s (%s) to %s.", tx->account, tx->method,
+        log_account_index(tx->account, LOG_NOTICE, "%s (Call-ID %s) moves on from %s (%s) to %s.", tx->method,
                    tx->call_id, from, why, to);
         if (a) {
                 account_bus_emit_request_failover(a, tx->method, from, why, to);
@@ -332,7 +332,7 @@ static void tx_out_next(ProxyTx *tx) {
                 bool last = tx->next >= tx->n_hops;
                 ProxyBranch *b;
 
-                log_debug("Account %u: %s (Call-ID %s) to %s%s.", tx->account, tx->method, tx->call_id, h->uri,
+                log_account_index(tx->account, LOG_DEBUG, "%s (Call-ID %s) to %s%s.", tx->method, tx->call_id, h->uri,
                           last ? " (last next hop)" : "");
                 b = branch_start(tx, h->uri, h->uri, last, h->retries);
                 if (b && b->orq)
@@ -359,7 +359,7 @@ static gboolean on_giveup(gpointer userdata) {
                 return G_SOURCE_REMOVE;
         snprintf(why, sizeof(why), "no answer after %" PRIu32 " retransmissions",
                  tx->hops[tx->next - 1].retries);
-        log_info("Account %u: %s to %s: %s.", tx->account, tx->method, b->target, why);
+        log_account_index(tx->account, LOG_INFO, "%s to %s: %s.", tx->method, b->target, why);
         manager_hop_result(tx->e->m, tx->account, b->target, 408, true, b->sent_usec);
         sip_retrans_stop(&b->rt);
         /* no provisional yet: nothing to CANCEL (RFC 3261 9.1); the transaction is let go */
@@ -600,7 +600,7 @@ void edge_proxy_out(Edge *e, Account *a, msg_t *msg, sip_t *sip) {
         ProxyTx *tx;
 
         if (n == 0) {
-                log_notice("Account %u: %s refused: no server to send it to (%s).", a->index,
+                log_account_notice(a, "%s refused: no server to send it to (%s).",
                            sip->sip_request->rq_method_name, a->published.state ? a->published.state : "starting");
                 edge_reply(e->agent, msg, 503, "Service Unavailable (no server to send to)");
                 return;
@@ -636,7 +636,7 @@ void edge_proxy_in(Edge *e, unsigned index, msg_t *msg, sip_t *sip) {
         ProxyTx *tx;
 
         if (!e->agent || !contacts || !contacts[0]) {
-                log_info("Account %u: %s from the network: no local contact (480).", index,
+                log_account_index(index, LOG_INFO, "%s from the network: no local contact (480).",
                          sip->sip_request->rq_method_name);
                 edge_reply(net, msg, 480, e->agent ? "Temporarily Unavailable (no local user agent registered)" :
                                                      "Temporarily Unavailable (the edge is off)");
@@ -656,7 +656,7 @@ void edge_proxy_in(Edge *e, unsigned index, msg_t *msg, sip_t *sip) {
                         b->done = true;
         }
         g_strfreev(contacts);
-        log_info("Account %u: %s (Call-ID %s) from the network to %u local contact(s).", index, tx->method,
+        log_account_index(index, LOG_INFO, "%s (Call-ID %s) from the network to %u local contact(s).", tx->method,
                  tx->call_id, tx->branches->len);
         if (tx_all_done(tx)) {
                 tx_reply(tx, 480, "Temporarily Unavailable (local user agent unreachable)");

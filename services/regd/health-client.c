@@ -7,6 +7,7 @@
 #include "bus-util.h"
 #include "health-client.h"
 #include "log.h"
+#include "manager.h"
 #include "macro.h"
 #include "util.h"
 
@@ -16,7 +17,7 @@
 #define TARGET_IFACE "org.sipr.Health1.Target"
 
 typedef struct Watcher {
-        Account *account;
+        void *owner; /* compared, never dereferenced here */
         unsigned server;
 } Watcher;
 
@@ -32,6 +33,7 @@ typedef struct Target {
 
 struct HealthClient {
         Manager *m;
+        HealthFunc cb;
         GHashTable *targets; /* uri → Target* */
         BusNameWatch *name_watch;
         bool present;
@@ -64,12 +66,21 @@ static void target_deliver(Target *t, RedHealth health) {
         t->health = health;
         log_info("Health of %s: %s.", t->uri,
                  health == RED_HEALTH_UP ? "up" : health == RED_HEALTH_DOWN ? "down" : "unknown");
-        /* Copy: a watcher's reaction may change the watcher list. */
+        /* A watcher's reaction may unwatch others, or drop the target itself: each one is
+         * looked up again, by uri, before it is told. */
+        HealthClient *h = t->h;
+        g_autofree char *uri = strdup(t->uri);
         GArray *copy = g_array_copy(t->watchers);
-        for (guint i = 0; i < copy->len; i++) {
-                Watcher *w = &g_array_index(copy, Watcher, i);
-                if (manager_find_account(t->h->m, w->account->index) == w->account)
-                        account_health_changed(w->account, w->server, t->uri, health);
+        for (guint i = 0; uri && i < copy->len; i++) {
+                const Watcher *w = &g_array_index(copy, Watcher, i);
+                Target *now = g_hash_table_lookup(h->targets, uri);
+                bool still = false;
+                for (guint j = 0; now && j < now->watchers->len && !still; j++) {
+                        const Watcher *o = &g_array_index(now->watchers, Watcher, j);
+                        still = o->owner == w->owner && o->server == w->server;
+                }
+                if (still)
+                        h->cb(w->owner, w->server, uri, health);
         }
         g_array_free(copy, TRUE);
 }
@@ -194,7 +205,7 @@ static int parse_uri(const char *uri, char **transport, char **address, uint16_t
         return 0;
 }
 
-void health_client_watch(HealthClient *h, Account *a, unsigned server, const char *uri) {
+void health_client_watch(HealthClient *h, void *owner, unsigned server, const char *uri) {
         Target *t = g_hash_table_lookup(h->targets, uri);
 
         if (!t) {
@@ -214,41 +225,41 @@ void health_client_watch(HealthClient *h, Account *a, unsigned server, const cha
         }
         for (guint i = 0; i < t->watchers->len; i++) {
                 Watcher *w = &g_array_index(t->watchers, Watcher, i);
-                if (w->account == a && w->server == server)
+                if (w->owner == owner && w->server == server)
                         goto watched;
         }
-        g_array_append_val(t->watchers, ((Watcher) { .account = a, .server = server }));
+        g_array_append_val(t->watchers, ((Watcher) { .owner = owner, .server = server }));
 watched:
         target_watch(t);
         if (t->health != RED_HEALTH_UNKNOWN)
-                redundancy_health(a->red, server, uri, t->health, now_usec(CLOCK_MONOTONIC));
+                h->cb(owner, server, uri, t->health);
 }
 
-void health_client_unwatch_account(HealthClient *h, Account *a) {
+void health_client_unwatch_owner(HealthClient *h, void *owner) {
         GHashTableIter it;
         Target *t;
 
         g_hash_table_iter_init(&it, h->targets);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
                 for (guint i = t->watchers->len; i > 0; i--)
-                        if (g_array_index(t->watchers, Watcher, i - 1).account == a)
+                        if (g_array_index(t->watchers, Watcher, i - 1).owner == owner)
                                 g_array_remove_index(t->watchers, i - 1);
                 if (t->watchers->len == 0)
                         g_hash_table_iter_remove(&it);
         }
 }
 
-static void target_drop_watcher(HealthClient *h, Target *t, Account *a, unsigned server) {
+static void target_drop_watcher(HealthClient *h, Target *t, void *owner, unsigned server) {
         for (guint i = t->watchers->len; i > 0; i--) {
                 const Watcher *w = &g_array_index(t->watchers, Watcher, i - 1);
-                if (w->account == a && w->server == server)
+                if (w->owner == owner && w->server == server)
                         g_array_remove_index(t->watchers, i - 1);
         }
         if (t->watchers->len == 0)
                 g_hash_table_remove(h->targets, t->uri); /* Unwatch */
 }
 
-void health_client_watch_set(HealthClient *h, Account *a, unsigned server, const RedAddress *addrs, size_t n,
+void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs, size_t n,
                              const char *bound_uri) {
         g_autoptr(GPtrArray) gone = g_ptr_array_new();
         GHashTableIter it;
@@ -265,16 +276,16 @@ void health_client_watch_set(HealthClient *h, Account *a, unsigned server, const
         }
         /* Outside the iteration: dropping the last watcher removes the target. */
         for (guint i = 0; i < gone->len; i++)
-                target_drop_watcher(h, g_ptr_array_index(gone, i), a, server);
+                target_drop_watcher(h, g_ptr_array_index(gone, i), owner, server);
         for (size_t i = 0; i < n; i++)
-                health_client_watch(h, a, server, addrs[i].uri);
+                health_client_watch(h, owner, server, addrs[i].uri);
 }
 
-void health_client_unwatch(HealthClient *h, Account *a, unsigned server, const char *uri) {
+void health_client_unwatch(HealthClient *h, void *owner, unsigned server, const char *uri) {
         Target *t = g_hash_table_lookup(h->targets, uri);
 
         if (t)
-                target_drop_watcher(h, t, a, server);
+                target_drop_watcher(h, t, owner, server);
 }
 
 void health_client_report(HealthClient *h, const char *uri, const char *event) {
@@ -317,13 +328,14 @@ static void on_health_name(sd_bus *bus, const char *name, bool present, void *us
         }
 }
 
-int health_client_new(Manager *m, HealthClient **ret) {
+int health_client_new(Manager *m, HealthFunc cb, HealthClient **ret) {
         HealthClient *h = calloc(1, sizeof(HealthClient));
         int r;
 
         if (!h)
                 return -ENOMEM;
         h->m = m;
+        h->cb = cb;
         h->targets = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, target_free);
         r = bus_name_watch_new(m->bus, HEALTH_NAME, on_health_name, h, &h->name_watch);
         if (r < 0) {

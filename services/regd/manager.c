@@ -12,6 +12,7 @@
 #include "manager.h"
 #include "persist.h"
 #include "registration-bus.h"
+#include "registration.h"
 #include "util.h"
 
 static int sip_setup(Manager *m) {
@@ -66,7 +67,7 @@ static void manager_dump(Service *s, GString *line, void *userdata) {
 
         g_hash_table_iter_init(&it, m->accounts);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &a))
-                held += account_registers_held(a);
+                held += registrations_held(a);
         g_string_append_printf(line, " accounts=%u orphans=%u unregisters_pending=%u registers_held=%u",
                                g_hash_table_size(m->accounts), m->orphans->len, m->pending_unregisters,
                                held);
@@ -97,7 +98,7 @@ int manager_new(Service *service, const char *state_dir, const char *sip_address
         if (r >= 0)
                 r = edge_new(m, &m->edge);
         if (r >= 0)
-                r = health_client_new(m, &m->health);
+                r = health_client_new(m, account_health_changed, &m->health);
         if (r >= 0)
                 r = bus_name_watch_new(m->bus, "org.sipr.Resolver1", on_resolver_name, m, &m->resolver_watch);
         if (r >= 0)
@@ -181,7 +182,7 @@ static void account_add(Manager *m, const SiprAccountConfig *cfg) {
         edge_account_changed(m->edge, cfg->index, cfg);
         r = account_new(m, cfg, &a);
         if (r < 0) {
-                log_error_errno(r, "Account %u: cannot set up: %m", cfg->index);
+                log_account_index(cfg->index, LOG_ERR, "cannot set up: %s", strerror(-r));
                 return;
         }
         g_hash_table_insert(m->accounts, GUINT_TO_POINTER(a->index), a);
@@ -198,12 +199,14 @@ static void account_replace(Manager *m, Account *old, const SiprAccountConfig *c
         edge_account_changed(m->edge, cfg->index, cfg);
         r = account_new(m, cfg, &a);
         if (r < 0) {
-                log_error_errno(r, "Account %u: cannot set up: %m", cfg->index);
+                log_account_index(cfg->index, LOG_ERR, "cannot set up: %s", strerror(-r));
                 account_drop(m, old, false);
                 return;
         }
         a->published = old->published;
+        a->on_bus = old->on_bus;
         old->published = (AccountView) {};
+        old->on_bus = false;
         g_hash_table_remove(m->accounts, GUINT_TO_POINTER(old->index));
         account_free(old);
         g_hash_table_insert(m->accounts, GUINT_TO_POINTER(a->index), a);
@@ -245,7 +248,7 @@ static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *
         idx = manager_account_indexes(m, &n);
         for (size_t i = 0; i < n; i++)
                 if (!sipr_config_find_account(config, idx[i])) {
-                        log_info("Account %u removed from the configuration.", idx[i]);
+                        log_account_index(idx[i], LOG_INFO, "removed from the configuration.");
                         account_drop(m, manager_find_account(m, idx[i]), true);
                         accounts_changed = true;
                 }
@@ -266,7 +269,7 @@ static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *
                                 account_update_globals(a);
                         continue;
                 }
-                log_info("Account %u: configuration changed, re-registering it.", ac->index);
+                log_account_info(a, "configuration changed, re-registering it.");
                 /* Same Call-ID/CSeq sequence afterwards: the registrar updates the same binding.
                  * Bindings on servers no longer configured (or a disabled account) are removed. */
                 bool unregister = sipr_account_config_differs(&a->cfg, ac, SIPR_CONFIG_REBINDS);
@@ -342,9 +345,8 @@ void manager_hop_result(Manager *m, unsigned account, const char *uri, unsigned 
                 uint64_t t1 = m->global.timer_t1_usec ?: 500 * USEC_PER_MSEC;
                 uint64_t since = sent_usec ? sent_usec : (now > 64 * t1 ? now - 64 * t1 : 0);
                 if (manager_answered_since(m, uri, since)) {
-                        log_info("Account %u: %s timed out, but answered other requests meanwhile: not "
-                                 "reported down.",
-                                 account, uri);
+                        log_account_index(account, LOG_INFO,
+                                          "%s timed out, but answered other requests meanwhile: not reported down.", uri);
                         return;
                 }
                 event = "timeout";
@@ -364,9 +366,17 @@ void manager_unregister_done(Manager *m) {
         }
 }
 
+void manager_orphan_add(Manager *m, Registration *g) {
+        g_ptr_array_add(m->orphans, g);
+}
+
+void manager_orphan_remove(Manager *m, Registration *g) {
+        g_ptr_array_remove(m->orphans, g);
+}
+
 void manager_orphans_clear(Manager *m) {
         while (m->orphans->len > 0)
-                manager_orphan_done(m, g_ptr_array_index(m->orphans, 0));
+                registration_free(g_ptr_array_steal_index(m->orphans, m->orphans->len - 1));
 }
 
 int manager_stop(Manager *m) {

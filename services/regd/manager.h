@@ -12,6 +12,7 @@
 typedef struct Account Account;
 typedef struct Edge Edge;
 typedef struct HealthClient HealthClient;
+typedef struct Registration Registration;
 
 typedef struct Manager {
         Service *service;
@@ -29,7 +30,7 @@ typedef struct Manager {
         BusNameWatch *resolver_watch;
 
         GHashTable *accounts; /* index → Account* */
-        GPtrArray *orphans;   /* bindings still being removed for accounts that are gone */
+        GPtrArray *orphans;   /* Registration*: bindings still being removed for accounts that are gone */
         GHashTable *last_answer; /* next-hop URI → uint64_t*: CLOCK_MONOTONIC of its latest answer */
         sd_bus_slot *root_slot, *account_slot, *enum_slot, *om_slot;
 
@@ -53,8 +54,11 @@ bool manager_answered_since(Manager *m, const char *uri, uint64_t since_usec);
  * answered nothing since sent_usec: a busy server is not a dead one). */
 void manager_hop_result(Manager *m, unsigned account, const char *uri, unsigned status, bool local,
                         uint64_t sent_usec);
-void manager_orphan_done(Manager *m, void *bind); /* frees an orphaned binding */
-void manager_orphans_clear(Manager *m);
+/* Registration flows of accounts that are gone, still removing their binding: the Manager owns
+ * them until the removal is answered (registration.c). */
+void manager_orphan_add(Manager *m, Registration *g);
+void manager_orphan_remove(Manager *m, Registration *g); /* the caller frees it */
+void manager_orphans_clear(Manager *m);                  /* frees every one */
 Account *manager_find_account(Manager *m, unsigned index);
 /* Sorted account indexes (caller frees). */
 unsigned *manager_account_indexes(Manager *m, size_t *ret_n);

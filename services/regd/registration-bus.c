@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "account-bus.h"
 #include "account.h"
 #include "log.h"
 #include "registration-bus.h"
@@ -19,9 +20,10 @@ static int property_get_accounts(sd_bus *bus, const char *path, const char *inte
 
         r = sd_bus_message_open_container(reply, 'a', "o");
         for (size_t i = 0; r >= 0 && i < n; i++) {
-                char path_buf[64];
-                snprintf(path_buf, sizeof(path_buf), ROOT_PATH "/account/%u", idx[i]);
-                r = sd_bus_message_append(reply, "o", path_buf);
+                _cleanup_free_ char *path_buf = NULL;
+                r = account_bus_path(idx[i], &path_buf);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "o", path_buf);
         }
         free(idx);
         if (r < 0)
