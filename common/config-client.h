@@ -4,7 +4,10 @@
 /* Typed, read-only view of the effective configuration for the other daemons. It reads it once
  * from org.sipr.Config1 (List "" plus GetSecret for passwords), follows the Changed signal, and
  * re-syncs whenever sipr-configd (re)appears on the bus. Until the first sync completes,
- * config_client_get() returns NULL; daemons start without config and act once it arrives. */
+ * config_client_get() returns NULL; daemons start without config and act once it arrives.
+ * A read that fails in part (GetSecret or List timed out: configd busy or stalled) is tried again
+ * after 1, 2, 4 … 30 s. A password never becomes the mask "********": until GetSecret answers,
+ * the password is the one read last (none on the very first read). */
 
 #include <stdbool.h>
 #include <stdint.h>
