@@ -292,6 +292,7 @@ struct ConfigClient {
         sd_bus *bus;
         ConfigClientChangedFunc cb;
         void *userdata;
+        bool no_secrets; /* this daemon never needs a password: never ask for one */
 
         BusNameWatch *watch;
         sd_bus_slot *changed_slot;
@@ -529,7 +530,9 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         r = sd_bus_message_enter_container(m, 'a', "{ss}");
         while (r > 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
                 g_ptr_array_add(c->next, g_strdup(k));
-                if (sipr_config_key_is_secret(k) && streq(v, SIPR_CONFIG_SECRET_MASK)) {
+                if (sipr_config_key_is_secret(k) && c->no_secrets)
+                        g_ptr_array_add(c->next, g_strdup(""));
+                else if (sipr_config_key_is_secret(k) && streq(v, SIPR_CONFIG_SECRET_MASK)) {
                         /* The mask is no password: until GetSecret answers, the slot holds the
                          * value last read (or none), so a failed read never replaces a known one. */
                         const char *known = c->values ? g_hash_table_lookup(c->values, k) : NULL;
@@ -638,6 +641,10 @@ ConfigClient *config_client_free(ConfigClient *c) {
         sd_bus_unref(c->bus);
         free(c);
         return NULL;
+}
+
+void config_client_no_secrets(ConfigClient *c) {
+        c->no_secrets = true;
 }
 
 const SiprConfig *config_client_get(ConfigClient *c) {

@@ -92,6 +92,10 @@ typedef void (*ConfigClientChangedFunc)(ConfigClient *c, const SiprConfig *old, 
 
 int config_client_new(sd_bus *bus, ConfigClientChangedFunc cb, void *userdata, ConfigClient **ret);
 ConfigClient *config_client_free(ConfigClient *c);
+/* For daemons that never use a password (healthd, resolverd): secret keys read as "", and
+ * GetSecret is never called, so no password is ever in their memory. Call it right after
+ * config_client_new(); the first read is asynchronous. */
+void config_client_no_secrets(ConfigClient *c);
 const SiprConfig *config_client_get(ConfigClient *c);           /* NULL until synced */
 const char *config_client_value(ConfigClient *c, const char *key); /* raw effective string, NULL if unknown */
 const SiprAccountConfig *sipr_config_find_account(const SiprConfig *config, unsigned index);

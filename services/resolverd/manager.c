@@ -577,6 +577,7 @@ int manager_start(Manager *m) {
         r = config_client_new(m->service.bus, on_config_changed, m, (ConfigClient **) &m->config);
         if (r < 0)
                 return log_error_errno(r, "Failed to follow the configuration: %m");
+        config_client_no_secrets(m->config);
 #endif
         return manager_bus_export(m);
 }
