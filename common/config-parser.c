@@ -91,11 +91,11 @@ static int parse_line(SiprConfigFile *f, unsigned lineno, char *line, size_t len
         if (len == 0 || line[0] == '#')
                 return 0;
 
-        if (!sipr_config_text_valid(line, SIZE_MAX))
-                return file_add_problem(f, lineno, "not valid UTF-8 text (or contains control characters)");
-
         eq = strchr(line, '=');
         if (!eq) {
+                if (!sipr_config_text_valid(line, SIZE_MAX))
+                        return file_add_problem(f, lineno,
+                                                "not valid UTF-8 text (or contains control characters)");
                 /* Quote the line to help find it, unless it may be a mistyped secret. */
                 if (sipr_config_key_is_secret(line))
                         return file_add_problem(f, lineno, "not a comment and has no '=' (expected key = value; "
@@ -112,6 +112,15 @@ static int parse_line(SiprConfigFile *f, unsigned lineno, char *line, size_t len
         while (*value == ' ' || *value == '\t')
                 value++;
 
+        /* Which key a bad value belongs to is what helps find it; the value itself is not
+         * quoted (it may be a secret, and it is not printable anyway). */
+        if (!sipr_config_text_valid(key, SIZE_MAX))
+                return file_add_problem(f, lineno,
+                                        "key is not valid UTF-8 text (or contains control characters)");
+        if (!sipr_config_text_valid(value, SIZE_MAX))
+                return file_add_problem(f, lineno,
+                                        "%s: value is not valid UTF-8 text (or contains control characters)",
+                                        key);
         if (isempty(key))
                 return file_add_problem(f, lineno, "missing key before '='");
         for (const char *p = key; *p; p++)

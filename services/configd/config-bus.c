@@ -62,18 +62,25 @@ void config_bus_emit_changed(Manager *m, char **changed) {
                                               NULL);
 }
 
-/* Who changes the configuration goes to the log (an audit trail; values follow, masked). */
+/* Who changes the configuration goes to the log (an audit trail; values follow, masked). The bus
+ * daemon vouches for uid and pid; the command name is read from /proc/PID/comm (sd-bus only does
+ * that when asked to augment), so it is best effort: the process may be gone, and under the unit
+ * ProtectProc=invisible hides other users' processes from configd. */
 static void log_caller(sd_bus_message *msg, const char *method, unsigned n_keys) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *comm = NULL;
         uid_t uid = (uid_t) -1;
+        pid_t pid = 0;
 
-        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_COMM, &creds) >= 0) {
+        if (sd_bus_query_sender_creds(
+                    msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID | SD_BUS_CREDS_COMM | SD_BUS_CREDS_AUGMENT,
+                    &creds) >= 0) {
                 (void) sd_bus_creds_get_euid(creds, &uid);
+                (void) sd_bus_creds_get_pid(creds, &pid);
                 (void) sd_bus_creds_get_comm(creds, &comm);
         }
-        log_info("%s of %u key(s) requested by %s (uid %d, %s).", method, n_keys,
-                 strempty(sd_bus_message_get_sender(msg)), (int) uid, comm ?: "?");
+        log_info("%s of %u key(s) requested by %s (uid %d, pid %d, %s).", method, n_keys,
+                 strempty(sd_bus_message_get_sender(msg)), (int) uid, (int) pid, comm ?: "command unknown");
 }
 
 /* Get and GetSecret: the key argument and its effective value. */

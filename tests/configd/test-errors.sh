@@ -86,7 +86,7 @@ rmdir "$D" && cp "$LAB_DIR/device.good" "$D"
 printf 'account.1.label = a\0b\n' >>"$D"
 cfg_expect_error org.sipr.Error.InvalidFile "contains a NUL byte" Reload
 cp "$LAB_DIR/device.good" "$D" && printf 'account.1.label = \xff\xfe\n' >>"$D"
-cfg_expect_error org.sipr.Error.InvalidFile "not valid UTF-8" Reload
+cfg_expect_error org.sipr.Error.InvalidFile "account.1.label: value is not valid UTF-8" Reload
 cp "$LAB_DIR/device.good" "$D" && { printf 'account.1.label = '; head -c 200000 /dev/zero | tr '\0' a; echo; } >>"$D"
 cfg_expect_error org.sipr.Error.InvalidFile "line is longer than 8192 bytes" Reload
 cp "$LAB_DIR/device.good" "$D"

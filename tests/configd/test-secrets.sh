@@ -8,6 +8,9 @@ cfg_start
 PW='Sup3r-S3cret=XYZ#1'
 
 lab_siprctl set "account.1.password=$PW" "account.3.password=$PW" account.3.user_name=1003 || lab_fail "set password"
+# The audit line names the caller: uid and pid from the bus, the command from /proc (was "?").
+grep -Eq "Set of 3 key\(s\) requested by :[0-9.]+ \(uid 0, pid [1-9][0-9]*, siprctl\)" "$LAB_DIR/configd.log" ||
+        lab_fail "audit line of the Set: $(grep 'requested by' "$LAB_DIR/configd.log")"
 cfg_expect_eq account.1.password '********'
 cfg_expect_eq account.2.password '********'
 cfg_expect_eq account.4.password ''
