@@ -17,6 +17,7 @@
 #define DNS_TYPE_AAAA 28
 #define DNS_TYPE_SRV 33
 #define DNS_TYPE_NAPTR 35
+#define DNS_FLAG_TC    0x02 /* in the third header byte: the answer did not fit */
 
 typedef enum LookupPhase {
         PHASE_NAPTR,
@@ -52,7 +53,7 @@ typedef struct Candidate {
 
 struct Lookup {
         unsigned n_ref;
-        AresGlib *channel;
+        AresGlib *channel, *channel_tcp;
         LookupParams p;
         char *host;
         LookupPhase phase;
@@ -79,6 +80,7 @@ typedef struct Query {
         size_t index;
         int type;
         char *name;
+        bool tcp; /* asked again over TCP after a truncated answer */
 } Query;
 
 static Lookup *lookup_ref(Lookup *l) {
@@ -104,6 +106,7 @@ static void lookup_unref(Lookup *l) {
         g_string_free(l->tried, TRUE);
         free(l->host);
         ares_glib_unref(l->channel);
+        ares_glib_unref(l->channel_tcp);
         free(l);
 }
 
@@ -151,27 +154,44 @@ static void lookup_finish_error(Lookup *l, int error, const char *fmt, ...) {
         lookup_finish(l, error, msg ?: "out of memory", NULL, 0);
 }
 
-/* Notes a server failure (the first one names the culprit in the error). */
-static void lookup_note_failure(Lookup *l, const char *name, int type, int r) {
-        const char *what;
-
+static const char *failure_reason(int r) {
         switch (r) {
         case -ETIMEDOUT:
-                what = "no DNS server answered (timeout)";
-                break;
+                return "no DNS server answered (timeout)";
         case -ECONNREFUSED:
-                what = "no DNS server gave an answer (SERVFAIL, REFUSED or port unreachable)";
-                break;
+                return "no DNS server gave an answer (SERVFAIL, REFUSED or port unreachable)";
         case -EHOSTUNREACH:
-                what = "the DNS server failed (SERVFAIL)";
-                break;
+                return "the DNS server failed (SERVFAIL)";
         case -EBADMSG:
-                what = "the answer was malformed or truncated";
-                break;
+                return "the answer was malformed or truncated";
         default:
-                what = strerror(-r);
+                return strerror(-r);
         }
-        log_debug("%s %s: %s", type_name(type), name, what);
+}
+
+/* The same for the second query over TCP, after an answer too large for UDP. c-ares reports a
+ * server without DNS over TCP, or one that closes the connection, as "connection refused". */
+static const char *failure_reason_tcp(int r) {
+        switch (r) {
+        case -ETIMEDOUT:
+                return "the answer was too large for UDP (truncated), and the DNS server did not answer "
+                       "over TCP (timeout)";
+        case -EBADMSG:
+                return "the answer was too large for UDP (truncated), and malformed over TCP";
+        case -EHOSTUNREACH:
+                return "the answer was too large for UDP (truncated), and the DNS server failed over TCP "
+                       "(SERVFAIL)";
+        default:
+                return "the answer was too large for UDP (truncated), and the DNS server refused or closed "
+                       "the TCP connection for it";
+        }
+}
+
+/* Notes a server failure (the first one names the culprit in the error). */
+static void lookup_note_failure(Lookup *l, const char *name, int type, bool tcp, int r) {
+        const char *what = tcp && r != -ENOMEM ? failure_reason_tcp(r) : failure_reason(r);
+
+        log_debug("%s %s%s: %s", type_name(type), name, tcp ? " over TCP" : "", what);
         if (!l->failure && asprintf(&l->failure, "%s query for %s: %s", type_name(type), name, what) < 0)
                 l->failure = NULL;
 }
@@ -182,24 +202,31 @@ static bool is_server_failure(int r) {
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
 
-static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char *name, int type) {
+static void lookup_query_on(Lookup *l, LookupPhase phase, size_t index, const char *name, int type,
+                            bool tcp) {
         Query *q = calloc(1, sizeof(Query));
 
         if (!q || !(q->name = strdup(name))) {
                 free(q);
-                lookup_note_failure(l, name, type, -ENOMEM);
+                lookup_note_failure(l, name, type, tcp, -ENOMEM);
                 return;
         }
         q->lookup = lookup_ref(l);
         q->phase = phase;
         q->index = index;
         q->type = type;
-        if (l->tried->len < 512)
+        q->tcp = tcp;
+        if (!tcp && l->tried->len < 512)
                 g_string_append_printf(l->tried, "%s%s %s", l->tried->len ? ", " : "", type_name(type), name);
         l->pending++;
         if (l->p.on_query)
                 l->p.on_query(l, name, type, l->p.userdata);
-        ares_query(ares_glib_channel(l->channel), name, DNS_CLASS_IN, type, on_answer, q);
+        ares_query(ares_glib_channel(tcp ? l->channel_tcp : l->channel), name, DNS_CLASS_IN, type, on_answer,
+                   q);
+}
+
+static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char *name, int type) {
+        lookup_query_on(l, phase, index, name, type, false);
 }
 
 static void lookup_advance(Lookup *l);
@@ -298,6 +325,12 @@ static void lookup_srv_done(Lookup *l) {
                         _cleanup_free_ char *norm = NULL;
                         char lit[INET6_ADDRSTRLEN];
 
+                        /* Nothing listens on port 0: such a record cannot be a server to try. */
+                        if (r->port == 0) {
+                                log_warning("Ignoring SRV record of %s: port 0 (target %s).", s->name,
+                                            r->target);
+                                continue;
+                        }
                         if (rfc3263_parse_ip_literal(r->target, lit) == 0 &&
                             rfc3263_validate_host(r->target, &norm, &why) < 0) {
                                 log_warning("Ignoring SRV record of %s: target: %s", s->name, why ?: "invalid");
@@ -405,6 +438,16 @@ static void lookup_advance(Lookup *l) {
 static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, int status) {
         int r = ares_status_to_errno(status);
 
+        /* Truncated: the server set TC, or sent more than the EDNS size we offered (c-ares cuts the
+         * datagram there). Whatever it holds is partial: ask for all of it over TCP (RFC 7766). */
+        if (!q->tcp && abuf && l->channel_tcp && alen > 2 &&
+            ((abuf[2] & DNS_FLAG_TC) || alen >= LOOKUP_UDP_PAYLOAD_MAX)) {
+                log_debug("%s %s: the answer was truncated, asking again over TCP.", type_name(q->type),
+                          q->name);
+                lookup_query_on(l, q->phase, q->index, q->name, q->type, true);
+                return;
+        }
+
         if (r == 0) {
                 switch (q->type) {
                 case DNS_TYPE_NAPTR:
@@ -447,7 +490,7 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                 }
         }
         if (is_server_failure(r))
-                lookup_note_failure(l, q->name, q->type, r);
+                lookup_note_failure(l, q->name, q->type, q->tcp, r);
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
@@ -487,13 +530,14 @@ static gboolean on_start(gpointer userdata) {
         return G_SOURCE_REMOVE;
 }
 
-int lookup_start(AresGlib *channel, const LookupParams *p, Lookup **ret) {
+int lookup_start(AresGlib *channel, AresGlib *channel_tcp, const LookupParams *p, Lookup **ret) {
         Lookup *l = calloc(1, sizeof(Lookup));
 
         if (!l)
                 return -ENOMEM;
         l->n_ref = 1;
         l->channel = ares_glib_ref(channel);
+        l->channel_tcp = ares_glib_ref(channel_tcp);
         l->p = *p;
         l->host = strdup(p->host);
         l->tried = g_string_new(NULL);

@@ -10,6 +10,8 @@ Answers over UDP and TCP. What it does depends on the name asked (zone hostile.t
   cname-chain.    30 CNAMEs, no address
   _sip._udp.many. 500 SRV records (UDP: TC bit, full answer over TCP); tN. A 127.0.0.x
   _sip._udp.badsrv. SRV targets with invalid names and "."
+  _sip._udp.port0.  SRV t1 port 0 (priority 10) and t2 port 5070 (priority 20)
+  _sip._udp.onlyport0. one SRV record, port 0
   servfail. / nxdomain. / refused.  that RCODE
   silent.         no answer at all
   wrongid.        an answer with another ID (must be ignored)
@@ -114,6 +116,12 @@ def answer(q, tcp):
         ans = [rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 5060) + b"\x0abad_name!x\x07hostile\x04test\x00"),
                rr(own, T_SRV, 60, struct.pack(">HHH", 20, 0, 5060) + b"\x00")]
         return message(qid, question, ans)
+    if host == "_sip._udp.port0" and qtype == T_SRV:
+        ans = [rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 0) + enc_name("t1.hostile.test")),
+               rr(own, T_SRV, 60, struct.pack(">HHH", 20, 0, 5070) + enc_name("t2.hostile.test"))]
+        return message(qid, question, ans)
+    if host == "_sip._udp.onlyport0" and qtype == T_SRV:
+        return message(qid, question, [rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 0) + enc_name("t1.hostile.test"))])
     if host == "servfail":
         return message(qid, question, [], rcode=2)
     if host == "nxdomain":

@@ -50,6 +50,12 @@ rs_alive
 rs_expect_error NotFound badsrv.hostile.test 0 udp "badsrv.hostile.test"
 grep -q "Ignoring SRV record of _sip._udp.badsrv.hostile.test" "$LAB_DIR/resolverd.log" || lab_fail "invalid SRV target not reported"
 
+# SRV records with port 0 are dropped and logged (nothing listens there); the others are used.
+lab_assert_eq "udp 127.0.0.3 5070 20 0" "$(rs_targets port0.hostile.test 0 udp)" "SRV with port 0 among good ones"
+grep -q "Ignoring SRV record of _sip._udp.port0.hostile.test: port 0 (target t1.hostile.test)" "$LAB_DIR/resolverd.log" ||
+        lab_fail "the SRV record with port 0 is not reported"
+rs_expect_error NotFound onlyport0.hostile.test 0 udp "onlyport0.hostile.test"
+
 # TTL with the top bit set counts as 0 (RFC 2181).
 lab_assert_eq 0 "$(rs_resolve hugettl.hostile.test 5060 | jq '.[0].ttl_seconds')" "TTL 0xffffffff"
 
@@ -59,7 +65,11 @@ rs_expect_error NotFound nxdomain.hostile.test 5060 "" "nxdomain.hostile.test"
 rs_expect_error Timeout refused.hostile.test 5060 "" "refused"
 rs_expect_error Timeout truncated.hostile.test 5060 "" "malformed|truncated|no DNS server answered"
 rs_expect_error Timeout malformed.hostile.test 5060 "" "malformed|truncated|no DNS server answered"
-rs_expect_error Timeout tc-notcp.hostile.test 5060 "" "query for tc-notcp.hostile.test"
+# An answer too large for UDP whose server then fails over TCP: said as such (it was reported as
+# "no DNS server gave an answer"), and the TCP query was made.
+rs_expect_error Timeout tc-notcp.hostile.test 5060 "" \
+        "query for tc-notcp.hostile.test: the answer was too large for UDP \(truncated\), and the DNS server refused or closed the TCP connection for it"
+grep -q "A tc-notcp.hostile.test tcp" "$QLOG" || lab_fail "the truncated answer was not asked again over TCP"
 rs_alive
 
 # Never answered (and answers with a wrong ID): Timeout within the bound (10 s + slack).
