@@ -455,13 +455,15 @@ static void sync_finish(ConfigClient *c) {
                 c->cb(c, old, config, changed, c->userdata);
         sipr_config_free(old);
 
+        if (complete && c->retry_msec > 0) {
+                log_info("Read the whole configuration again, every secret included.");
+                c->retry_msec = 0;
+        }
         if (c->resync) {
                 c->resync = false;
                 sync_start(c);
         } else if (!complete)
                 retry_schedule(c);
-        else
-                c->retry_msec = 0;
 }
 
 static void sync_reply_done(ConfigClient *c) {
