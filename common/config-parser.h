@@ -35,6 +35,7 @@ typedef struct SiprConfigFile {
         char *name;               /* as given: a path, or a label for buffers */
         SiprConfigEntry *entries; /* in order of first appearance, one per key (last value wins) */
         size_t n_entries;
+        size_t n_entries_alloc;
         size_t n_unknown; /* entries with known == false */
         SiprConfigProblem *problems;
         size_t n_problems;    /* recorded */
