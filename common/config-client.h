@@ -14,74 +14,10 @@
 #include <systemd/sd-bus.h>
 
 #include "config-schema.h"
+#include "config-types.h"
 
 #define SIPR_ACCOUNT_MAX SIPR_CONFIG_ACCOUNT_MAX
 #define SIPR_SERVER_MAX  SIPR_CONFIG_SERVER_MAX
-
-typedef enum SiprTransport {
-        SIPR_TRANSPORT_UDP = 0,
-        SIPR_TRANSPORT_TCP = 1,
-        SIPR_TRANSPORT_TLS = 2,
-        SIPR_TRANSPORT_NAPTR = 3, /* choose by NAPTR/SRV (RFC 3263) */
-} SiprTransport;
-
-typedef enum SiprFailbackMode {
-        SIPR_FAILBACK_NEW_REQUESTS = 0,
-        SIPR_FAILBACK_DNS_TTL = 1,
-        SIPR_FAILBACK_REGISTRATION = 2,
-        SIPR_FAILBACK_DURATION = 3,
-} SiprFailbackMode;
-
-typedef struct SiprServerConfig {
-        char *address;          /* "" when unset */
-        uint16_t port;          /* 0 = from SRV */
-        SiprTransport transport;
-        uint32_t expires;
-        uint32_t retry_counts;
-        SiprFailbackMode failback_mode;
-        uint32_t failback_timeout; /* already normalised: 1…59 → 60 */
-        bool register_on_enable;
-        bool only_signal_with_registered;
-} SiprServerConfig;
-
-typedef struct SiprProxyConfig {
-        char *address;
-        uint16_t port;
-} SiprProxyConfig;
-
-typedef struct SiprAccountConfig {
-        unsigned index; /* X */
-        bool enable;
-        char *label, *display_name, *user_name, *auth_name /* defaults to user_name */, *password;
-        SiprServerConfig server[SIPR_SERVER_MAX]; /* server[Y-1] */
-        unsigned redundancy_type;                 /* 0 concurrent, 1 successive */
-        uint32_t fallback_timeout;
-        bool outbound_proxy_enable;
-        SiprProxyConfig outbound_proxy[SIPR_SERVER_MAX];
-        uint32_t outbound_proxy_fallback_interval;
-        uint32_t reg_fail_retry_interval;
-        bool udp_update_enable;
-        uint32_t udp_update_time;
-} SiprAccountConfig;
-
-typedef struct SiprGlobalConfig {
-        uint64_t timer_t1_usec, timer_t2_usec, timer_t4_usec;
-        char *primary_dns, *secondary_dns; /* "" = /etc/resolv.conf */
-        uint32_t health_interval_ms;
-        char *health_method; /* options, crlf, connect, none */
-        uint32_t health_down_after, health_up_after;
-        bool health_proactive_failover;
-        uint32_t dns_serve_stale;
-        uint32_t failback_hold_down;
-        bool unregister_on_stop;
-} SiprGlobalConfig;
-
-typedef struct SiprConfig {
-        uint64_t generation;
-        SiprGlobalConfig global;
-        SiprAccountConfig *accounts; /* every account X that has any key set, ascending X */
-        size_t n_accounts;
-} SiprConfig;
 
 typedef struct ConfigClient ConfigClient;
 

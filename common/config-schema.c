@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "cidr.h"
 #include "config-schema.h"
 #include "macro.h"
 
@@ -16,68 +18,114 @@ static const char *const failback_names[] = { "newRequests", "DNSTTL", "registra
 static const char *const redundancy_names[] = { "concurrent", "successive", NULL };
 static const char *const method_names[] = { "options", "crlf", "connect", "none", NULL };
 
-#define BOOL(p, d, f, desc) { p, SIPR_CONFIG_BOOL, 0, 1, NULL, d, f, desc }
-#define UINT(p, lo, hi, d, desc) { p, SIPR_CONFIG_UINT, lo, hi, NULL, d, 0, desc }
-#define TEXT(p, d, f, desc) { p, SIPR_CONFIG_TEXT, 0, SIPR_CONFIG_TEXT_MAX, NULL, d, f, desc }
+/* Where each value lands: the struct, the field's kind and its offset (config-types.h). */
+#define AT_G(f, kind) SIPR_CONFIG_IN_GLOBAL, kind, offsetof(SiprGlobalConfig, f)
+#define AT_A(f, kind) SIPR_CONFIG_IN_ACCOUNT, kind, offsetof(SiprAccountConfig, f)
+#define AT_S(f, kind) SIPR_CONFIG_IN_SERVER, kind, offsetof(SiprServerConfig, f)
+#define AT_P(f, kind) SIPR_CONFIG_IN_PROXY, kind, offsetof(SiprProxyConfig, f)
+
+#define BOOL(p, d, f, desc, at) { p, SIPR_CONFIG_BOOL, 0, 1, NULL, d, f, desc, at }
+#define UINT(p, lo, hi, d, desc, at) { p, SIPR_CONFIG_UINT, lo, hi, NULL, d, 0, desc, at }
+#define TEXT(p, d, f, desc, at) { p, SIPR_CONFIG_TEXT, 0, SIPR_CONFIG_TEXT_MAX, NULL, d, f, desc, at }
+
+_Static_assert(sizeof(SiprTransport) == sizeof(uint32_t), "enums are stored as uint32_t");
+_Static_assert(sizeof(SiprFailbackMode) == sizeof(uint32_t), "enums are stored as uint32_t");
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is stored as uint32_t");
 
 const SiprConfigKey sipr_config_keys[] = {
-        BOOL("account.X.enable", "0", 0, "account active"),
-        TEXT("account.X.label", "", 0, "label shown to users"),
-        TEXT("account.X.display_name", "", 0, "display name shown to users"),
-        TEXT("account.X.user_name", "", 0, "user part of the AOR"),
-        TEXT("account.X.auth_name", "", SIPR_CONFIG_DEFAULT_USER_NAME, "digest user name (default: user_name)"),
-        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password"),
-        { "account.X.sip_server.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
-          "server Y (host name or IP); its domain is the AOR domain for Y=1" },
-        UINT("account.X.sip_server.Y.port", 0, 65535, "5060", "server port; 0 = take the port from SRV"),
-        { "account.X.sip_server.Y.transport_type", SIPR_CONFIG_UINT, 0, 3, transport_names, "0", 0,
-          "transport; 3 = choose by NAPTR/SRV (RFC 3263)" },
-        UINT("account.X.sip_server.Y.expires", 30, U32MAX_S, "3600", "requested registration lifetime (s)"),
+        BOOL("account.X.enable", "0", SIPR_CONFIG_REBINDS, "account active", AT_A(enable, SIPR_FIELD_BOOL)),
+        TEXT("account.X.label", "", 0, "label shown to users", AT_A(label, SIPR_FIELD_STRING)),
+        TEXT("account.X.display_name", "", 0, "display name shown to users", AT_A(display_name, SIPR_FIELD_STRING)),
+        TEXT("account.X.user_name", "", SIPR_CONFIG_REBINDS, "user part of the AOR",
+             AT_A(user_name, SIPR_FIELD_STRING)),
+        TEXT("account.X.auth_name", "", SIPR_CONFIG_DEFAULT_USER_NAME, "digest user name (default: user_name)",
+             AT_A(auth_name, SIPR_FIELD_STRING)),
+        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password", AT_A(password, SIPR_FIELD_STRING)),
+        { "account.X.sip_server.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", SIPR_CONFIG_REBINDS,
+          "server Y (host name or IP); its domain is the AOR domain for Y=1", AT_S(address, SIPR_FIELD_STRING) },
+        { "account.X.sip_server.Y.port", SIPR_CONFIG_UINT, 0, 65535, NULL, "5060", SIPR_CONFIG_REBINDS,
+          "server port; 0 = take the port from SRV", AT_S(port, SIPR_FIELD_U16) },
+        { "account.X.sip_server.Y.transport_type", SIPR_CONFIG_UINT, 0, 3, transport_names, "0",
+          SIPR_CONFIG_REBINDS, "transport; 3 = choose by NAPTR/SRV (RFC 3263)", AT_S(transport, SIPR_FIELD_U32) },
+        UINT("account.X.sip_server.Y.expires", 30, U32MAX_S, "3600", "requested registration lifetime (s)",
+             AT_S(expires, SIPR_FIELD_U32)),
         UINT("account.X.sip_server.Y.retry_counts", 0, 20, "3",
-             "retransmissions on a server that is not the last before moving on"),
+             "retransmissions on a server that is not the last before moving on",
+             AT_S(retry_counts, SIPR_FIELD_U32)),
+        UINT("account.X.sip_server.Y.invite_retry_counts", 1, 10, "3",
+             "INVITE retransmissions through the edge on a server that is not the last before moving on",
+             AT_S(invite_retry_counts, SIPR_FIELD_U32)),
         { "account.X.sip_server.Y.failback_mode", SIPR_CONFIG_UINT, 0, 3, failback_names, "0", 0,
-          "when to go back to the primary server" },
+          "when to go back to the primary server", AT_S(failback_mode, SIPR_FIELD_U32) },
         { "account.X.sip_server.Y.failback_timeout", SIPR_CONFIG_UINT, 0, 65535, NULL, "3600",
           SIPR_CONFIG_ROUND_UP_TO_60,
-          "failback_mode 3: seconds before failback (1…59 become 60); 0 = only when the current server fails" },
+          "failback_mode 3: seconds before failback (1…59 become 60); 0 = only when the current server fails",
+          AT_S(failback_timeout, SIPR_FIELD_U32) },
         BOOL("account.X.sip_server.Y.register_on_enable", "0", 0,
-             "in failover, also REGISTER with the secondary server it sends to"),
+             "in failover, also REGISTER with the secondary server it sends to",
+             AT_S(register_on_enable, SIPR_FIELD_BOOL)),
         BOOL("account.X.sip_server.Y.only_signal_with_registered", "0", 0,
-             "send requests only to a server this account is registered with"),
+             "send requests only to a server this account is registered with",
+             AT_S(only_signal_with_registered, SIPR_FIELD_BOOL)),
         { "account.X.fallback.redundancy_type", SIPR_CONFIG_UINT, 0, 1, redundancy_names, "0", 0,
-          "fallback registration method" },
+          "fallback registration method", AT_A(redundancy_type, SIPR_FIELD_U32) },
         UINT("account.X.fallback.timeout", 10, U32MAX_S, "120",
-             "successive mode: how often to REGISTER to the working server to see if it is back (s)"),
-        BOOL("account.X.outbound_proxy_enable", "0", 0, "route requests through an outbound proxy"),
+             "successive mode: how often to REGISTER to the working server to see if it is back (s)",
+             AT_A(fallback_timeout, SIPR_FIELD_U32)),
+        BOOL("account.X.outbound_proxy_enable", "0", 0, "route requests through an outbound proxy",
+             AT_A(outbound_proxy_enable, SIPR_FIELD_BOOL)),
         { "account.X.outbound_proxy.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
-          "outbound proxy Y (Y=1 preferred)" },
-        UINT("account.X.outbound_proxy.Y.port", 0, 65535, "5060", "outbound proxy port"),
+          "outbound proxy Y (Y=1 preferred)", AT_P(address, SIPR_FIELD_STRING) },
+        UINT("account.X.outbound_proxy.Y.port", 0, 65535, "5060", "outbound proxy port", AT_P(port, SIPR_FIELD_U16)),
         UINT("account.X.outbound_proxy_fallback_interval", 30, U32MAX_S, "3600",
-             "how often to try the preferred proxy again after falling back (s)"),
+             "how often to try the preferred proxy again after falling back (s)",
+             AT_A(outbound_proxy_fallback_interval, SIPR_FIELD_U32)),
         UINT("account.X.reg_fail_retry_interval", 0, 1800, "30",
-             "wait before re-registering after all servers failed (s)"),
-        BOOL("account.X.nat.udp_update_enable", "1", 0, "send keep-alives on the registration flow"),
-        UINT("account.X.nat.udp_update_time", 15, U32MAX_S, "30", "keep-alive period (s)"),
-        { "sip.timer_t1", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "0.5", 0, "RFC 3261 timer T1 (s)" },
-        { "sip.timer_t2", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "4", 0, "RFC 3261 timer T2 (s)" },
-        { "sip.timer_t4", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "5", 0, "RFC 3261 timer T4 (s)" },
+             "wait before re-registering after all servers failed (s)",
+             AT_A(reg_fail_retry_interval, SIPR_FIELD_U32)),
+        BOOL("account.X.nat.udp_update_enable", "1", 0, "send keep-alives on the registration flow",
+             AT_A(udp_update_enable, SIPR_FIELD_BOOL)),
+        UINT("account.X.nat.udp_update_time", 15, U32MAX_S, "30", "keep-alive period (s)",
+             AT_A(udp_update_time, SIPR_FIELD_U32)),
+        { "account.X.edge.contact", SIPR_CONFIG_SIP_URI, 0, 0, NULL, "", 0,
+          "a fixed local UA for this account (one that does not REGISTER with the edge)",
+          AT_A(edge_contact, SIPR_FIELD_STRING) },
+        { "sip.timer_t1", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "0.5", 0, "RFC 3261 timer T1 (s)",
+          AT_G(timer_t1_usec, SIPR_FIELD_USEC) },
+        { "sip.timer_t2", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "4", 0, "RFC 3261 timer T2 (s)",
+          AT_G(timer_t2_usec, SIPR_FIELD_USEC) },
+        { "sip.timer_t4", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "5", 0, "RFC 3261 timer T4 (s)",
+          AT_G(timer_t4_usec, SIPR_FIELD_USEC) },
         { "network.primary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
-          "DNS server (IP or IP:port); empty = /etc/resolv.conf" },
-        { "network.secondary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
-          "second DNS server (IP or IP:port)" },
+          "DNS server (IP or IP:port); empty = /etc/resolv.conf", AT_G(primary_dns, SIPR_FIELD_STRING) },
+        { "network.secondary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0, "second DNS server (IP or IP:port)",
+          AT_G(secondary_dns, SIPR_FIELD_STRING) },
         UINT("sipr.health.interval", 200, 3600000, "5000",
-             "probe period (ms) for every server a registration depends on"),
+             "probe period (ms) for every server a registration depends on",
+             AT_G(health_interval_ms, SIPR_FIELD_U32)),
         { "sipr.health.method", SIPR_CONFIG_ENUM, 0, 3, method_names, "options", 0,
-          "how healthd probes (crlf needs TCP/TLS)" },
-        UINT("sipr.health.down_after", 1, 100, "2", "consecutive failed probes before a target is down"),
-        UINT("sipr.health.up_after", 1, 100, "2", "consecutive good probes before a target is up"),
-        BOOL("sipr.health.proactive_failover", "1", 0,
-             "a target that goes down makes regd fail over at once"),
+          "how healthd probes (crlf needs TCP/TLS)", AT_G(health_method, SIPR_FIELD_STRING) },
+        UINT("sipr.health.down_after", 1, 100, "2", "consecutive failed probes before a target is down",
+             AT_G(health_down_after, SIPR_FIELD_U32)),
+        UINT("sipr.health.up_after", 1, 100, "2", "consecutive good probes before a target is up",
+             AT_G(health_up_after, SIPR_FIELD_U32)),
+        BOOL("sipr.health.proactive_failover", "1", 0, "a target that goes down makes regd fail over at once",
+             AT_G(health_proactive_failover, SIPR_FIELD_BOOL)),
         UINT("sipr.dns.serve_stale", 0, 604800, "86400",
-             "how long an expired DNS answer may be used when no DNS server answers (s)"),
-        UINT("sipr.failback.hold_down", 0, 3600, "30",
-             "a recovered primary must stay up this long before failback (s)"),
-        BOOL("sipr.unregister_on_stop", "0", 0, "send REGISTER Expires: 0 on clean stop"),
+             "how long an expired DNS answer may be used when no DNS server answers (s)",
+             AT_G(dns_serve_stale, SIPR_FIELD_U32)),
+        UINT("sipr.failback.hold_down", 0, 3600, "30", "a recovered primary must stay up this long before failback (s)",
+             AT_G(failback_hold_down, SIPR_FIELD_U32)),
+        BOOL("sipr.unregister_on_stop", "0", 0, "send REGISTER Expires: 0 on clean stop",
+             AT_G(unregister_on_stop, SIPR_FIELD_BOOL)),
+        BOOL("sipr.edge.enable", "1", 0, "listen for local user agents (the SIP edge, docs/edge.md)",
+             AT_G(edge_enable, SIPR_FIELD_BOOL)),
+        { "sipr.edge.address", SIPR_CONFIG_IP, 0, 0, NULL, "127.0.0.1", 0, "edge socket address (UDP and TCP)",
+          AT_G(edge_address, SIPR_FIELD_STRING) },
+        UINT("sipr.edge.port", 1, 65535, "5060", "edge socket port", AT_G(edge_port, SIPR_FIELD_U16)),
+        { "sipr.edge.allow", SIPR_CONFIG_CIDR_LIST, 0, 0, NULL, "127.0.0.0/8,::1/128", 0,
+          "sources allowed on the edge (comma list of IP/prefix); others get 403",
+          AT_G(edge_allow, SIPR_FIELD_STRING) },
 };
 
 const size_t sipr_config_n_keys = ELEMENTSOF(sipr_config_keys);
@@ -231,6 +279,12 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
                 return strdup("a host name or an IP address, or empty");
         case SIPR_CONFIG_ADDRESS:
                 return strdup("an IP address, IP:port or [IPv6]:port, or empty");
+        case SIPR_CONFIG_IP:
+                return strdup("an IPv4 or IPv6 address");
+        case SIPR_CONFIG_CIDR_LIST:
+                return strdup("a comma-separated list of IP addresses or IP/prefix (e.g. 127.0.0.0/8,::1/128)");
+        case SIPR_CONFIG_SIP_URI:
+                return strdup("a sip: or sips: URI (e.g. sip:1001@127.0.0.1:5062), or empty");
         case SIPR_CONFIG_SECONDS:
                 lo = format_ms(k->min);
                 hi = format_ms(k->max);
@@ -389,6 +443,52 @@ static bool address_valid(const char *s) {
         return port >= 1 && port <= 65535;
 }
 
+/* sip:[user[:password]@]host[:port][;params][?headers], enough to refuse what no SIP stack would
+ * parse: the scheme, a host (name, IPv4 or [IPv6]), a port in range, no blanks or controls. */
+bool sipr_sip_uri_valid(const char *s) {
+        const char *p, *host, *end;
+        char buf[256];
+        size_t hl;
+
+        if (!s || strlen(s) > 255 || !sipr_config_text_valid(s, 255))
+                return false;
+        for (p = s; *p; p++)
+                if (*p == ' ' || *p == '\t' || *p == '<' || *p == '>' || *p == '"')
+                        return false;
+        if (strncasecmp(s, "sip:", 4) == 0)
+                p = s + 4;
+        else if (strncasecmp(s, "sips:", 5) == 0)
+                p = s + 5;
+        else
+                return false;
+        host = strchr(p, '@');
+        host = host ? host + 1 : p;
+        if (host[0] == '[') {
+                end = strchr(host, ']');
+                if (!end)
+                        return false;
+                end++;
+        } else
+                end = host + strcspn(host, ":;?");
+        hl = (size_t) (end - host);
+        if (hl == 0 || hl >= sizeof(buf))
+                return false;
+        memcpy(buf, host, hl);
+        buf[hl] = 0;
+        if (!ip_valid(buf, true) && !host_name_valid(buf))
+                return false;
+        if (*end == ':') {
+                uint64_t port = 0;
+                size_t n = 0;
+                for (p = end + 1; *p >= '0' && *p <= '9'; p++, n++)
+                        port = port * 10 + (uint64_t) (*p - '0');
+                if (n == 0 || n > 5 || port < 1 || port > 65535 || (*p && *p != ';' && *p != '?'))
+                        return false;
+        } else if (*end && *end != ';' && *end != '?')
+                return false;
+        return true;
+}
+
 static int parse_uint(const char *s, uint64_t *ret) {
         uint64_t v = 0;
         size_t n = 0;
@@ -468,6 +568,23 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                 if (ok)
                         norm = strdup(value);
                 break;
+        case SIPR_CONFIG_IP:
+                ok = ip_valid(value, false);
+                if (ok)
+                        norm = strdup(value);
+                break;
+        case SIPR_CONFIG_CIDR_LIST: {
+                CidrList l;
+                ok = cidr_list_parse(value, &l, NULL, NULL) >= 0;
+                if (ok)
+                        norm = strdup(value);
+                break;
+        }
+        case SIPR_CONFIG_SIP_URI:
+                ok = isempty(value) || sipr_sip_uri_valid(value);
+                if (ok)
+                        norm = strdup(value);
+                break;
         case SIPR_CONFIG_SECONDS:
                 if (sipr_config_parse_seconds_ms(value, &v) >= 0 && v >= k->min && v <= k->max) {
                         ok = true;
@@ -502,8 +619,20 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                         v_log = shown;
                 } else
                         v_log = value;
-                if (asprintf(ret_error, "%s: invalid value '%s': permitted %s", key, v_log,
-                             strempty(range)) < 0)
+                if (k->type == SIPR_CONFIG_CIDR_LIST) {
+                        /* say which entry is wrong, and why: lists get long */
+                        CidrList l;
+                        const char *why = NULL;
+                        size_t pos = 0;
+                        (void) cidr_list_parse(value, &l, &why, &pos);
+                        char where[32] = "";
+                        if (pos > 0)
+                                snprintf(where, sizeof(where), "entry %zu: ", pos);
+                        if (asprintf(ret_error, "%s: invalid value '%s': %s%s; permitted %s", key, v_log, where,
+                                     strempty(why), strempty(range)) < 0)
+                                return -ENOMEM;
+                } else if (asprintf(ret_error, "%s: invalid value '%s': permitted %s", key, v_log,
+                                    strempty(range)) < 0)
                         return -ENOMEM;
         }
         return -EINVAL;

@@ -9,11 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sipr-config.h"
-
 /* CONFIG.md: "sipr accepts 1…256". A build for a gateway may raise it (meson -Daccounts_max). */
-#define SIPR_CONFIG_ACCOUNT_MAX SIPR_ACCOUNTS_MAX
-#define SIPR_CONFIG_SERVER_MAX 4
+#include "config-types.h"
 #define SIPR_CONFIG_TEXT_MAX 1024 /* bytes of a text value */
 #define SIPR_CONFIG_SECRET_MASK "********"
 /* Yealink's explicit "empty": the key is set here, to "" (text, hosts) or to its default. Unlike
@@ -28,6 +25,9 @@ typedef enum SiprConfigType {
         SIPR_CONFIG_HOST,    /* host name or IP literal, "" = unset */
         SIPR_CONFIG_ADDRESS, /* IP or IP:port ([v6]:port), "" = unset */
         SIPR_CONFIG_SECONDS, /* decimal seconds, millisecond resolution; min/max in ms */
+        SIPR_CONFIG_IP,      /* an IPv4 or IPv6 literal (no brackets, no port) */
+        SIPR_CONFIG_CIDR_LIST, /* comma-separated IP/prefix list (cidr.h), at least one */
+        SIPR_CONFIG_SIP_URI, /* sip: or sips: URI, "" = unset */
         _SIPR_CONFIG_TYPE_MAX,
 } SiprConfigType;
 
@@ -35,6 +35,7 @@ typedef enum SiprConfigFlags {
         SIPR_CONFIG_SECRET = 1 << 0,          /* never shown, never logged */
         SIPR_CONFIG_ROUND_UP_TO_60 = 1 << 1,  /* failback_timeout: 1…59 → 60 */
         SIPR_CONFIG_DEFAULT_USER_NAME = 1 << 2, /* auth_name: defaults to account.X.user_name */
+        SIPR_CONFIG_REBINDS = 1 << 3, /* a change moves the registration: old bindings go first */
 } SiprConfigFlags;
 
 typedef enum SiprConfigScope {
@@ -51,6 +52,9 @@ typedef struct SiprConfigKey {
         const char *def;          /* default as a string */
         unsigned flags;
         const char *description;
+        SiprConfigStruct in;   /* where the typed value lives (config-types.h) */
+        SiprConfigField field; /* as what */
+        size_t offset;         /* offsetof() in that struct */
 } SiprConfigKey;
 
 extern const SiprConfigKey sipr_config_keys[];
@@ -86,6 +90,26 @@ int sipr_config_parse_seconds_ms(const char *s, uint64_t *ret_ms);
 
 /* The longest prefix of s of at most max bytes that does not cut a UTF-8 sequence. */
 size_t sipr_utf8_prefix_len(const char *s, size_t max);
+
+/* ---- typed values (config-types.c), derived from each key's struct, kind and offset ---- */
+
+/* The typed slot of key k: in g (global keys) or a (account keys; server/proxy keys of Y). */
+void *sipr_config_slot(const SiprConfigKey *k, SiprGlobalConfig *g, SiprAccountConfig *a, unsigned y);
+/* Stores a validated value (ROUND_UP_TO_60 applied). -EINVAL when it does not parse. */
+int sipr_config_slot_set(const SiprConfigKey *k, void *slot, const char *value);
+
+void sipr_account_config_done(SiprAccountConfig *a); /* frees the strings; secrets wiped */
+int sipr_account_config_copy(SiprAccountConfig *dst, const SiprAccountConfig *src);
+/* Whether x and y differ in any key carrying one of flags (0: in any key at all). */
+bool sipr_account_config_differs(const SiprAccountConfig *x, const SiprAccountConfig *y, unsigned flags);
+void sipr_global_config_done(SiprGlobalConfig *g);
+int sipr_global_config_defaults(SiprGlobalConfig *ret); /* every global key at its default */
+int sipr_global_config_copy(SiprGlobalConfig *dst, const SiprGlobalConfig *src);
+/* Whether x and y differ in a global key whose name starts with prefix (NULL: any). */
+bool sipr_global_config_differs(const SiprGlobalConfig *x, const SiprGlobalConfig *y, const char *prefix);
+
+/* A sip:/sips: URI as account.X.edge.contact accepts it. */
+bool sipr_sip_uri_valid(const char *s);
 
 /* Whether s is valid UTF-8 of at most len bytes without control characters (tab allowed). */
 bool sipr_config_text_valid(const char *s, size_t len);

@@ -214,3 +214,20 @@ void memory_trim(void) {
         (void) malloc_trim(0);
 #endif
 }
+
+bool strv_equal(char *const *a, char *const *b) {
+        static char *const empty[] = { NULL };
+
+        a = a ?: empty;
+        b = b ?: empty;
+        for (; *a && *b; a++, b++)
+                if (!streq(*a, *b))
+                        return false;
+        return !*a && !*b;
+}
+
+void strv_free(char **l) {
+        for (char **p = l; p && *p; p++)
+                free(*p);
+        free(l);
+}

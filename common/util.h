@@ -28,6 +28,11 @@ int read_fd_full(int fd, size_t max_size, char **ret, size_t *ret_size);
 /* "a FIFO (named pipe)", "a directory", … for messages about a file of the wrong type. */
 const char *inode_type_to_string(mode_t mode);
 
+/* Whether two NULL-terminated string lists hold the same strings in the same order (NULL = empty). */
+bool strv_equal(char *const *a, char *const *b);
+/* Frees a NULL-terminated list of malloc()ed strings (as sd_bus_message_read_strv() makes). */
+void strv_free(char **l);
+
 /* Jitter: a uniformly random value in [0, max). Not for cryptography. */
 uint64_t random_u64_range(uint64_t max);
 

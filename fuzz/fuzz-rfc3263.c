@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Raw DNS answers through resolverd's parsing and RFC 3263 ordering.
  * Input: byte 0 selects the record type (NAPTR, SRV, A, AAAA, host name check), bytes 1–8 seed
- * the weighted choice, the rest is the DNS message exactly as a server would send it. */
+ * the weighted choice, the rest is the DNS message exactly as a server would send it.
+ * The parser is the one the build has: against c-ares ≥ 1.22 the bytes go through
+ * ares_dns_parse() and dns-answer-record.c, against older ones through ares_parse_*_reply and
+ * dns-answer-legacy.c's TTL walker. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,14 @@ static void check_srv(Rfc3263Srv *srv, size_t n, uint64_t seed) {
         }
 }
 
+/* Every record carries the answer's TTL, which the TTL rules bound. */
+static void check_ttl(const uint8_t *msg, size_t len, uint32_t ttl) {
+        uint32_t min = 0;
+
+        if (dns_answer_min_ttl(msg, len, &min) < 0 || ttl != min || ttl > DNS_TTL_MAX)
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         uint64_t seed = 1;
         const uint8_t *msg;
@@ -54,7 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 Rfc3263Naptr *naptr = NULL;
                 size_t n = 0;
                 if (dns_answer_parse_naptr(msg, len, &naptr, &n) >= 0) {
-                        size_t kept = rfc3263_filter_naptr(naptr, n);
+                        size_t kept;
+
+                        if (n == 0)
+                                abort();
+                        for (size_t i = 0; i < n; i++)
+                                check_ttl(msg, len, naptr[i].ttl);
+                        kept = rfc3263_filter_naptr(naptr, n);
                         for (size_t i = 1; i < kept; i++)
                                 if (naptr[i - 1].order > naptr[i].order)
                                         abort();
@@ -69,6 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 Rfc3263Srv *srv = NULL;
                 size_t n = 0;
                 if (dns_answer_parse_srv(msg, len, &srv, &n) >= 0) {
+                        if (n == 0)
+                                abort();
+                        for (size_t i = 0; i < n; i++)
+                                check_ttl(msg, len, srv[i].ttl);
                         check_srv(srv, n, seed);
                         rfc3263_srv_free_many(srv, n);
                 }
@@ -81,8 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 uint32_t ttl = 0;
                 if (dns_answer_parse_addresses(msg, len, data[0] % 5 == 2 ? AF_INET : AF_INET6, addr,
                                                RFC3263_ADDR_PER_NAME, &n, &ttl) >= 0) {
-                        if (n > RFC3263_ADDR_PER_NAME || ttl > DNS_TTL_MAX)
+                        if (n == 0 || n > RFC3263_ADDR_PER_NAME)
                                 abort();
+                        check_ttl(msg, len, ttl);
                         for (size_t i = 0; i < n; i++) {
                                 char lit[INET6_ADDRSTRLEN];
                                 if (rfc3263_parse_ip_literal(addr[i], lit) == 0)

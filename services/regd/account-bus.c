@@ -9,6 +9,7 @@
 #include "log.h"
 #include "macro.h"
 #include "sipr-error.h"
+#include "util.h"
 
 #define ACCOUNT_PREFIX "/org/sipr/Registration1/account"
 #define ACCOUNT_IFACE "org.sipr.Registration1.Account"
@@ -73,6 +74,20 @@ static int property_get_since(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "t", a->published.registered_since);
 }
 
+static int property_get_edge_contacts(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append_strv(reply, a->published.edge_contacts ?: (char *[]) { NULL });
+}
+
+static int property_get_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "t",
+                                     streq(property, "Requests") ? a->published.requests :
+                                                                   a->published.request_failovers);
+}
+
 static int method_register(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Account *a = userdata;
         int r = account_register(a);
@@ -117,6 +132,10 @@ static const sd_bus_vtable account_vtable[] = {
         SD_BUS_PROPERTY("LastReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Failovers", "u", property_get_failovers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RegisteredSinceUsec", "t", property_get_since, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("EdgeContacts", "as", property_get_edge_contacts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Requests", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RequestFailovers", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_SIGNAL_WITH_ARGS("RequestFailover", SD_BUS_ARGS("s", method, "s", from, "s", reason, "s", to), 0),
         SD_BUS_METHOD("Register", NULL, NULL, method_register, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Unregister", NULL, NULL, method_unregister, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Failover", NULL, NULL, method_failover, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -189,7 +208,7 @@ void account_bus_removed(Account *a) {
 
 void account_bus_emit_changes(Account *a) {
         AccountView v;
-        const char *names[12];
+        const char *names[16];
         size_t n = 0;
         int r;
 
@@ -211,6 +230,12 @@ void account_bus_emit_changes(Account *a) {
                 names[n++] = "Failovers";
         if (v.registered_since != a->published.registered_since)
                 names[n++] = "RegisteredSinceUsec";
+        if (!strv_equal(v.edge_contacts, a->published.edge_contacts))
+                names[n++] = "EdgeContacts";
+        if (v.requests != a->published.requests)
+                names[n++] = "Requests";
+        if (v.request_failovers != a->published.request_failovers)
+                names[n++] = "RequestFailovers";
 #undef CHANGED_STR
         names[n] = NULL;
 
@@ -225,4 +250,16 @@ void account_bus_emit_changes(Account *a) {
         r = sd_bus_emit_properties_changed_strv(a->manager->bus, a->path, ACCOUNT_IFACE, (char **) names);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged for %s: %m", a->path);
+}
+
+void account_bus_emit_request_failover(Account *a, const char *method, const char *from, const char *reason,
+                                       const char *to) {
+        int r;
+
+        if (!a->published.state)
+                return;
+        r = sd_bus_emit_signal(a->manager->bus, a->path, ACCOUNT_IFACE, "RequestFailover", "ssss", strempty(method),
+                               strempty(from), strempty(reason), strempty(to));
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit RequestFailover for %s: %m", a->path);
 }

@@ -8,6 +8,7 @@
 
 #include "account-bus.h"
 #include "account.h"
+#include "edge.h"
 #include "health-client.h"
 #include "log.h"
 #include "macro.h"
@@ -47,68 +48,11 @@ static void bind_free(gpointer p) {
         free(b);
 }
 
-static void server_config_copy(SiprServerConfig *d, const SiprServerConfig *s) {
-        *d = *s;
-        d->address = strdup(strempty(s->address));
-}
-
-static void account_config_copy(SiprAccountConfig *d, const SiprAccountConfig *s) {
-        *d = *s;
-        d->label = strdup(strempty(s->label));
-        d->display_name = strdup(strempty(s->display_name));
-        d->user_name = strdup(strempty(s->user_name));
-        d->auth_name = strdup(strempty(s->auth_name));
-        d->password = strdup(strempty(s->password));
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
-                server_config_copy(&d->server[i], &s->server[i]);
-                d->outbound_proxy[i] = s->outbound_proxy[i];
-                d->outbound_proxy[i].address = strdup(strempty(s->outbound_proxy[i].address));
-        }
-}
-
-static void account_config_done(SiprAccountConfig *c) {
-        free(c->label);
-        free(c->display_name);
-        free(c->user_name);
-        free(c->auth_name);
-        if (c->password) {
-                memset(c->password, 0, strlen(c->password));
-                free(c->password);
-        }
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
-                free(c->server[i].address);
-                free(c->outbound_proxy[i].address);
-        }
-}
-
-static bool str_eq(const char *a, const char *b) {
-        return streq(strempty(a), strempty(b));
-}
-
 bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y) {
-        if (x->enable != y->enable || !str_eq(x->label, y->label) || !str_eq(x->display_name, y->display_name) ||
-            !str_eq(x->user_name, y->user_name) || !str_eq(x->auth_name, y->auth_name) ||
-            !str_eq(x->password, y->password) || x->redundancy_type != y->redundancy_type ||
-            x->fallback_timeout != y->fallback_timeout || x->outbound_proxy_enable != y->outbound_proxy_enable ||
-            x->outbound_proxy_fallback_interval != y->outbound_proxy_fallback_interval ||
-            x->reg_fail_retry_interval != y->reg_fail_retry_interval || x->udp_update_enable != y->udp_update_enable ||
-            x->udp_update_time != y->udp_update_time)
-                return false;
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++) {
-                const SiprServerConfig *a = &x->server[i], *b = &y->server[i];
-                if (!str_eq(a->address, b->address) || a->port != b->port || a->transport != b->transport ||
-                    a->expires != b->expires || a->retry_counts != b->retry_counts ||
-                    a->failback_mode != b->failback_mode || a->failback_timeout != b->failback_timeout ||
-                    a->register_on_enable != b->register_on_enable ||
-                    a->only_signal_with_registered != b->only_signal_with_registered ||
-                    !str_eq(x->outbound_proxy[i].address, y->outbound_proxy[i].address) ||
-                    x->outbound_proxy[i].port != y->outbound_proxy[i].port)
-                        return false;
-        }
-        return true;
+        return !sipr_account_config_differs(x, y, 0);
 }
 
-static const char *aor_domain(const Account *a) {
+const char *account_domain(const Account *a) {
         for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
                 if (!isempty(a->cfg.server[i].address))
                         return a->cfg.server[i].address;
@@ -116,9 +60,9 @@ static const char *aor_domain(const Account *a) {
 }
 
 const char *account_aor(Account *a, char *buf, size_t size) {
-        if (isempty(a->cfg.user_name) || isempty(aor_domain(a)))
+        if (isempty(a->cfg.user_name) || isempty(account_domain(a)))
                 return "";
-        snprintf(buf, size, "sip:%s@%s", a->cfg.user_name, aor_domain(a));
+        snprintf(buf, size, "sip:%s@%s", a->cfg.user_name, account_domain(a));
         return buf;
 }
 
@@ -141,6 +85,7 @@ static void red_config_fill(Account *a, RedConfig *c) {
                         .set = !isempty(s->address),
                         .expires = s->expires ?: 3600,
                         .retry_counts = s->retry_counts,
+                        .invite_retry_counts = s->invite_retry_counts,
                         .failback_mode = s->failback_mode,
                         .failback_timeout = s->failback_timeout,
                         .register_on_enable = s->register_on_enable,
@@ -154,7 +99,7 @@ static void red_config_fill(Account *a, RedConfig *c) {
                 for (unsigned i = 1; i < RED_SERVER_MAX; i++)
                         c->server[i].set = false;
                 c->server[0].register_on_enable = true;
-                c->server[0].failback_mode = 3;
+                c->server[0].failback_mode = SIPR_FAILBACK_DURATION;
                 c->server[0].failback_timeout = MAX(a->cfg.outbound_proxy_fallback_interval, 1u);
         }
 }
@@ -182,36 +127,7 @@ static Bind *bind_find(Account *a, unsigned server, const char *uri) {
 }
 
 static void health_report(Account *a, const Bind *b, const char *uri, unsigned status, bool local) {
-        const char *event;
-        uint64_t now = mono();
-
-        if (!local)
-                manager_note_answer(a->manager, uri, now);
-        if (!a->manager->health)
-                return;
-        if (!local)
-                event = "ok"; /* any answer: the server is alive */
-        else if (status != 408 && status != 503)
-                return; /* our own trouble (cannot send, internal error): says nothing of the server */
-        else if (status == 408) {
-                /* The server answered another of our transactions while this one was running
-                 * (Timer F = 64·T1): it is alive, only busy. Telling healthd "timeout" would mark
-                 * it down for every account at once, and a registration storm (1000 accounts)
-                 * would cascade into failing over everyone. This account still counts it. */
-                uint64_t t1 = a->manager->global.timer_t1_usec ?: 500 * USEC_PER_MSEC;
-                uint64_t since = b && b->sent_usec ? b->sent_usec : (now > 64 * t1 ? now - 64 * t1 : 0);
-                if (manager_answered_since(a->manager, uri, since)) {
-                        log_info("Account %u: %s timed out, but answered other requests meanwhile: not "
-                                 "reported down.",
-                                 a->index, uri);
-                        return;
-                }
-                event = "timeout";
-        } else if (strstr(uri, "transport=udp"))
-                event = "icmp";
-        else
-                event = "refused";
-        health_client_report(a->manager->health, uri, event);
+        manager_hop_result(a->manager, a->index, uri, status, local, b ? b->sent_usec : 0);
 }
 
 void manager_orphan_done(Manager *m, void *bind) {
@@ -367,7 +283,7 @@ static Bind *bind_get(Account *a, unsigned server, const char *uri) {
         b->uri = strdup(uri);
         SipRegParams p = {
                 .user = a->cfg.user_name,
-                .domain = aor_domain(a),
+                .domain = account_domain(a),
                 .display_name = a->cfg.display_name,
                 .auth_name = a->cfg.auth_name,
                 .password = a->cfg.password,
@@ -653,7 +569,11 @@ int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {
         a->manager = m;
         a->index = cfg->index;
         a->path = g_strdup_printf("/org/sipr/Registration1/account/%u", cfg->index);
-        account_config_copy(&a->cfg, cfg);
+        if (sipr_account_config_copy(&a->cfg, cfg) < 0) {
+                free(a->path);
+                free(a);
+                return -ENOMEM;
+        }
         a->problem = config_problem(cfg);
         a->proxy_mode = cfg->outbound_proxy_enable && !isempty(cfg->outbound_proxy[0].address);
         if (a->proxy_mode && !(a->proxy = calloc(1, sizeof(*a->proxy)))) {
@@ -702,7 +622,7 @@ Account *account_free(Account *a) {
                 g_ptr_array_free(a->binds, TRUE);
         redundancy_free(a->red);
         account_persist_free(a->persist);
-        account_config_done(&a->cfg);
+        sipr_account_config_done(&a->cfg);
         account_view_clear(&a->published);
         free(a->problem);
         free(a->proxy);
@@ -803,6 +723,12 @@ int account_failover(Account *a) {
         return 0;
 }
 
+size_t account_next_hops(Account *a, RedHop *ret, size_t max) {
+        if (a->problem || !a->cfg.enable)
+                return 0;
+        return redundancy_next_hops(a->red, ret, max);
+}
+
 void account_retry_failed(Account *a) {
         redundancy_retry_failed(a->red, mono());
         account_process(a);
@@ -865,6 +791,9 @@ void account_view(Account *a, AccountView *v) {
                 .last_status = redundancy_last_status(a->red),
                 .failovers = redundancy_failovers(a->red),
                 .registered_since = to_realtime(redundancy_registered_since(a->red)),
+                .edge_contacts = edge_account_contacts(a->manager->edge, a->index),
+                .requests = edge_account_requests(a->manager->edge, a->index),
+                .request_failovers = edge_account_request_failovers(a->manager->edge, a->index),
         };
 }
 
@@ -875,5 +804,6 @@ void account_view_clear(AccountView *v) {
         free(v->working);
         free(v->servers_key);
         free(v->last_reason);
+        g_strfreev(v->edge_contacts);
         *v = (AccountView) {};
 }

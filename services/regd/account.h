@@ -16,6 +16,8 @@ typedef struct AccountView {
         char *aor, *mode, *state, *working, *servers_key, *last_reason;
         unsigned last_status, failovers;
         uint64_t registered_since; /* CLOCK_REALTIME µs */
+        char **edge_contacts;      /* local contacts (the edge's) */
+        uint64_t requests, request_failovers;
 } AccountView;
 
 struct Account {
@@ -67,7 +69,11 @@ int account_unregister(Account *a);
 int account_failover(Account *a);
 void account_retry_failed(Account *a);
 
+/* Where the account's UA sends new requests, in order (the edge). */
+size_t account_next_hops(Account *a, RedHop *ret, size_t max);
+
 /* Published values */
+const char *account_domain(const Account *a); /* AOR domain: the first server's address */
 const char *account_aor(Account *a, char *buf, size_t size);
 void account_view(Account *a, AccountView *v);
 void account_view_clear(AccountView *v);

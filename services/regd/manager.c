@@ -5,6 +5,7 @@
 
 #include "account-bus.h"
 #include "account.h"
+#include "edge.h"
 #include "health-client.h"
 #include "log.h"
 #include "macro.h"
@@ -12,8 +13,6 @@
 #include "persist.h"
 #include "registration-bus.h"
 #include "util.h"
-
-static char *health_method_copy;
 
 static int sip_setup(Manager *m) {
         uint16_t port = m->sip_port;
@@ -72,6 +71,7 @@ static void manager_dump(Service *s, GString *line, void *userdata) {
                                g_hash_table_size(m->accounts), m->orphans->len, m->pending_unregisters,
                                held);
         sip_driver_dump(m->sip, line);
+        edge_dump(m->edge, line);
 }
 
 int manager_new(Service *service, const char *state_dir, const char *sip_address, uint16_t sip_port, Manager **ret) {
@@ -91,19 +91,11 @@ int manager_new(Service *service, const char *state_dir, const char *sip_address
         service->dump = manager_dump;
         service->dump_userdata = m;
         /* Defaults until the configuration arrives. */
-        m->global = (SiprGlobalConfig) {
-                .timer_t1_usec = 500 * USEC_PER_MSEC,
-                .timer_t2_usec = 4 * USEC_PER_SEC,
-                .timer_t4_usec = 5 * USEC_PER_SEC,
-                .health_interval_ms = 5000,
-                .health_method = (char *) "options",
-                .health_down_after = 2,
-                .health_up_after = 2,
-                .health_proactive_failover = true,
-                .failback_hold_down = 30,
-        };
-
-        r = sip_setup(m);
+        r = sipr_global_config_defaults(&m->global);
+        if (r >= 0)
+                r = sip_setup(m);
+        if (r >= 0)
+                r = edge_new(m, &m->edge);
         if (r >= 0)
                 r = health_client_new(m, &m->health);
         if (r >= 0)
@@ -136,6 +128,7 @@ Manager *manager_free(Manager *m) {
         g_hash_table_destroy(m->last_answer);
         health_client_free(m->health);
         bus_name_watch_free(m->resolver_watch);
+        edge_free(m->edge);
         sip_driver_free(m->sip);
         sd_bus_slot_unref(m->root_slot);
         sd_bus_slot_unref(m->account_slot);
@@ -143,9 +136,8 @@ Manager *manager_free(Manager *m) {
         sd_bus_slot_unref(m->om_slot);
         free(m->state_dir);
         free(m->sip_address);
+        sipr_global_config_done(&m->global);
         free(m);
-        free(health_method_copy);
-        health_method_copy = NULL;
         return NULL;
 }
 
@@ -174,6 +166,7 @@ unsigned *manager_account_indexes(Manager *m, size_t *ret_n) {
 }
 
 static void account_drop(Manager *m, Account *a, bool unregister) {
+        edge_account_changed(m->edge, a->index, NULL);
         if (unregister)
                 account_unregister_all(a);
         account_bus_removed(a);
@@ -185,6 +178,7 @@ static void account_add(Manager *m, const SiprAccountConfig *cfg) {
         Account *a;
         int r;
 
+        edge_account_changed(m->edge, cfg->index, cfg);
         r = account_new(m, cfg, &a);
         if (r < 0) {
                 log_error_errno(r, "Account %u: cannot set up: %m", cfg->index);
@@ -201,6 +195,7 @@ static void account_replace(Manager *m, Account *old, const SiprAccountConfig *c
         Account *a;
         int r;
 
+        edge_account_changed(m->edge, cfg->index, cfg);
         r = account_new(m, cfg, &a);
         if (r < 0) {
                 log_error_errno(r, "Account %u: cannot set up: %m", cfg->index);
@@ -215,41 +210,36 @@ static void account_replace(Manager *m, Account *old, const SiprAccountConfig *c
         account_start(a);
 }
 
-static bool servers_changed(const SiprAccountConfig *x, const SiprAccountConfig *y) {
-        for (unsigned i = 0; i < SIPR_SERVER_MAX; i++)
-                if (!streq(strempty(x->server[i].address), strempty(y->server[i].address)) ||
-                    x->server[i].port != y->server[i].port || x->server[i].transport != y->server[i].transport)
-                        return true;
-        return !streq(strempty(x->user_name), strempty(y->user_name));
-}
-
 static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
                       void *userdata) {
         Manager *m = userdata;
         const SiprGlobalConfig *g = &config->global;
-        bool timers, health, globals, accounts_changed = false;
+        bool timers, health, globals, edge, accounts_changed = false;
         size_t n;
         unsigned *idx;
 
-        timers = !m->have_config || g->timer_t1_usec != m->global.timer_t1_usec ||
-                 g->timer_t2_usec != m->global.timer_t2_usec || g->timer_t4_usec != m->global.timer_t4_usec;
-        health = !m->have_config || g->health_interval_ms != m->global.health_interval_ms ||
-                 !streq(strempty(g->health_method), strempty(m->global.health_method)) ||
-                 g->health_down_after != m->global.health_down_after || g->health_up_after != m->global.health_up_after;
+        SiprGlobalConfig copy;
+
+        timers = !m->have_config || sipr_global_config_differs(g, &m->global, "sip.timer_");
+        health = !m->have_config || sipr_global_config_differs(g, &m->global, "sipr.health.");
+        edge = !m->have_config || timers || sipr_global_config_differs(g, &m->global, "sipr.edge.");
         globals = timers || g->failback_hold_down != m->global.failback_hold_down ||
                   g->health_proactive_failover != m->global.health_proactive_failover;
 
-        free(health_method_copy);
-        health_method_copy = strdup(strempty(g->health_method));
-        m->global = *g;
-        m->global.health_method = health_method_copy;
-        m->global.primary_dns = m->global.secondary_dns = NULL;
+        if (sipr_global_config_copy(&copy, g) < 0) {
+                log_oom();
+                return;
+        }
+        sipr_global_config_done(&m->global);
+        m->global = copy;
         m->have_config = true;
 
         if (timers)
                 (void) sip_driver_set_timers(m->sip, g->timer_t1_usec, g->timer_t2_usec, g->timer_t4_usec);
         if (health && m->health)
                 health_client_reconfigure(m->health);
+        if (edge)
+                edge_configure(m->edge, &m->global);
 
         /* Accounts gone from the configuration: remove their bindings. */
         idx = manager_account_indexes(m, &n);
@@ -279,7 +269,7 @@ static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *
                 log_info("Account %u: configuration changed, re-registering it.", ac->index);
                 /* Same Call-ID/CSeq sequence afterwards: the registrar updates the same binding.
                  * Bindings on servers no longer configured (or a disabled account) are removed. */
-                bool unregister = (a->cfg.enable && !ac->enable) || servers_changed(&a->cfg, ac);
+                bool unregister = sipr_account_config_differs(&a->cfg, ac, SIPR_CONFIG_REBINDS);
                 if (unregister)
                         account_unregister_all(a);
                 account_replace(m, a, ac);
@@ -329,6 +319,40 @@ bool manager_answered_since(Manager *m, const char *uri, uint64_t since_usec) {
         const uint64_t *t = g_hash_table_lookup(m->last_answer, uri);
 
         return t && *t >= since_usec;
+}
+
+void manager_hop_result(Manager *m, unsigned account, const char *uri, unsigned status, bool local,
+                        uint64_t sent_usec) {
+        const char *event;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (!local)
+                manager_note_answer(m, uri, now);
+        if (!m->health)
+                return;
+        if (!local)
+                event = "ok"; /* any answer: the server is alive */
+        else if (status != 408 && status != 503)
+                return; /* our own trouble (cannot send, internal error): says nothing of the server */
+        else if (status == 408) {
+                /* The server answered another of our transactions while this one was running
+                 * (Timer F = 64·T1): it is alive, only busy. Telling healthd "timeout" would mark
+                 * it down for every account at once, and a registration storm (1000 accounts)
+                 * would cascade into failing over everyone. This account still counts it. */
+                uint64_t t1 = m->global.timer_t1_usec ?: 500 * USEC_PER_MSEC;
+                uint64_t since = sent_usec ? sent_usec : (now > 64 * t1 ? now - 64 * t1 : 0);
+                if (manager_answered_since(m, uri, since)) {
+                        log_info("Account %u: %s timed out, but answered other requests meanwhile: not "
+                                 "reported down.",
+                                 account, uri);
+                        return;
+                }
+                event = "timeout";
+        } else if (strstr(uri, "transport=udp"))
+                event = "icmp";
+        else
+                event = "refused";
+        health_client_report(m->health, uri, event);
 }
 
 void manager_unregister_done(Manager *m) {

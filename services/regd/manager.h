@@ -10,6 +10,7 @@
 #include "sip.h"
 
 typedef struct Account Account;
+typedef struct Edge Edge;
 typedef struct HealthClient HealthClient;
 
 typedef struct Manager {
@@ -23,6 +24,7 @@ typedef struct Manager {
         SiprGlobalConfig global; /* copy of the scalar globals in effect */
         bool have_config;
         SipDriver *sip;
+        Edge *edge; /* the local UAs' outbound proxy (edge.h) */
         HealthClient *health;
         BusNameWatch *resolver_watch;
 
@@ -46,6 +48,11 @@ void manager_note_answer(Manager *m, const char *uri, uint64_t now_usec);
 /* Whether uri answered anything since since_usec: then a transaction of ours that timed out
  * tells of a lost or dropped request (an overloaded server), not of a dead server. */
 bool manager_answered_since(Manager *m, const char *uri, uint64_t since_usec);
+/* What one transaction to next hop uri showed (REGISTER, or a request through the edge): answers
+ * are noted, and healthd hears "ok", "icmp", "refused" or "timeout" (a time-out only when uri
+ * answered nothing since sent_usec: a busy server is not a dead one). */
+void manager_hop_result(Manager *m, unsigned account, const char *uri, unsigned status, bool local,
+                        uint64_t sent_usec);
 void manager_orphan_done(Manager *m, void *bind); /* frees an orphaned binding */
 void manager_orphans_clear(Manager *m);
 Account *manager_find_account(Manager *m, unsigned index);

@@ -81,6 +81,18 @@ uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2
         return total - MIN(interval / 10, 100 * USEC_PER_MSEC);
 }
 
+uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1) {
+        uint64_t total = 0, interval = t1;
+
+        /* Timer A doubles without the T2 cap (RFC 3261 17.1.1.2): the INVITE and retry_counts
+         * copies, then a little before the next one would be due. */
+        for (uint32_t i = 0; i <= MIN(retry_counts, 30u); i++) {
+                interval = t1 << i;
+                total += interval;
+        }
+        return total - MIN(interval / 10, 100 * USEC_PER_MSEC);
+}
+
 uint64_t red_refresh_delay_usec(uint32_t granted) {
         uint64_t g = granted;
 
@@ -219,20 +231,22 @@ static void server_schedule_failback(Redundancy *r, RServer *s, uint64_t now) {
                 return;
 
         switch (s->cfg.failback_mode) {
-        case 0: /* newRequests: at every refresh, and as soon as the primary is seen up again
-                 * (up since after it last failed: an "up" older than the failure means nothing) */
+        case SIPR_FAILBACK_NEW_REQUESTS:
+                /* at every refresh, and as soon as the primary is seen up again (up since after it
+                 * last failed: an "up" older than the failure means nothing) */
                 if (s->addrs[0].health == RED_HEALTH_UP && s->addrs[0].up_since > s->addrs[0].failed_at)
                         s->failback_at = MAX(s->addrs[0].up_since + sec(r->cfg.hold_down), now + 1);
                 break;
-        case 1: /* DNSTTL: when the record of the current address expires (no TTL: at refresh) */
+        case SIPR_FAILBACK_DNS_TTL: /* when the record of the current address expires (no TTL: at refresh) */
                 if (s->addrs[s->bound].a.ttl > 0)
                         s->failback_at = MAX(s->resolved_at + sec(s->addrs[s->bound].a.ttl), now + 1);
                 break;
-        case 3: /* duration */
+        case SIPR_FAILBACK_DURATION:
                 if (s->cfg.failback_timeout > 0)
                         s->failback_at = now + sec(s->cfg.failback_timeout);
                 break;
-        default: /* registration: at refresh time only */
+        case SIPR_FAILBACK_REGISTRATION: /* at refresh time only */
+        default:
                 break;
         }
 }
@@ -242,9 +256,9 @@ static void server_schedule_failback_retry(Redundancy *r, RServer *s, uint64_t n
         s->failback_at = 0;
         if (s->bound <= 0)
                 return;
-        if (s->cfg.failback_mode == 1 && s->addrs[s->bound].a.ttl > 0)
+        if (s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL && s->addrs[s->bound].a.ttl > 0)
                 s->failback_at = now + sec(s->addrs[s->bound].a.ttl);
-        else if (s->cfg.failback_mode == 3 && s->cfg.failback_timeout > 0)
+        else if (s->cfg.failback_mode == SIPR_FAILBACK_DURATION && s->cfg.failback_timeout > 0)
                 s->failback_at = now + sec(s->cfg.failback_timeout);
         /* 0 and 2: at the next refresh (0 also when healthd sees the primary come up again) */
 }
@@ -486,8 +500,15 @@ void redundancy_start(Redundancy *r, uint64_t now) {
         r->started = true;
         for (size_t i = 0; i < r->n_order; i++) {
                 RServer *s = &r->servers[r->order[i]];
-                if (r->mode == RED_MODE_SUCCESSIVE && i > 0)
+                if (r->mode == RED_MODE_SUCCESSIVE && i > 0) {
+                        /* Not registered with yet, but known: a request of the UA must be able to
+                         * go there the moment the working server fails (redundancy_next_hops). */
+                        if (!s->resolved && !s->resolving) {
+                                s->resolving = true;
+                                queue_action(r, RED_ACTION_RESOLVE, s, -1, 0);
+                        }
                         continue;
+                }
                 s->active = true;
                 server_start_round(r, s, -1, now);
         }
@@ -586,7 +607,7 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
         s->resolved = true;
         s->resolving = false;
         s->resolved_at = now;
-        if (s->bound > 0 && s->cfg.failback_mode == 1)
+        if (s->bound > 0 && s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL)
                 server_schedule_failback(r, s, now);
         if (s->active && s->want_round && s->trying < 0)
                 server_start_round(r, s, -1, now);
@@ -670,7 +691,7 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
                         server_start_round(r, s, a, now);
                 }
         } else if (health == RED_HEALTH_UP && a == 0 && s->active) {
-                if (s->bound > 0 && s->cfg.failback_mode == 0)
+                if (s->bound > 0 && s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS)
                         server_schedule_failback(r, s, now);
                 else if (s->failed && s->trying < 0 && s->bound < 0 && r->cfg.proactive_failover)
                         /* back: no need to wait for reg_fail_retry_interval, but a server that
@@ -764,8 +785,8 @@ void redundancy_timer(Redundancy *r, uint64_t now) {
                         s->retry_at = 0;
                         server_start_round(r, s, -1, now);
                 } else if (s->bound >= 0 && now >= s->refresh_at) {
-                        bool fb = s->bound > 0 && (s->cfg.failback_mode == 0 || s->cfg.failback_mode == 2 ||
-                                                   (s->cfg.failback_mode == 1 && s->addrs[s->bound].a.ttl == 0));
+                        bool fb = s->bound > 0 && (s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS || s->cfg.failback_mode == SIPR_FAILBACK_REGISTRATION ||
+                                                   (s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL && s->addrs[s->bound].a.ttl == 0));
                         if (fb && server_failback_allowed(r, s, now))
                                 server_attempt(r, s, 0, ATTEMPT_FAILBACK, now);
                         else
@@ -774,7 +795,7 @@ void redundancy_timer(Redundancy *r, uint64_t now) {
                         s->failback_at = 0;
                         if (server_failback_allowed(r, s, now))
                                 server_attempt(r, s, 0, ATTEMPT_FAILBACK, now);
-                        else if (s->failback_at == 0 && s->cfg.failback_mode == 3)
+                        else if (s->failback_at == 0 && s->cfg.failback_mode == SIPR_FAILBACK_DURATION)
                                 s->failback_at = now + sec(s->cfg.failback_timeout);
                 }
         }
@@ -905,6 +926,61 @@ size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max) {
                         };
                 }
         }
+        return n;
+}
+
+/* The address new requests of s stick to in failback modes 1–3: where the binding is, or (with
+ * register_on_enable = 0) where requests were sent after the primary failed. -1: none. */
+static int server_sticky_addr(const RServer *s) {
+        if (s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS)
+                return -1;
+        return s->bound >= 0 ? s->bound : s->send_to;
+}
+
+static bool server_signals_registered_only(const RServer *s) {
+        /* Yealink applies only_signal_with_registered with register_on_enable = 1 and modes 1–3 */
+        return s->cfg.only_signal_with_registered && s->cfg.register_on_enable &&
+               s->cfg.failback_mode != SIPR_FAILBACK_NEW_REQUESTS;
+}
+
+size_t redundancy_next_hops(const Redundancy *r, RedHop *ret, size_t max) {
+        const RServer *order[RED_SERVER_MAX];
+        size_t n_servers = 0, n = 0;
+
+        /* servers holding a binding (or, without registration, a place to send to) first */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < r->n_order; i++) {
+                        const RServer *s = &r->servers[r->order[i]];
+                        bool holds = s->bound >= 0 || s->send_to >= 0;
+                        if (holds == (pass == 0))
+                                order[n_servers++] = s;
+                }
+
+        /* up (or unknown) addresses in that order, then the ones healthd reports down */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < n_servers; i++) {
+                        const RServer *s = order[i];
+                        int sticky = server_sticky_addr(s);
+
+                        for (int j = -1; j < (int) s->n_addrs && n < max; j++) {
+                                int a = j < 0 ? sticky : j;
+                                if (a < 0 || (j >= 0 && a == sticky))
+                                        continue;
+                                bool down = s->addrs[a].health == RED_HEALTH_DOWN;
+                                if (down != (pass == 1))
+                                        continue;
+                                if (server_signals_registered_only(s) && s->bound != a)
+                                        continue;
+                                ret[n++] = (RedHop) {
+                                        .server = s->index,
+                                        .uri = s->addrs[a].a.uri,
+                                        .bound = s->bound == a,
+                                        .down = down,
+                                        .retry_counts = s->cfg.retry_counts,
+                                        .invite_retry_counts = s->cfg.invite_retry_counts,
+                                };
+                        }
+                }
         return n;
 }
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config-types.h"
+
 #define RED_SERVER_MAX 4
 #define RED_ADDR_MAX 16
 #define RED_URI_MAX 256
@@ -62,7 +64,8 @@ typedef struct RedServerConfig {
         bool set; /* sip_server.Y.address non-empty */
         uint32_t expires;
         uint32_t retry_counts;
-        unsigned failback_mode; /* 0 newRequests, 1 DNSTTL, 2 registration, 3 duration */
+        uint32_t invite_retry_counts; /* edge INVITEs: retransmissions before the next hop */
+        SiprFailbackMode failback_mode;
         uint32_t failback_timeout; /* s, 0 = never; already normalised by the caller (1…59 → 60) */
         bool register_on_enable;
         bool only_signal_with_registered;
@@ -149,6 +152,21 @@ typedef struct RedServerInfo {
 } RedServerInfo;
 size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max);
 
+/* Where a new request of the account's UA goes (EDGE.md "Outgoing": one that starts a dialog or is
+ * outside one), in the order to try: per server, failback mode 0 (newRequests) the primary first,
+ * modes 1–3 the address that holds the binding first; across servers (concurrent, successive)
+ * the servers holding a binding first, in priority order; addresses healthd reports down last;
+ * only_signal_with_registered with register_on_enable = 1 and failback mode 1–3 (Yealink) keeps
+ * only addresses holding a binding. The last one gets the full transaction timer. */
+typedef struct RedHop {
+        unsigned server;
+        const char *uri; /* valid until the next call into the engine */
+        bool bound;      /* holds our binding */
+        bool down;       /* healthd says down */
+        uint32_t retry_counts, invite_retry_counts;
+} RedHop;
+size_t redundancy_next_hops(const Redundancy *r, RedHop *ret, size_t max);
+
 /* Every uri a binding exists on (for unregister on stop, and tests). */
 size_t redundancy_bindings(const Redundancy *r, RedAction *ret, size_t max);
 
@@ -162,3 +180,5 @@ const char *red_mode_to_string(RedMode m);
 /* Pure arithmetic, exposed for tests. */
 uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2);
 uint64_t red_refresh_delay_usec(uint32_t granted);
+/* The same for an INVITE (timer A, no T2 cap): give up before copy retry_counts + 2 is due. */
+uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1);

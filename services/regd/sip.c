@@ -32,6 +32,7 @@
 #include "log.h"
 #include "macro.h"
 #include "sip-binding.h"
+#include "sip-retrans.h"
 #include "sip.h"
 #include "timer.h"
 
@@ -60,6 +61,8 @@ struct SipDriver {
         unsigned busy;         /* REGISTERs in flight or waiting, all hops */
         guint trim_id;         /* after a burst: give the freed heap back (sip_driver_trim) */
         SipReg *answering;     /* whose final answer is being delivered (may re-send at once) */
+        SipDriverMessageFunc message_cb; /* requests and stray responses regd does not handle itself */
+        void *message_userdata;
 };
 
 struct SipReg {
@@ -72,8 +75,7 @@ struct SipReg {
         uint32_t cseq, expires;
         nta_outgoing_t *orq;
         nta_outgoing_t *keepalive; /* OPTIONS on the registration flow (nat.udp_update_*) */
-        guint retransmit_id;
-        unsigned interval_ms;
+        SipRetrans rt;
         bool retried_423;
         bool has_slot;  /* counted in its hop's inflight (while orq exists) */
         GList *waiting; /* its link in the hop's queue, NULL when not waiting */
@@ -93,6 +95,12 @@ static const url_string_t *url_str(const char *s) {
 }
 
 static int on_incoming(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg, sip_t *sip) {
+        SipDriver *d = (SipDriver *) magic;
+
+        /* The edge first: requests for the accounts' Contact, in-dialog requests and stray
+         * answers of what it forwards. */
+        if (d->message_cb && sip && d->message_cb(d, msg, sip, d->message_userdata))
+                return 0;
         /* Requests outside our transactions: answer OPTIONS (keep-alive probes), refuse the rest. */
         if (sip && sip->sip_request) {
                 if (sip->sip_request->rq_method == sip_method_options)
@@ -129,9 +137,12 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
         g_source_attach(d->source, NULL);
 
         snprintf(url, sizeof(url), "sip:%s:%u", strchr(bind_address, ':') ? "*" : bind_address, port);
-        d->agent = nta_agent_create(d->root, url_str(url), on_incoming, NULL,
+        d->agent = nta_agent_create(d->root, url_str(url), on_incoming, (nta_agent_magic_t *) d,
                                     NTATAG_USE_NAPTR(0), NTATAG_USE_SRV(0), NTATAG_BLACKLIST(0),
                                     NTATAG_CLIENT_RPORT(1), NTATAG_UDP_MTU(65535),
+                                    /* a proxy for the edge: a CANCEL is the application's to
+                                     * forward, the final answer comes from the far side */
+                                    NTATAG_CANCEL_487(0),
                                     /* a connection closed by the peer is reported (flow_follow) */
                                     TPTAG_SDWN_ERROR(1), TAG_END());
         if (!d->agent) {
@@ -155,6 +166,28 @@ int sip_driver_new(const char *bind_address, uint16_t port, SipDriver **ret) {
         log_info("SIP agent on %s (contact host %s).", url, d->host);
         *ret = d;
         return 0;
+}
+
+void sip_driver_set_message_handler(SipDriver *d, SipDriverMessageFunc cb, void *userdata) {
+        d->message_cb = cb;
+        d->message_userdata = userdata;
+}
+
+nta_agent_t *sip_driver_agent(SipDriver *d) {
+        return d->agent;
+}
+
+const char *sip_driver_host(const SipDriver *d) {
+        return d->host;
+}
+
+uint16_t sip_driver_port(const SipDriver *d) {
+        return d->port;
+}
+
+void sip_driver_timers_ms(const SipDriver *d, unsigned *ret_t1, unsigned *ret_t2) {
+        *ret_t1 = d->t1_ms;
+        *ret_t2 = d->t2_ms;
 }
 
 SipDriver *sip_driver_free(SipDriver *d) {
@@ -255,13 +288,6 @@ int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *
         sip_regs_live++;
         *ret = reg;
         return 0;
-}
-
-static void retransmit_stop(SipReg *reg) {
-        if (reg->retransmit_id) {
-                g_source_remove(reg->retransmit_id);
-                reg->retransmit_id = 0;
-        }
 }
 
 void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb) {
@@ -400,33 +426,11 @@ void sip_reg_cancel(SipReg *reg) {
         wait_cancel(reg);
         if (!reg->orq)
                 return;
-        retransmit_stop(reg);
+        sip_retrans_stop(&reg->rt);
         /* nta keeps the abandoned transaction until timer F, but sends nothing more (above). */
         nta_outgoing_destroy(reg->orq);
         reg->orq = NULL;
         slot_release(reg);
-}
-
-/* Timer E (RFC 3261 17.1.2.2): an exact copy of the request, same Via branch, sent
- * statelessly; the answer still matches the transaction. */
-static gboolean on_retransmit(gpointer userdata) {
-        SipReg *reg = userdata;
-        msg_t *req, *copy;
-
-        reg->retransmit_id = 0;
-        if (!reg->orq)
-                return G_SOURCE_REMOVE;
-        req = nta_outgoing_getrequest(reg->orq);
-        copy = req ? msg_dup(req) : NULL;
-        if (req)
-                msg_destroy(req);
-        if (copy && nta_msg_tsend(reg->d->agent, copy, url_str(reg->next_hop), NTATAG_USER_VIA(1), TAG_END()) < 0)
-                log_debug("Failed to retransmit REGISTER to %s.", reg->next_hop);
-        else
-                log_debug("REGISTER retransmitted to %s (CSeq %u).", reg->next_hop, reg->cseq);
-        reg->interval_ms = MIN(reg->interval_ms * 2, reg->d->t2_ms);
-        reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
-        return G_SOURCE_REMOVE;
 }
 
 SipReg *sip_reg_free(SipReg *reg) {
@@ -446,6 +450,10 @@ SipReg *sip_reg_free(SipReg *reg) {
 
 bool sip_reg_busy(const SipReg *reg) {
         return reg->orq || reg->waiting || reg->keepalive;
+}
+
+tport_t *sip_reg_flow(const SipReg *reg) {
+        return reg->flow;
 }
 
 const char *sip_reg_call_id(const SipReg *reg) {
@@ -481,15 +489,14 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
         if (orq != reg->orq)
                 return 0;
         if (status < 200) {
-                /* Provisional: keep retransmitting, but at T2 (17.1.2.2). */
-                reg->interval_ms = reg->d->t2_ms;
+                sip_retrans_provisional(&reg->rt); /* at T2 from now on (17.1.2.2) */
                 return 0;
         }
-        retransmit_stop(reg);
+        sip_retrans_stop(&reg->rt);
 
         if (!local && status == 423 && sip->sip_min_expires && !reg->retried_423 && reg->expires > 0) {
                 /* Interval Too Brief: once more with the registrar's minimum (RFC 3261 10.2.8). */
-                retransmit_stop(reg);
+                sip_retrans_stop(&reg->rt);
                 nta_outgoing_destroy(orq);
                 reg->orq = NULL;
                 slot_release(reg);
@@ -581,10 +588,8 @@ static int reg_transmit_now(SipReg *reg) {
                 slot_release(reg);
                 return log_warning_errno(EIO, "Failed to send REGISTER to %s.", reg->next_hop);
         }
-        if (!reg->tcp) {
-                reg->interval_ms = reg->d->t1_ms;
-                reg->retransmit_id = timer_add_msec(reg->interval_ms, on_retransmit, reg);
-        }
+        if (!reg->tcp)
+                sip_retrans_start(&reg->rt, reg->d->agent, reg->orq, reg->next_hop, false, reg->d->t1_ms, reg->d->t2_ms);
         log_debug("REGISTER sip:%s@%s via %s, Expires %u, CSeq %u, Call-ID %s.", reg->user, reg->domain,
                   reg->next_hop, reg->expires, reg->cseq, reg->call_id);
         if (reg->was_queued) {

@@ -10,6 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sofia-sip/nta.h>
+#include <sofia-sip/sip.h>
+#include <sofia-sip/tport.h>
+
 typedef struct SipDriver SipDriver;
 typedef struct SipReg SipReg;
 
@@ -19,6 +23,16 @@ SipDriver *sip_driver_free(SipDriver *d);
 /* Appends " sip_regs=… client_transactions=…" to the SIGUSR1 state line. */
 void sip_driver_dump(SipDriver *d, GString *line);
 int sip_driver_set_timers(SipDriver *d, uint64_t t1_usec, uint64_t t2_usec, uint64_t t4_usec);
+
+/* The network side for the edge (edge.c): its agent, the address the Contact carries, our T1/T2
+ * (the agent's own T1 is beyond timer F, see sip-retrans.h), and a hook that sees every request
+ * and stray response outside regd's own transactions first; true when it took the message. */
+typedef bool (*SipDriverMessageFunc)(SipDriver *d, msg_t *msg, sip_t *sip, void *userdata);
+void sip_driver_set_message_handler(SipDriver *d, SipDriverMessageFunc cb, void *userdata);
+nta_agent_t *sip_driver_agent(SipDriver *d);
+const char *sip_driver_host(const SipDriver *d);
+uint16_t sip_driver_port(const SipDriver *d);
+void sip_driver_timers_ms(const SipDriver *d, unsigned *ret_t1, unsigned *ret_t2);
 
 typedef struct SipRegParams {
         const char *user;         /* AOR user */
@@ -57,6 +71,8 @@ void sip_reg_cancel(SipReg *reg);
 /* One OPTIONS to the next hop on the registration flow: keeps NAT bindings open. */
 int sip_reg_keepalive(SipReg *reg);
 uint32_t sip_reg_cseq(const SipReg *reg);
+/* The connection (TCP) its binding lives on, or NULL. */
+tport_t *sip_reg_flow(const SipReg *reg);
 const char *sip_reg_call_id(const SipReg *reg);
 /* A transaction or keep-alive is under way, or one waits for a slot. */
 bool sip_reg_busy(const SipReg *reg);

@@ -9,6 +9,7 @@
 #include "dns-answer.h"
 #include "log.h"
 #include "lookup.h"
+#include "sipr-config.h"
 #include "timer.h"
 #include "util.h"
 
@@ -17,7 +18,6 @@
 #define DNS_TYPE_AAAA 28
 #define DNS_TYPE_SRV 33
 #define DNS_TYPE_NAPTR 35
-#define DNS_FLAG_TC    0x02 /* in the third header byte: the answer did not fit */
 
 typedef enum LookupPhase {
         PHASE_NAPTR,
@@ -200,10 +200,15 @@ static bool is_server_failure(int r) {
         return r < 0 && r != -ENOENT;
 }
 
+#if HAVE_ARES_QUERY_DNSREC
+static void on_answer(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *rec);
+#else
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+#endif
 
 static void lookup_query_on(Lookup *l, LookupPhase phase, size_t index, const char *name, int type,
                             bool tcp) {
+        AresGlib *ch = tcp ? l->channel_tcp : l->channel;
         Query *q = calloc(1, sizeof(Query));
 
         if (!q || !(q->name = strdup(name))) {
@@ -221,8 +226,13 @@ static void lookup_query_on(Lookup *l, LookupPhase phase, size_t index, const ch
         l->pending++;
         if (l->p.on_query)
                 l->p.on_query(l, name, type, l->p.userdata);
-        ares_query(ares_glib_channel(tcp ? l->channel_tcp : l->channel), name, DNS_CLASS_IN, type, on_answer,
-                   q);
+#if HAVE_ARES_QUERY_DNSREC
+        /* The callback runs (with an error) when the query cannot be sent, so no status here. */
+        (void) ares_query_dnsrec(ares_glib_channel(ch), name, ARES_CLASS_IN, (ares_dns_rec_type_t) type,
+                                 on_answer, q, NULL);
+#else
+        ares_query(ares_glib_channel(ch), name, DNS_CLASS_IN, type, on_answer, q);
+#endif
 }
 
 static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char *name, int type) {
@@ -435,23 +445,25 @@ static void lookup_advance(Lookup *l) {
         }
 }
 
-static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, int status) {
+/* truncated: the answer did not fit into UDP (see on_answer()), so whatever it holds is partial. */
+static void query_handle(Lookup *l, Query *q, const DnsAnswer *a, bool truncated, int status) {
         int r = ares_status_to_errno(status);
 
-        /* Truncated: the server set TC, or sent more than the EDNS size we offered (c-ares cuts the
-         * datagram there). Whatever it holds is partial: ask for all of it over TCP (RFC 7766). */
-        if (!q->tcp && abuf && l->channel_tcp && alen > 2 &&
-            ((abuf[2] & DNS_FLAG_TC) || alen >= LOOKUP_UDP_PAYLOAD_MAX)) {
+        /* Ask for all of it over TCP (RFC 7766), whatever c-ares made of the partial one: a TC
+         * answer is often empty (no data), a cut one malformed. */
+        if (truncated && !q->tcp && l->channel_tcp) {
                 log_debug("%s %s: the answer was truncated, asking again over TCP.", type_name(q->type),
                           q->name);
                 lookup_query_on(l, q->phase, q->index, q->name, q->type, true);
                 return;
         }
 
+        if (r == 0 && !a)
+                r = -EBADMSG;
         if (r == 0) {
                 switch (q->type) {
                 case DNS_TYPE_NAPTR:
-                        r = dns_answer_parse_naptr(abuf, alen, &l->naptr, &l->n_naptr);
+                        r = dns_answer_naptr(a, &l->naptr, &l->n_naptr);
                         if (r >= 0)
                                 l->n_naptr = rfc3263_filter_naptr(l->naptr, l->n_naptr) ? : 0;
                         break;
@@ -459,7 +471,7 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                         SrvSet *s = &l->sets[q->index];
                         size_t total;
 
-                        r = dns_answer_parse_srv(abuf, alen, &s->srv, &total);
+                        r = dns_answer_srv(a, &s->srv, &total);
                         if (r < 0)
                                 break;
                         s->n_srv = rfc3263_order_srv(s->srv, total, l->p.random, l->p.random_userdata);
@@ -477,14 +489,14 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                 }
                 case DNS_TYPE_AAAA: {
                         AddrHost *h = &l->hosts[q->index];
-                        r = dns_answer_parse_addresses(abuf, alen, AF_INET6, h->addr6, RFC3263_ADDR_PER_NAME, &h->n6,
-                                                       &h->ttl6);
+                        r = dns_answer_addresses(a, AF_INET6, h->addr6, RFC3263_ADDR_PER_NAME, &h->n6,
+                                                 &h->ttl6);
                         break;
                 }
                 case DNS_TYPE_A: {
                         AddrHost *h = &l->hosts[q->index];
-                        r = dns_answer_parse_addresses(abuf, alen, AF_INET, h->addr4, RFC3263_ADDR_PER_NAME, &h->n4,
-                                                       &h->ttl4);
+                        r = dns_answer_addresses(a, AF_INET, h->addr4, RFC3263_ADDR_PER_NAME, &h->n4,
+                                                 &h->ttl4);
                         break;
                 }
                 }
@@ -493,12 +505,11 @@ static void query_handle(Lookup *l, Query *q, const uint8_t *abuf, size_t alen, 
                 lookup_note_failure(l, q->name, q->type, q->tcp, r);
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
-        Query *q = arg;
+static void query_done(Query *q, int status, const DnsAnswer *a, bool truncated) {
         Lookup *l = q->lookup;
 
         if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION && !l->finished && q->phase == l->phase)
-                query_handle(l, q, abuf, alen > 0 ? (size_t) alen : 0, status);
+                query_handle(l, q, a, truncated, status);
 
         l->pending--;
         if (l->pending == 0 && !l->finished && status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
@@ -509,6 +520,43 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
         free(q);
         lookup_unref(l);
 }
+
+#if HAVE_ARES_QUERY_DNSREC
+/* c-ares ≥ 1.28 hands over the message it parsed already, also with ARES_ENODATA (a TC answer is
+ * often empty). It reads a datagram whole, never cutting it at the EDNS size we offered: only
+ * the TC bit says that the answer is partial. */
+static void on_answer(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *rec) {
+        query_done(arg, (int) status, rec, rec && dns_answer_truncated(rec));
+}
+#else
+/* Whether the bytes are only part of the answer: the server set TC, or the datagram was longer
+ * than the EDNS size we offered. c-ares up to 1.20 (no record API) cuts such a datagram there
+ * when truncation is ignored (ARES_FLAG_IGNTC), so what we get fills the size and may not even
+ * parse; from 1.21 on it hands over the whole datagram. */
+static bool answer_bytes_truncated(const uint8_t *abuf, size_t alen) {
+        if (dns_message_truncated(abuf, alen))
+                return true;
+#if HAVE_ARES_DNS_PARSE
+        return false;
+#else
+        return abuf && alen >= LOOKUP_UDP_PAYLOAD_MAX;
+#endif
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
+        _cleanup_(dns_answer_freep) DnsAnswer *a = NULL;
+        size_t len = alen > 0 ? (size_t) alen : 0;
+        bool truncated = answer_bytes_truncated(abuf, len);
+        int r;
+
+        if (status == ARES_SUCCESS) {
+                r = dns_answer_new(abuf, len, &a);
+                if (r < 0)
+                        status = r == -ENOMEM ? ARES_ENOMEM : ARES_EBADRESP;
+        }
+        query_done(arg, status, a, truncated);
+}
+#endif
 
 static gboolean on_deadline(gpointer userdata) {
         Lookup *l = userdata;

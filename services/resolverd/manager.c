@@ -6,9 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dns-servers.h"
 #include "log.h"
 #include "lookup.h"
 #include "manager.h"
+#include "sipr-config.h"
 #include "timer.h"
 #include "util.h"
 #if HAVE_CONFIG_CLIENT
@@ -121,24 +123,27 @@ bad:
 }
 
 static char **channel_servers(AresGlib *ch) {
+#if HAVE_ARES_GET_SERVERS_CSV
+        char *csv = ares_get_servers_csv(ares_glib_channel(ch));
+        char **servers = dns_servers_from_ares_csv(csv);
+
+        ares_free_string(csv);
+        return servers;
+#else
         struct ares_addr_port_node *list = NULL;
         GPtrArray *a = g_ptr_array_new();
         char buf[INET6_ADDRSTRLEN];
 
         if (ares_get_servers_ports(ares_glib_channel(ch), &list) == ARES_SUCCESS)
                 for (struct ares_addr_port_node *p = list; p; p = p->next) {
-                        int port = p->udp_port ?: 53;
                         ares_inet_ntop(p->family, &p->addr, buf, sizeof(buf));
-                        if (port == 53)
-                                g_ptr_array_add(a, g_strdup(buf));
-                        else if (p->family == AF_INET6)
-                                g_ptr_array_add(a, g_strdup_printf("[%s]:%d", buf, port));
-                        else
-                                g_ptr_array_add(a, g_strdup_printf("%s:%d", buf, port));
+                        uint16_t port = (uint16_t) (p->udp_port ?: 53);
+                        g_ptr_array_add(a, dns_server_format(p->family, buf, port));
                 }
         ares_free_data(list);
         g_ptr_array_add(a, NULL);
         return (char **) g_ptr_array_free(a, FALSE);
+#endif
 }
 
 /* tcp: a channel that asks over TCP only, for answers too large for UDP. The UDP one keeps

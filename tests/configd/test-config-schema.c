@@ -148,10 +148,107 @@ static void test_validate(void) {
         }
 }
 
+static void test_new_types(void) {
+        expect_ok("sipr.edge.address", "127.0.0.1", "127.0.0.1");
+        expect_ok("sipr.edge.address", "::1", "::1");
+        expect_bad("sipr.edge.address", "", "an IPv4 or IPv6 address");
+        expect_bad("sipr.edge.address", "[::1]", "an IPv4 or IPv6 address");
+        expect_bad("sipr.edge.address", "localhost", "an IPv4 or IPv6 address");
+        expect_bad("sipr.edge.address", "127.0.0.1:5060", "an IPv4 or IPv6 address");
+        expect_ok("sipr.edge.port", "5060", "5060");
+        expect_bad("sipr.edge.port", "0", "1…65535");
+        expect_ok("sipr.edge.allow", "127.0.0.0/8,::1/128", "127.0.0.0/8,::1/128");
+        expect_ok("sipr.edge.allow", "192.168.1.20", "192.168.1.20");
+        /* the message names the faulty entry and why */
+        expect_bad("sipr.edge.allow", "127.0.0.0/8,10.0.0.0/40", "entry 2: prefix length too long");
+        expect_bad("sipr.edge.allow", "127.0.0.0/8,lan", "entry 2: not an IP address");
+        expect_bad("sipr.edge.allow", "", "'': empty list; permitted");
+        expect_ok("account.2.edge.contact", "", "");
+        expect_ok("account.2.edge.contact", "sip:1001@127.0.0.1:5062", "sip:1001@127.0.0.1:5062");
+        expect_ok("account.2.edge.contact", "sip:[::1]:5062;transport=tcp", "sip:[::1]:5062;transport=tcp");
+        expect_ok("account.2.edge.contact", "sips:ua.local", "sips:ua.local");
+        expect_bad("account.2.edge.contact", "http://x", "sip: or sips: URI");
+        expect_bad("account.2.edge.contact", "sip:", "sip: or sips: URI");
+        expect_bad("account.2.edge.contact", "sip:a@b c", "sip: or sips: URI");
+        expect_bad("account.2.edge.contact", "sip:1001@127.0.0.1:0", "sip: or sips: URI");
+        expect_bad("account.2.edge.contact", "sip:1001@127.0.0.1:70000", "sip: or sips: URI");
+        expect_bad("account.2.edge.contact", "<sip:1001@127.0.0.1>", "sip: or sips: URI");
+        expect_ok("account.2.sip_server.1.invite_retry_counts", "10", "10");
+        expect_bad("account.2.sip_server.1.invite_retry_counts", "0", "1…10");
+}
+
+/* Every key says where its value lives, with a kind that fits its type: the typed view is
+ * derived from the table, so a wrong entry would store a value into the wrong bytes. */
+static void test_every_slot(void) {
+        SiprGlobalConfig g = {};
+        SiprAccountConfig a = {}, b = {};
+
+        for (size_t i = 0; i < sipr_config_n_keys; i++) {
+                const SiprConfigKey *k = &sipr_config_keys[i];
+                SiprConfigScope scope = sipr_config_key_scope(k);
+                void *slot;
+
+                if (scope == SIPR_CONFIG_GLOBAL)
+                        assert_se(k->in == SIPR_CONFIG_IN_GLOBAL);
+                else if (scope == SIPR_CONFIG_ACCOUNT)
+                        assert_se(k->in == SIPR_CONFIG_IN_ACCOUNT);
+                else
+                        assert_se(k->in == (strstr(k->pattern, "outbound_proxy.Y.") ? SIPR_CONFIG_IN_PROXY :
+                                                                                     SIPR_CONFIG_IN_SERVER));
+                switch (k->type) {
+                case SIPR_CONFIG_BOOL:
+                        assert_se(k->field == SIPR_FIELD_BOOL);
+                        break;
+                case SIPR_CONFIG_UINT:
+                        assert_se(k->field == SIPR_FIELD_U32 || (k->field == SIPR_FIELD_U16 && k->max <= 65535));
+                        break;
+                case SIPR_CONFIG_SECONDS:
+                        assert_se(k->field == SIPR_FIELD_USEC);
+                        break;
+                default:
+                        assert_se(k->field == SIPR_FIELD_STRING);
+                        break;
+                }
+                slot = sipr_config_slot(k, &g, &a, 2);
+                assert_se(slot);
+                assert_se(sipr_config_slot_set(k, slot, !isempty(k->def) ? k->def : "1") == 0);
+        }
+        /* the values landed where the names say */
+        assert_se(g.edge_enable && streq(g.edge_address, "127.0.0.1") && g.edge_port == 5060);
+        assert_se(streq(g.edge_allow, "127.0.0.0/8,::1/128") && g.timer_t1_usec == 500000);
+        assert_se(a.server[1].invite_retry_counts == 3 && a.server[1].port == 5060 && a.server[1].expires == 3600);
+        assert_se(a.outbound_proxy[1].port == 5060 && a.server[0].port == 0);
+        assert_se(a.udp_update_enable && a.udp_update_time == 30 && streq(a.edge_contact, "1"));
+
+        /* derived copy, compare, free */
+        assert_se(sipr_account_config_copy(&b, &a) == 0);
+        assert_se(!sipr_account_config_differs(&a, &b, 0));
+        assert_se(b.edge_contact != a.edge_contact && streq(b.edge_contact, a.edge_contact));
+        b.server[1].invite_retry_counts = 4;
+        assert_se(sipr_account_config_differs(&a, &b, 0));
+        assert_se(!sipr_account_config_differs(&a, &b, SIPR_CONFIG_REBINDS));
+        b.server[1].port = 5062;
+        assert_se(sipr_account_config_differs(&a, &b, SIPR_CONFIG_REBINDS));
+        sipr_account_config_done(&b);
+        assert_se(!b.edge_contact && !b.server[1].address);
+        sipr_account_config_done(&a);
+
+        SiprGlobalConfig d = {}, e = {};
+        assert_se(sipr_global_config_defaults(&d) == 0);
+        assert_se(sipr_global_config_copy(&e, &d) == 0);
+        assert_se(!sipr_global_config_differs(&d, &e, NULL));
+        e.edge_port = 5070;
+        assert_se(sipr_global_config_differs(&d, &e, NULL) && sipr_global_config_differs(&d, &e, "sipr.edge."));
+        assert_se(!sipr_global_config_differs(&d, &e, "sipr.health."));
+        sipr_global_config_done(&d);
+        sipr_global_config_done(&e);
+        sipr_global_config_done(&g);
+}
+
 static void test_every_key(void) {
         size_t n_secret = 0;
 
-        assert_se(sipr_config_n_keys == 37);
+        assert_se(sipr_config_n_keys == 43);
         for (size_t i = 0; i < sipr_config_n_keys; i++) {
                 const SiprConfigKey *k = &sipr_config_keys[i];
                 char *key = sipr_config_key_format(k, 7, 3), *norm = NULL, *range;
@@ -205,7 +302,9 @@ static void test_seconds(void) {
 int main(void) {
         test_lookup();
         test_validate();
+        test_new_types();
         test_every_key();
+        test_every_slot();
         test_for_log();
         test_seconds();
         printf("ok\n");

@@ -410,6 +410,17 @@ lab_registrar_mode() {
         }
 }
 
+# lab_registrar_callee N URI — where registrar N sends new requests (calls) from its users for
+# numbers not registered with it: the far side, typically a sipp UAS (lab_uas_start). "" = none
+# (404).
+lab_registrar_callee() {
+        local out
+        out=$(timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$1")" htable.sets ctl callee "s:$2" 2>&1) || {
+                lab_log "registrar $1: cannot set the callee $2: $out"
+                return 1
+        }
+}
+
 # lab_registrar_stop N — orderly shutdown (SIGTERM to the group).
 lab_registrar_stop() {
         lab_stop_process "registrar$1"
@@ -640,6 +651,91 @@ lab_sipp_start() {
         [[ " $* " == *" -t t1 "* || " $* " == *" -t tn "* ]] && proto=tcp
         lab_wait_for 10 "sipp $name listening on $addr:5060/$proto" _lab_listening "$proto" "$addr" 5060 ||
                 lab_die "sipp $name did not start; log: $(tail -20 "$LAB_DIR/sipp-$name.log")"
+}
+
+# ---- calls: a real UA on the device side, sipp on the far side --------------------------------
+
+# lab_uas_start NAME ADDR [SCENARIO [extra sipp args]] — a sipp UAS (the far side of calls) on
+# ADDR:5060; SCENARIO uas-call (default: every INVITE 180, 200, and BYE 200) or uas-ring (180,
+# then CANCEL 200 + 487); messages in $LAB_DIR/sipp-NAME.msg.
+lab_uas_start() {
+        local name=$1 addr=$2 scenario=${3:-uas-call}
+        shift 2
+        (($#)) && shift
+        : >"$LAB_DIR/sipp-$name.msg"
+        lab_spawn "sipp-$name" "$LAB_DIR/sipp-$name.log" bash -c 'exec "$@" >/dev/null' sipp \
+                sipp -sf "$LAB_SRC/sipp/$scenario.xml" -i "$addr" -p 5060 -mi "$addr" -nostdin \
+                -trace_msg -message_file "$LAB_DIR/sipp-$name.msg" \
+                -trace_err -error_file "$LAB_DIR/sipp-$name.err" "$@" >/dev/null
+        lab_wait_for 10 "sipp UAS $name listening on $addr:5060" _lab_listening udp "$addr" 5060 ||
+                lab_die "sipp UAS $name did not start; log: $(tail -20 "$LAB_DIR/sipp-$name.log")"
+}
+
+# lab_uac_call NAME FROM_ADDR REGISTRAR_N USER [extra sipp args] — one call from a sipp UAC at
+# FROM_ADDR through registrar N to USER (INVITE, ACK, 1 s of call, BYE). Exit 0 when the call
+# was answered and ended cleanly; messages in $LAB_DIR/sipp-NAME.msg.
+lab_uac_call() {
+        local name=$1 from=$2 reg
+        reg=$(lab_registrar_addr "$3")
+        local user=$4
+        shift 4
+        : >"$LAB_DIR/sipp-$name.msg"
+        timeout 60 sipp -sf "$LAB_SRC/sipp/uac-call.xml" "$reg:5060" -s "$user" -i "$from" -p 0 -m 1 \
+                -nostdin -timeout 45s -trace_msg -message_file "$LAB_DIR/sipp-$name.msg" \
+                -trace_err -error_file "$LAB_DIR/sipp-$name.err" "$@" >>"$LAB_DIR/sipp-$name.log" 2>&1
+}
+
+# lab_ua_start NAME ADDR ACCOUNT — a baresip UA at ADDR:5060 (UDP and TCP) with one account (a
+# line of baresip's accounts file), controlled through ctrl_tcp (lab_ua NAME COMMAND); every event
+# and answer it gives is appended to $LAB_DIR/ua-NAME.events (one JSON object a line).
+lab_ua_start() {
+        local name=$1 addr=$2 dir=$LAB_DIR/ua-$1
+        mkdir -p "$dir"
+        cat >"$dir/config" <<EOF
+poll_method		epoll
+sip_listen		$addr:5060
+module_path		/usr/lib/baresip/modules
+module			g711.so
+module			ausine.so
+module			aubridge.so
+audio_source		ausine,440
+audio_player		aubridge,sink
+audio_alert		aubridge,alert
+ausrc_srate		48000
+ausrc_channels		2
+module_app		account.so
+module_app		menu.so
+module_app		ctrl_tcp.so
+ctrl_tcp_listen		$addr:4444
+EOF
+        printf '%s\n' "$3" >"$dir/accounts"
+        chmod 600 "$dir/accounts"
+        : >"$LAB_DIR/ua-$name.events"
+        rm -f "$dir/cmd"
+        mkfifo "$dir/cmd"
+        lab_spawn "ua-$name" "$LAB_DIR/ua-$name.log" baresip -f "$dir" >/dev/null
+        lab_wait_for 10 "baresip $name listening on $addr:4444" _lab_listening tcp "$addr" 4444 ||
+                lab_die "baresip $name did not start; log: $(tail -20 "$LAB_DIR/ua-$name.log")"
+        # ctrl_tcp serves one connection at a time: one process holds it (tests/lab/ua-ctl.py)
+        lab_spawn "ua-$name-ctl" "$LAB_DIR/ua-$name-ctl.log" \
+                python3 "$LAB_SRC/ua-ctl.py" daemon "$addr:4444" "$LAB_DIR/ua-$name.events" "$dir/cmd" >/dev/null
+        lab_wait_for 10 "baresip $name's controller ready" grep -q '"ready": true' "$LAB_DIR/ua-$name.events" ||
+                lab_die "baresip $name's controller did not start: $(tail -5 "$LAB_DIR/ua-$name-ctl.log")"
+}
+
+# lab_ua NAME COMMAND… — one ctrl_tcp command ("dial sip:2000@lab.test", "hangup", "accept");
+# prints baresip's answer; exit 0 when it said ok.
+lab_ua() {
+        local name=$1
+        shift
+        python3 "$LAB_SRC/ua-ctl.py" command "$LAB_DIR/ua-$name.events" "$LAB_DIR/ua-$name/cmd" "$*"
+}
+
+# lab_ua_events NAME TYPE — how many events of TYPE (CALL_ESTABLISHED, CALL_CLOSED…) the UA reported.
+lab_ua_events() {
+        local n
+        n=$(grep -c "\"type\": \"$2\"" "$LAB_DIR/ua-$1.events" 2>/dev/null) || true
+        echo "${n:-0}"
 }
 
 _lab_listening() { # udp|tcp ADDR PORT

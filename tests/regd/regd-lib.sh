@@ -13,7 +13,9 @@ regd_setup() {
         REGD_CFG_STATE=$LAB_DIR/configd-state
         REGD_SIP_ADDR=$LAB_NET.10
         mkdir -p "$REGD_ETC" "$REGD_STATE" "$REGD_CFG_STATE"
-        echo '#!version:1.0.0.1' >"$REGD_ETC/y000000000000.cfg"
+        # The edge (local UAs' outbound proxy) on regd's own lab address, not 127.0.0.1:5060 that
+        # every lab running side by side would want.
+        printf '%s\n' '#!version:1.0.0.1' "sipr.edge.address = $REGD_SIP_ADDR" >"$REGD_ETC/y000000000000.cfg"
         export REGD_ETC REGD_STATE REGD_CFG_STATE REGD_SIP_ADDR
 }
 

@@ -112,6 +112,10 @@ static void test_arithmetic(void) {
         check(red_retry_deadline_usec(6, MS(500), S(4)) == MS(19400));
         check(red_retry_deadline_usec(2, MS(100), S(4)) == MS(100 + 200 + 400 - 40));
 
+        /* INVITE: 0.5+1+2+4 = 7.5, less 0.1 before the 5th copy would go at 7.5 s */
+        check(red_invite_deadline_usec(3, MS(500)) == MS(7400));
+        check(red_invite_deadline_usec(6, MS(500)) == MS(63400)); /* no T2 cap: 0.5·(2^7 − 1) */
+        check(red_invite_deadline_usec(1, MS(500)) == MS(1400));
         check(red_refresh_delay_usec(3600) == S(3240));   /* 90 % < expires − 60 */
         check(red_refresh_delay_usec(300) == S(240));     /* expires − 60 < 90 % */
         check(red_refresh_delay_usec(1000) == S(900));
@@ -581,12 +585,13 @@ static void test_successive(void) {
 
         check(redundancy_mode(r) == RED_MODE_SUCCESSIVE);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
-        expect_none(r); /* only the working server */
+        expect(r, RED_ACTION_RESOLVE, 1, NULL); /* known from the start, for the UA's requests */
+        expect_none(r);
         set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect_none(r); /* registered with only when the working server fails */
         fail(r, 0, A0, 503, true, S(1));
-        expect(r, RED_ACTION_RESOLVE, 1, NULL);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, S(1));
         expect(r, RED_ACTION_REGISTER, 1, B0);
         ok(r, 1, B0, 3600, S(2));
         check(streq(redundancy_working_uri(r), B0));
@@ -613,10 +618,11 @@ static void test_successive(void) {
         /* Both fail: account failed, retried from the working server. */
         r = start_two(&c);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
         set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, 0);
-        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        expect_none(r); /* server 2 not resolved yet: it registers once it is */
         set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
         expect(r, RED_ACTION_REGISTER, 1, B0);
         fail(r, 1, B0, 503, true, 0);
@@ -809,6 +815,134 @@ static void test_flow_closed(void) {
         redundancy_free(r);
 }
 
+/* hops(r, "A0 A1") style check: the next-hop URIs in order, space separated */
+static bool hops_are_(Redundancy *r, const char *want, int line) {
+        RedHop h[RED_SERVER_MAX * RED_ADDR_MAX];
+        size_t n = redundancy_next_hops(r, h, ELEMENTSOF(h));
+        char got[1024] = "";
+
+        for (size_t i = 0; i < n; i++) {
+                const char *name = streq(h[i].uri, A0) ? "A0" : streq(h[i].uri, A1) ? "A1" :
+                                   streq(h[i].uri, A2) ? "A2" : streq(h[i].uri, B0) ? "B0" : "?";
+                strcat(got, i ? " " : "");
+                strcat(got, name);
+        }
+        if (!streq(got, want)) {
+                fprintf(stderr, "line %d: next hops '%s', expected '%s'\n", line, got, want);
+                failures++;
+                return false;
+        }
+        return true;
+}
+#define hops_are(r, want) hops_are_((r), (want), __LINE__)
+
+static void test_next_hops_failover(void) {
+        RedConfig c = config_default(1);
+        RedHop h[8];
+
+        /* mode 0 newRequests: the primary first for every new request, even bound elsewhere */
+        c.server[0].invite_retry_counts = 2;
+        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        hops_are(r, "A0 A1 A2"); /* nothing bound yet: list order */
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        expect(r, RED_ACTION_REGISTER, 0, A1);
+        ok(r, 0, A1, 3600, S(1));
+        hops_are(r, "A0 A1 A2");
+        check(redundancy_next_hops(r, h, 8) == 3 && !h[0].bound && h[1].bound && !h[2].bound);
+        check(h[0].retry_counts == 3 && h[0].invite_retry_counts == 2 && h[0].server == 0);
+        /* a primary healthd knows to be down goes last: it adds no delay */
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(2));
+        hops_are(r, "A1 A2 A0");
+        check(redundancy_next_hops(r, h, 8) == 3 && h[2].down && !h[0].down);
+        /* max is honoured */
+        check(redundancy_next_hops(r, h, 2) == 2);
+        redundancy_free(r);
+
+        /* modes 1–3: the address holding the binding first, then list order */
+        for (unsigned mode = SIPR_FAILBACK_DNS_TTL; mode <= SIPR_FAILBACK_DURATION; mode++) {
+                c.server[0].failback_mode = mode;
+                r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+                expect(r, RED_ACTION_REGISTER, 0, A0);
+                fail(r, 0, A0, 503, true, S(1));
+                expect(r, RED_ACTION_REGISTER, 0, A1);
+                fail(r, 0, A1, 503, true, S(1));
+                expect(r, RED_ACTION_REGISTER, 0, A2);
+                ok(r, 0, A2, 3600, S(1));
+                hops_are(r, "A2 A0 A1");
+                /* only_signal_with_registered (with register_on_enable, modes 1–3): bound only */
+                redundancy_free(r);
+                c.server[0].only_signal_with_registered = true;
+                r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+                hops_are(r, ""); /* registered nowhere: nowhere to send */
+                expect(r, RED_ACTION_REGISTER, 0, A0);
+                fail(r, 0, A0, 503, true, S(1));
+                expect(r, RED_ACTION_REGISTER, 0, A1);
+                ok(r, 0, A1, 3600, S(1));
+                hops_are(r, "A1");
+                redundancy_free(r);
+                c.server[0].only_signal_with_registered = false;
+        }
+
+        /* Yealink ignores only_signal_with_registered in mode 0 */
+        c.server[0].failback_mode = SIPR_FAILBACK_NEW_REQUESTS;
+        c.server[0].only_signal_with_registered = true;
+        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(1));
+        hops_are(r, "A0 A1");
+        redundancy_free(r);
+
+        /* register_on_enable = 0, mode 2: after the primary failed, requests stick to where they go */
+        c = config_default(1);
+        c.server[0].register_on_enable = false;
+        c.server[0].failback_mode = SIPR_FAILBACK_REGISTRATION;
+        r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        hops_are(r, "A1 A0 A2");
+        redundancy_free(r);
+}
+
+static void test_next_hops_fallback(void) {
+        RedConfig c = config_default(2);
+        Redundancy *r = start_two(&c);
+
+        /* concurrent: the working server, then the fallback server */
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        hops_are(r, ""); /* nothing resolved: nowhere to go yet */
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        hops_are(r, "A0 B0");
+        ok(r, 1, B0, 3600, S(1));
+        hops_are(r, "B0 A0"); /* only the fallback is registered yet */
+        ok(r, 0, A0, 3600, S(1));
+        hops_are(r, "A0 B0");
+        /* the working server dies silently: health knows, it goes last */
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
+        hops_are(r, "B0 A0");
+        redundancy_free(r);
+
+        /* successive: the server that holds the registration first */
+        c.redundancy_type = 1;
+        r = start_two(&c);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        /* the fallback server is a next hop before anything is registered there */
+        hops_are(r, "A0 B0");
+        fail(r, 0, A0, 503, true, S(1));
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        ok(r, 1, B0, 3600, S(2));
+        hops_are(r, "B0 A0");
+        redundancy_free(r);
+}
+
 int main(void) {
         test_arithmetic();
         test_failover_order();
@@ -833,6 +967,8 @@ int main(void) {
         test_refresh_challenge();
         test_tiny_grant();
         test_flow_closed();
+        test_next_hops_failover();
+        test_next_hops_fallback();
 
         if (failures) {
                 fprintf(stderr, "%u check(s) failed\n", failures);

@@ -33,6 +33,8 @@ typedef struct AccountInfo {
         uint64_t since;
         ServerRow *servers;
         size_t n_servers;
+        char **edge_contacts;
+        uint64_t requests, request_failovers;
 } AccountInfo;
 
 static void account_info_clear_servers(AccountInfo *a) {
@@ -54,6 +56,7 @@ static void account_info_done(AccountInfo *a) {
         free(a->state);
         free(a->working);
         free(a->last_reason);
+        strv_free(a->edge_contacts);
 }
 
 static int read_servers(sd_bus_message *m, AccountInfo *a) {
@@ -121,6 +124,23 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                 return sd_bus_message_read(m, "v", "u", &a->failovers);
         if (streq(name, "RegisteredSinceUsec"))
                 return sd_bus_message_read(m, "v", "t", &a->since);
+        if (streq(name, "Requests"))
+                return sd_bus_message_read(m, "v", "t", &a->requests);
+        if (streq(name, "RequestFailovers"))
+                return sd_bus_message_read(m, "v", "t", &a->request_failovers);
+        if (streq(name, "EdgeContacts")) {
+                char **l = NULL;
+                int r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &l);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+                strv_free(a->edge_contacts);
+                a->edge_contacts = l;
+                return 0;
+        }
         if (streq(name, "Servers")) {
                 int r = sd_bus_message_enter_container(m, 'v', "a(ssssqt)");
                 if (r < 0)
@@ -228,7 +248,12 @@ static void print_account_json(const AccountInfo *a) {
                 siprctl_json_string(s->state);
                 printf(",\"status\":%u,\"registered_since_usec\":%" PRIu64 "}", s->status, s->since);
         }
-        printf("]}");
+        printf("],\"edge_contacts\":[");
+        for (size_t i = 0; a->edge_contacts && a->edge_contacts[i]; i++) {
+                printf("%s", i ? "," : "");
+                siprctl_json_string(a->edge_contacts[i]);
+        }
+        printf("],\"requests\":%" PRIu64 ",\"request_failovers\":%" PRIu64 "}", a->requests, a->request_failovers);
 }
 
 static void print_account(const AccountInfo *a) {
@@ -240,6 +265,13 @@ static void print_account(const AccountInfo *a) {
         printf("  working server:   %s\n", isempty(a->working) ? "-" : a->working);
         printf("  last response:    %u %s\n", a->last_status, strempty(a->last_reason));
         printf("  registered since: %s   failovers: %u\n", since, a->failovers);
+        /* the edge: the local UAs this account's calls reach, and what they sent through it */
+        printf("  local contacts:   ");
+        for (size_t i = 0; a->edge_contacts && a->edge_contacts[i]; i++)
+                printf("%s%s", i ? ", " : "", a->edge_contacts[i]);
+        printf("%s\n", a->edge_contacts && a->edge_contacts[0] ? "" : "-");
+        printf("  requests:         %" PRIu64 "   moved to another server: %" PRIu64 "\n", a->requests,
+               a->request_failovers);
         if (a->n_servers > 0)
                 printf("  %-9s %-11s %-4s %-20s %s\n", "ROLE", "STATE", "LAST", "SERVER", "ADDRESS");
         for (size_t i = 0; i < a->n_servers; i++) {
@@ -417,6 +449,36 @@ static int on_interfaces(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         return 0;
 }
 
+/* A request of a local UA moved to another next hop (org.sipr.Registration1.Account.RequestFailover). */
+static int on_request_failover(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Monitor *mon = userdata;
+        const char *method, *from, *reason, *to;
+        AccountInfo *a;
+
+        if (sd_bus_message_read(m, "ssss", &method, &from, &reason, &to) < 0)
+                return 0;
+        a = monitor_find(mon, sd_bus_message_get_path(m));
+        if (!a)
+                return 0;
+        if (mon->c->json) {
+                printf("{\"time_usec\":%" PRIu64 ",\"event\":\"request-failover\",\"account_index\":%u,\"method\":",
+                       now_usec(CLOCK_REALTIME), a->index);
+                siprctl_json_string(method);
+                printf(",\"from\":");
+                siprctl_json_string(from);
+                printf(",\"reason\":");
+                siprctl_json_string(reason);
+                printf(",\"to\":");
+                siprctl_json_string(to);
+                printf("}\n");
+        } else {
+                print_timestamp();
+                printf("  account %-3u %s moved: %s (%s) -> %s\n", a->index, method, from, reason, to);
+        }
+        fflush(stdout);
+        return 0;
+}
+
 static volatile sig_atomic_t monitor_quit;
 
 static void on_signal(int sig) {
@@ -439,6 +501,9 @@ static int run_monitor(SiprctlContext *c, int argc, char **argv) {
         if (r >= 0)
                 r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager",
                                         "InterfacesRemoved", on_interfaces, &mon);
+        if (r >= 0)
+                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, NULL, ACCOUNT_IFACE, "RequestFailover",
+                                        on_request_failover, &mon);
         if (r < 0) {
                 fprintf(stderr, "siprctl: cannot subscribe to %s signals: %s\n", REG_SERVICE, strerror(-r));
                 return SIPRCTL_EXIT_FAILURE;
