@@ -9,10 +9,15 @@
 #include "config-client.h"
 #include "config-schema.h"
 #include "log.h"
+#include "timer.h"
 
 #define CONFIG_BUS_NAME "org.sipr.Config1"
 #define CONFIG_BUS_PATH "/org/sipr/Config1"
 #define CONFIG_BUS_INTERFACE "org.sipr.Config1"
+
+/* A sync that could not read everything is tried again after 1 s, 2 s, 4 s … at most 30 s. */
+#define SYNC_RETRY_FIRST_MSEC 1000U
+#define SYNC_RETRY_MAX_MSEC   30000U
 
 /* ---- typed view, pure ---- */
 
@@ -163,6 +168,7 @@ struct ConfigClient {
         sd_bus *bus;
         ConfigClientChangedFunc cb;
         void *userdata;
+        bool no_secrets; /* this daemon never needs a password: never ask for one */
 
         BusNameWatch *watch;
         sd_bus_slot *changed_slot;
@@ -178,6 +184,10 @@ struct ConfigClient {
         unsigned pending; /* replies still awaited */
         uint64_t next_generation;
         bool failed;
+        unsigned secrets_missing; /* GetSecret calls of this sync that did not deliver */
+
+        guint retry_id;
+        unsigned retry_msec; /* the next retry's delay; 0 after a complete sync */
 };
 
 typedef struct CallData {
@@ -188,6 +198,33 @@ typedef struct CallData {
 
 static void sync_start(ConfigClient *c);
 
+static gboolean on_retry(gpointer userdata) {
+        ConfigClient *c = userdata;
+
+        c->retry_id = 0;
+        sync_start(c);
+        return G_SOURCE_REMOVE;
+}
+
+static void retry_cancel(ConfigClient *c) {
+        if (c->retry_id > 0) {
+                g_source_remove(c->retry_id);
+                c->retry_id = 0;
+        }
+}
+
+/* Something of configd's answer is missing: read it all again later, with growing pauses. A
+ * change announced meanwhile syncs at once (sync_start() cancels the retry). */
+static void retry_schedule(ConfigClient *c) {
+        /* Gone from the bus: the name watch syncs when it is back. */
+        if (c->retry_id > 0 || !bus_name_watch_present(c->watch))
+                return;
+        c->retry_msec =
+                c->retry_msec == 0 ? SYNC_RETRY_FIRST_MSEC : MIN(c->retry_msec * 2, SYNC_RETRY_MAX_MSEC);
+        log_debug("Reading the configuration again in %u ms.", c->retry_msec);
+        c->retry_id = timer_add_msec(c->retry_msec, on_retry, c);
+}
+
 static void sync_cancel(ConfigClient *c) {
         if (c->calls)
                 g_ptr_array_set_size(c->calls, 0);
@@ -197,6 +234,8 @@ static void sync_cancel(ConfigClient *c) {
         }
         c->syncing = false;
         c->pending = 0;
+        c->secrets_missing = 0;
+        c->failed = false;
         c->seq++;
 }
 
@@ -260,6 +299,7 @@ static void sync_finish(ConfigClient *c) {
         g_autoptr(GHashTable) values = NULL;
         g_auto(GStrv) changed = NULL;
         SiprConfig *config = NULL, *old;
+        bool complete = c->secrets_missing == 0;
         char **kv;
         int r;
 
@@ -269,6 +309,7 @@ static void sync_finish(ConfigClient *c) {
         if (r < 0) {
                 log_error_errno(r, "Cannot build the typed configuration: %m");
                 sync_cancel(c);
+                retry_schedule(c);
                 return;
         }
         config->generation = c->next_generation;
@@ -290,18 +331,24 @@ static void sync_finish(ConfigClient *c) {
                 c->cb(c, old, config, changed, c->userdata);
         sipr_config_free(old);
 
+        if (complete && c->retry_msec > 0) {
+                log_info("Read the whole configuration again, every secret included.");
+                c->retry_msec = 0;
+        }
         if (c->resync) {
                 c->resync = false;
                 sync_start(c);
-        }
+        } else if (!complete)
+                retry_schedule(c);
 }
 
 static void sync_reply_done(ConfigClient *c) {
         if (--c->pending > 0)
                 return;
         if (c->failed) {
+                /* Nothing of this read is used; a change it was to pick up must not be lost. */
                 sync_cancel(c);
-                c->failed = false;
+                retry_schedule(c);
                 return;
         }
         sync_finish(c);
@@ -315,14 +362,15 @@ static int on_secret(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 
         if (d->seq != c->seq)
                 return 0;
-        if (e)
-                /* Keep going without it: the daemon sees "" and reports a missing password. */
-                log_warning("Cannot read %s from sipr-configd: %s", (char *) c->next->pdata[d->index - 1],
-                            e->message ?: e->name);
-        else if (sd_bus_message_read(m, "s", &value) >= 0) {
+        if (!e && sd_bus_message_read(m, "s", &value) >= 0) {
                 g_free(c->next->pdata[d->index]);
                 c->next->pdata[d->index] = g_strdup(value);
-        }
+                c->secrets_missing--;
+        } else
+                /* The slot keeps what on_list() put there: the last value read, never the mask. */
+                log_warning("Cannot read %s from sipr-configd (%s); keeping the last one, asking again.",
+                            (char *) c->next->pdata[d->index - 1],
+                            e ? (e->message ?: e->name) : "malformed reply");
         sync_reply_done(c);
         return 0;
 }
@@ -351,7 +399,7 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         if (d->seq != c->seq)
                 return 0;
         if (e) {
-                /* configd gone: the name watch restarts the sync when it returns. */
+                /* Gone: the name watch syncs when it returns. Busy: sync_reply_done() retries. */
                 log_warning("Cannot read the configuration from sipr-configd: %s", e->message ?: e->name);
                 c->failed = true;
                 sync_reply_done(c);
@@ -360,10 +408,20 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         r = sd_bus_message_enter_container(m, 'a', "{ss}");
         while (r > 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
                 g_ptr_array_add(c->next, g_strdup(k));
-                g_ptr_array_add(c->next, g_strdup(v));
-                if (sipr_config_key_is_secret(k) && streq(v, SIPR_CONFIG_SECRET_MASK) &&
-                    call_async(c, CONFIG_BUS_INTERFACE, "GetSecret", on_secret, c->next->len - 1, "s", k) < 0)
-                        c->failed = true;
+                if (sipr_config_key_is_secret(k) && c->no_secrets)
+                        g_ptr_array_add(c->next, g_strdup(""));
+                else if (sipr_config_key_is_secret(k) && streq(v, SIPR_CONFIG_SECRET_MASK)) {
+                        /* The mask is no password: until GetSecret answers, the slot holds the
+                         * value last read (or none), so a failed read never replaces a known one. */
+                        const char *known = c->values ? g_hash_table_lookup(c->values, k) : NULL;
+
+                        g_ptr_array_add(c->next, g_strdup(strempty(known)));
+                        c->secrets_missing++;
+                        if (call_async(c, CONFIG_BUS_INTERFACE, "GetSecret", on_secret, c->next->len - 1,
+                                       "s", k) < 0)
+                                c->failed = true;
+                } else
+                        g_ptr_array_add(c->next, g_strdup(v));
         }
         if (r < 0) {
                 log_warning_errno(r, "Malformed List reply from sipr-configd: %m");
@@ -381,6 +439,7 @@ static void sync_start(ConfigClient *c) {
                 c->resync = true;
                 return;
         }
+        retry_cancel(c);
         sync_cancel(c);
         c->syncing = true;
         c->next = g_ptr_array_new_with_free_func(g_free);
@@ -392,6 +451,7 @@ static void sync_start(ConfigClient *c) {
         if (r < 0) {
                 log_warning_errno(r, "Cannot ask sipr-configd for the configuration: %m");
                 sync_cancel(c);
+                retry_schedule(c);
         }
 }
 
@@ -408,6 +468,7 @@ static void on_configd(sd_bus *bus, const char *name, bool present, void *userda
         if (!present) {
                 /* Keep serving the last configuration; re-read everything when configd is back. */
                 log_info("sipr-configd left the bus; keeping the last configuration.");
+                retry_cancel(c);
                 sync_cancel(c);
                 c->resync = false;
                 c->full = true;
@@ -447,6 +508,7 @@ int config_client_new(sd_bus *bus, ConfigClientChangedFunc cb, void *userdata, C
 ConfigClient *config_client_free(ConfigClient *c) {
         if (!c)
                 return NULL;
+        retry_cancel(c);
         sync_cancel(c);
         bus_name_watch_free(c->watch);
         sd_bus_slot_unref(c->changed_slot);
@@ -457,6 +519,10 @@ ConfigClient *config_client_free(ConfigClient *c) {
         sd_bus_unref(c->bus);
         free(c);
         return NULL;
+}
+
+void config_client_no_secrets(ConfigClient *c) {
+        c->no_secrets = true;
 }
 
 const SiprConfig *config_client_get(ConfigClient *c) {

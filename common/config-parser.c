@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config-parser.h"
 #include "config-schema.h"
@@ -50,14 +53,18 @@ static int file_set(SiprConfigFile *f, char *key, char *value, unsigned line, bo
                 free(key);
                 return 0;
         }
-        if (f->n_entries % 64 == 0) {
-                SiprConfigEntry *n = realloc(f->entries, (f->n_entries + 64) * sizeof(*n));
+        if (f->n_entries >= f->n_entries_alloc) {
+                /* Doubling: growing by a fixed step copied the array once per step, quadratic
+                 * in a file of 100 000s of lines (seconds of configd's loop under a sanitizer). */
+                size_t na = MAX(f->n_entries_alloc * 2, (size_t) 64);
+                SiprConfigEntry *n = realloc(f->entries, na * sizeof(*n));
                 if (!n) {
                         free(key);
                         free(value);
                         return -ENOMEM;
                 }
                 f->entries = n;
+                f->n_entries_alloc = na;
         }
         f->entries[f->n_entries] = (SiprConfigEntry) { .key = key, .value = value, .line = line, .known = known };
         g_hash_table_insert(index, key, GSIZE_TO_POINTER(f->n_entries));
@@ -88,11 +95,11 @@ static int parse_line(SiprConfigFile *f, unsigned lineno, char *line, size_t len
         if (len == 0 || line[0] == '#')
                 return 0;
 
-        if (!sipr_config_text_valid(line, SIZE_MAX))
-                return file_add_problem(f, lineno, "not valid UTF-8 text (or contains control characters)");
-
         eq = strchr(line, '=');
         if (!eq) {
+                if (!sipr_config_text_valid(line, SIZE_MAX))
+                        return file_add_problem(f, lineno,
+                                                "not valid UTF-8 text (or contains control characters)");
                 /* Quote the line to help find it, unless it may be a mistyped secret. */
                 if (sipr_config_key_is_secret(line))
                         return file_add_problem(f, lineno, "not a comment and has no '=' (expected key = value; "
@@ -109,6 +116,15 @@ static int parse_line(SiprConfigFile *f, unsigned lineno, char *line, size_t len
         while (*value == ' ' || *value == '\t')
                 value++;
 
+        /* Which key a bad value belongs to is what helps find it; the value itself is not
+         * quoted (it may be a secret, and it is not printable anyway). */
+        if (!sipr_config_text_valid(key, SIZE_MAX))
+                return file_add_problem(f, lineno,
+                                        "key is not valid UTF-8 text (or contains control characters)");
+        if (!sipr_config_text_valid(value, SIZE_MAX))
+                return file_add_problem(f, lineno,
+                                        "%s: value is not valid UTF-8 text (or contains control characters)",
+                                        key);
         if (isempty(key))
                 return file_add_problem(f, lineno, "missing key before '='");
         for (const char *p = key; *p; p++)
@@ -192,36 +208,66 @@ int sipr_config_file_parse(const char *name, const char *data, size_t size, Sipr
         return 0;
 }
 
-int sipr_config_file_load(const char *path, SiprConfigFile **ret) {
-        _cleanup_free_ char *data = NULL;
+int sipr_config_file_new_problem(const char *name, const char *message, SiprConfigFile **ret) {
         SiprConfigFile *f;
-        size_t size = 0;
-        int r, q;
+        int r;
 
-        r = read_file_full(path, SIPR_CONFIG_FILE_MAX, &data, &size);
-        if (r == -ENOENT || r == -ENOMEM)
+        r = sipr_config_file_parse(name, "", 0, &f);
+        if (r < 0)
                 return r;
-        if (r >= 0)
-                return sipr_config_file_parse(path, data, size, ret);
-
-        /* Present but unusable: that is a problem of this file, not "no file". */
-        q = sipr_config_file_parse(path, "", 0, &f);
-        if (q < 0)
-                return q;
-        if (r == -EISDIR)
-                q = file_add_problem(f, 0, "is a directory, not a file");
-        else if (r == -EFBIG)
-                q = file_add_problem(f, 0, "file is larger than %u bytes", SIPR_CONFIG_FILE_MAX);
-        else if (r == -EBADFD)
-                q = file_add_problem(f, 0, "not a regular file");
-        else
-                q = file_add_problem(f, 0, "cannot read: %s", strerror(-r));
-        if (q < 0) {
+        r = file_add_problem(f, 0, "%s", message);
+        if (r < 0) {
                 sipr_config_file_free(f);
-                return q;
+                return r;
         }
         *ret = f;
         return 0;
+}
+
+int sipr_config_file_load_fd(int fd, const char *name, SiprConfigFile **ret) {
+        _cleanup_free_ char *data = NULL, *msg = NULL;
+        struct stat st;
+        size_t size = 0;
+        int r, k;
+
+        r = read_fd_full(fd, SIPR_CONFIG_FILE_MAX, &data, &size);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0) {
+                r = sipr_config_file_parse(name, data, size, ret);
+                if (r >= 0)
+                        (*ret)->size = size;
+                return r;
+        }
+
+        /* Present but unusable: that is a problem of this file, not "no file". */
+        if (r == -EISDIR)
+                k = asprintf(&msg, "is a directory, not a file");
+        else if (r == -EBADFD && fstat(fd, &st) >= 0)
+                k = asprintf(&msg, "is %s, not a regular file", inode_type_to_string(st.st_mode));
+        else if (r == -EFBIG)
+                k = asprintf(&msg, "file is larger than %u KiB, the most sipr reads",
+                             SIPR_CONFIG_FILE_MAX / 1024);
+        else
+                k = asprintf(&msg, "cannot read: %s", strerror(-r));
+        if (k < 0)
+                return -ENOMEM;
+        return sipr_config_file_new_problem(name, msg, ret);
+}
+
+int sipr_config_file_load(const char *path, SiprConfigFile **ret) {
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *msg = NULL;
+
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ENOENT || errno == ENOMEM)
+                        return -errno;
+                if (asprintf(&msg, "cannot open: %s", strerror(errno)) < 0)
+                        return -ENOMEM;
+                return sipr_config_file_new_problem(path, msg, ret);
+        }
+        return sipr_config_file_load_fd(fd, path, ret);
 }
 
 SiprConfigFile *sipr_config_file_free(SiprConfigFile *f) {

@@ -10,8 +10,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config-schema.h"
+
 #define SIPR_CONFIG_LINE_MAX 8192
-#define SIPR_CONFIG_FILE_MAX (16U * 1024U * 1024U)
+/* Room for 100 000 lines of keys sipr ignores plus every Yealink account key (about 150 of them)
+ * written out for each account the build allows: 6 MiB by default. A bound, so a Check of a huge
+ * file costs configd a bounded, brief amount of memory and time. */
+#define SIPR_CONFIG_FILE_MAX     (4U * 1024U * 1024U + (unsigned) SIPR_CONFIG_ACCOUNT_MAX * 8192U)
 #define SIPR_CONFIG_PROBLEMS_MAX 100 /* recorded; the rest are only counted */
 
 typedef struct SiprConfigEntry {
@@ -30,10 +35,12 @@ typedef struct SiprConfigFile {
         char *name;               /* as given: a path, or a label for buffers */
         SiprConfigEntry *entries; /* in order of first appearance, one per key (last value wins) */
         size_t n_entries;
+        size_t n_entries_alloc;
         size_t n_unknown; /* entries with known == false */
         SiprConfigProblem *problems;
         size_t n_problems;    /* recorded */
         size_t n_problems_total;
+        size_t size; /* bytes read */
         void *index; /* key → entry, private */
 } SiprConfigFile;
 
@@ -42,8 +49,17 @@ typedef struct SiprConfigFile {
 int sipr_config_file_parse(const char *name, const char *data, size_t size, SiprConfigFile **ret);
 
 /* Reads and parses path. A missing file returns -ENOENT (callers treat it as absent); other read
- * failures (a directory, too large, unreadable) return a file with one problem at line 0. */
+ * failures (a directory, a FIFO or another file that is not regular, too large, unreadable) return
+ * a file with one problem at line 0. The path is opened non-blocking and only a regular file is
+ * read, so a FIFO never blocks the caller. */
 int sipr_config_file_load(const char *path, SiprConfigFile **ret);
+
+/* The same on a file opened already (the caller's own checks done on that fd); name is for
+ * messages. Reads from the current position. */
+int sipr_config_file_load_fd(int fd, const char *name, SiprConfigFile **ret);
+
+/* A file with a single problem at line 0, e.g. "is a FIFO (named pipe), not a regular file". */
+int sipr_config_file_new_problem(const char *name, const char *message, SiprConfigFile **ret);
 
 SiprConfigFile *sipr_config_file_free(SiprConfigFile *f);
 static inline void sipr_config_file_freep(SiprConfigFile **f) {

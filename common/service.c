@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -103,8 +104,9 @@ static unsigned long read_heap_kb(void) {
 void service_dump_state(Service *s) {
         g_autoptr(GString) line = g_string_new(NULL);
 
-        g_string_append_printf(line, "State dump %u: timers=%u fds=%u rss_kb=%lu heap_kb=%lu", ++s->dumps,
-                               timer_count_live(), count_open_fds(), read_rss_kb(), read_heap_kb());
+        g_string_append_printf(line, "State dump %u: timers=%u fds=%u rss_kb=%lu heap_kb=%lu dumpable=%d",
+                               ++s->dumps, timer_count_live(), count_open_fds(), read_rss_kb(),
+                               read_heap_kb(), prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
         if (s->dump)
                 s->dump(s, line, s->dump_userdata);
         log_notice("%s", line->str);
@@ -128,6 +130,12 @@ int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra) {
         log_set_prefix(s->program);
         /* On a terminal, plain lines; under systemd (stderr not a tty), <N> prefixes. */
         log_set_target_console(isatty(STDERR_FILENO));
+
+        /* Before any secret is in memory: a core dump of this process would hold every SIP
+         * password in clear. Also keeps other processes of our user from ptrace and /proc/PID/mem.
+         * The units say LimitCORE=0 too; this holds wherever the daemon runs. */
+        if (s->holds_secrets && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                log_warning_errno(-errno, "Cannot turn core dumps off (PR_SET_DUMPABLE): %m");
 
         ctx = g_option_context_new(NULL);
         g_option_context_set_summary(ctx, s->summary);

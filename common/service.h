@@ -24,6 +24,7 @@ struct Service {
         const char *program;  /* "sipr-configd" */
         const char *bus_name; /* "org.sipr.Config1" */
         const char *summary;  /* one line for --help */
+        bool holds_secrets;   /* SIP passwords in memory: never in a core dump (PR_SET_DUMPABLE 0) */
 
         GMainLoop *loop;
         sd_bus *bus;
@@ -49,8 +50,8 @@ struct Service {
 int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra);
 
 /* The SIGUSR1 state line, logged at notice level (what systemd-resolved does with SIGUSR1):
- * "State dump N: timers=… fds=… rss_kb=…" plus the daemon's dump hook. Tests and operators
- * sample it to see that nothing grows. */
+ * "State dump N: timers=… fds=… rss_kb=… heap_kb=… dumpable=…" plus the daemon's dump hook. Tests and
+ * operators sample it to see that nothing grows. */
 void service_dump_state(Service *s);
 
 /* Takes the bus name, then tells systemd READY=1 and starts the watchdog. */

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -114,15 +117,32 @@ fail:
         return r;
 }
 
-int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -1;
+const char *inode_type_to_string(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFREG:
+                return "a regular file";
+        case S_IFDIR:
+                return "a directory";
+        case S_IFLNK:
+                return "a symbolic link";
+        case S_IFIFO:
+                return "a FIFO (named pipe)";
+        case S_IFSOCK:
+                return "a socket";
+        case S_IFCHR:
+                return "a character device";
+        case S_IFBLK:
+                return "a block device";
+        default:
+                return "not a file";
+        }
+}
+
+int read_fd_full(int fd, size_t max_size, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         size_t size = 0, alloc = 0;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (S_ISDIR(st.st_mode))
@@ -152,6 +172,7 @@ int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_si
                 if (n == 0)
                         break;
                 size += (size_t) n;
+                /* A file that grows while we read it is still bounded. */
                 if (size > max_size)
                         return -EFBIG;
         }
@@ -167,6 +188,17 @@ int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_si
         return 0;
 }
 
+int read_file_full(const char *path, size_t max_size, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -1;
+
+        /* Non-blocking: opening a FIFO for reading would wait for a writer forever. The type is
+         * checked on the opened fd (no stat-then-open race), and only regular files are read. */
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        return read_fd_full(fd, max_size, ret, ret_size);
+}
+
 uint64_t random_u64_range(uint64_t max) {
         uint64_t v;
 
@@ -175,6 +207,12 @@ uint64_t random_u64_range(uint64_t max) {
         if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != sizeof(v))
                 v = (uint64_t) random() << 32 ^ (uint64_t) random();
         return v % max;
+}
+
+void memory_trim(void) {
+#ifdef __GLIBC__
+        (void) malloc_trim(0);
+#endif
 }
 
 bool strv_equal(char *const *a, char *const *b) {

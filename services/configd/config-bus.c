@@ -9,8 +9,10 @@
 
 #include "config-bus.h"
 #include "config-schema.h"
+#include "configd-file.h"
 #include "log.h"
 #include "sipr-error.h"
+#include "util.h"
 
 static const char *mask(const char *key, const char *value) {
         if (!sipr_config_key_is_secret(key))
@@ -60,18 +62,25 @@ void config_bus_emit_changed(Manager *m, char **changed) {
                                               NULL);
 }
 
-/* Who changes the configuration goes to the log (an audit trail; values follow, masked). */
+/* Who changes the configuration goes to the log (an audit trail; values follow, masked). The bus
+ * daemon vouches for uid and pid; the command name is read from /proc/PID/comm (sd-bus only does
+ * that when asked to augment), so it is best effort: the process may be gone, and under the unit
+ * ProtectProc=invisible hides other users' processes from configd. */
 static void log_caller(sd_bus_message *msg, const char *method, unsigned n_keys) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const char *comm = NULL;
         uid_t uid = (uid_t) -1;
+        pid_t pid = 0;
 
-        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_COMM, &creds) >= 0) {
+        if (sd_bus_query_sender_creds(
+                    msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID | SD_BUS_CREDS_COMM | SD_BUS_CREDS_AUGMENT,
+                    &creds) >= 0) {
                 (void) sd_bus_creds_get_euid(creds, &uid);
+                (void) sd_bus_creds_get_pid(creds, &pid);
                 (void) sd_bus_creds_get_comm(creds, &comm);
         }
-        log_info("%s of %u key(s) requested by %s (uid %d, %s).", method, n_keys,
-                 strempty(sd_bus_message_get_sender(msg)), (int) uid, comm ?: "?");
+        log_info("%s of %u key(s) requested by %s (uid %d, pid %d, %s).", method, n_keys,
+                 strempty(sd_bus_message_get_sender(msg)), (int) uid, (int) pid, comm ?: "command unknown");
 }
 
 /* Get and GetSecret: the key argument and its effective value. */
@@ -205,26 +214,65 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return reply_and_emit_changed(msg, m, changed);
 }
 
-/* Root and the service user only: the D-Bus policy says so too, this is the second lock. */
-static bool sender_may_read_secrets(sd_bus_message *msg) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+static bool uid_may_read_secrets(uid_t uid) {
         struct passwd *pw;
-        uid_t uid;
 
-        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) < 0 ||
-            sd_bus_creds_get_euid(creds, &uid) < 0)
-                return false;
         if (uid == 0 || uid == geteuid())
                 return true;
         pw = getpwnam("sipr");
         return pw && pw->pw_uid == uid;
 }
 
+/* Root and the service user only: the D-Bus policy says so too, this is the second lock. */
+static bool sender_may_read_secrets(sd_bus_message *msg) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t uid;
+
+        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) < 0 ||
+            sd_bus_creds_get_euid(creds, &uid) < 0)
+                return false;
+        return uid_may_read_secrets(uid);
+}
+
+/* Who asks for a Check, from the bus daemon's view of the connection (never from /proc, whose
+ * PID may belong to someone else by now). The bus reports supplementary groups but not the
+ * effective group, so group membership is known only in part: configd_file_open() then asks
+ * for both the group and the other bits. */
+static int check_caller(sd_bus_message *msg, sd_bus_creds **ret_creds, FileCaller *ret) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const gid_t *gids = NULL;
+        uid_t uid;
+        int n, r;
+
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS, &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        *ret = (FileCaller) {
+                .privileged = uid_may_read_secrets(uid),
+                .uid = uid,
+                .gids = n > 0 ? gids : NULL,
+                .n_gids = n > 0 ? (size_t) n : 0,
+        };
+        *ret_creds = TAKE_PTR(creds);
+        return 0;
+}
+
+/* Above this, the parse of a Check leaves a heap peak worth giving back at once. */
+#define CHECK_TRIM_BYTES (256U * 1024U)
+
 static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sipr_config_file_freep) SiprConfigFile *f = NULL;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_free_ char *path = NULL, *why = NULL;
+        _cleanup_close_ int fd = -1;
         Manager *m = userdata;
+        FileCaller caller;
+        size_t size = 0;
         const char *arg;
         int r;
 
@@ -241,16 +289,29 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (!path)
                 return -ENOMEM;
 
-        /* configd reads the file with its own rights: callers other than root and the service
-         * user only get files everyone may read, so Check cannot peek at private files. */
-        if (!sender_may_read_secrets(msg)) {
-                struct stat st;
-
-                if (stat(path, &st) >= 0 && S_ISREG(st.st_mode) && !(st.st_mode & S_IROTH))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                                 "%s is not readable by everyone; check it as root, or a readable copy.",
-                                                 path);
+        /* configd reads the file with its own rights: other callers than root and the service user
+         * only get files they could read themselves, judged on the file actually opened. */
+        r = check_caller(msg, &creds, &caller);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Cannot tell who is calling (%s), so %s is not checked.",
+                                         strerror(-r), path);
+        fd = configd_file_open(path, &caller, &why);
+        if (fd == -EPERM)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s; check it as root, or a copy the caller may read.",
+                                         why ?: "not readable by the caller");
+        if (fd == -ENOMEM)
+                return fd;
+        if (fd >= 0)
+                r = sipr_config_file_load_fd(fd, path, &f);
+        else if (fd != -ENOENT) {
+                if (!why && asprintf(&why, "cannot open: %s", strerror(-fd)) < 0)
+                        return -ENOMEM;
+                r = sipr_config_file_new_problem(path, why, &f);
         }
+        if (r < 0)
+                return r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
@@ -258,14 +319,10 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = sd_bus_message_open_container(reply, 'a', "(sus)");
         if (r < 0)
                 return r;
-        r = sipr_config_file_load(path, &f);
-        if (r == -ENOENT)
+        if (!f)
                 r = sd_bus_message_append(reply, "(sus)", path, 0, "No such file");
-        else if (r < 0)
-                return r;
-        else
-                for (size_t i = 0; i < f->n_problems && r >= 0; i++)
-                        r = sd_bus_message_append(reply, "(sus)", path, f->problems[i].line, f->problems[i].message);
+        for (size_t i = 0; f && i < f->n_problems && r >= 0; i++)
+                r = sd_bus_message_append(reply, "(sus)", path, f->problems[i].line, f->problems[i].message);
         if (r >= 0 && f && f->n_problems_total > f->n_problems) {
                 char more[96];
 
@@ -277,6 +334,12 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
+        if (f) {
+                size = f->size;
+                f = sipr_config_file_free(f);
+        }
+        if (size >= CHECK_TRIM_BYTES)
+                memory_trim();
         return sd_bus_send(NULL, reply, NULL);
 }
 

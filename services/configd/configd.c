@@ -54,6 +54,7 @@ int main(int argc, char **argv) {
         s->program = "sipr-configd";
         s->bus_name = "org.sipr.Config1";
         s->summary = "Serves sipr's effective configuration (Yealink provisioning files + local overrides).";
+        s->holds_secrets = true; /* every SIP password, from the files and Set */
 
         s->dump = configd_dump;
         s->dump_userdata = m;

@@ -509,5 +509,7 @@ int manager_start(Manager *m) {
         r = config_client_new(m->bus, on_config_changed, m, &m->config);
         if (r < 0)
                 log_warning_errno(r, "Cannot follow the configuration, using the defaults: %m");
+        else
+                config_client_no_secrets(m->config);
         return 0;
 }

@@ -96,9 +96,11 @@ uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1) {
 uint64_t red_refresh_delay_usec(uint32_t granted) {
         uint64_t g = granted;
 
-        /* The earlier of expires − 60 s and 90 %; very short lifetimes refresh at half. */
+        /* The earlier of expires − 60 s and 90 %; very short lifetimes refresh at half, but never
+         * sooner than RED_REFRESH_MIN_SEC: a registrar granting 1 s must not get two REGISTERs a
+         * second from every account (it lets the binding lapse between refreshes instead). */
         if (g <= 120)
-                return g * USEC_PER_SEC / 2;
+                return MAX(g * USEC_PER_SEC / 2, RED_REFRESH_MIN_SEC * USEC_PER_SEC);
         return MIN((g - 60) * USEC_PER_SEC, g * USEC_PER_SEC / 10 * 9);
 }
 

@@ -174,6 +174,9 @@ const char *red_state_to_string(RedState s);
 const char *red_addr_state_to_string(RedAddrState s);
 const char *red_mode_to_string(RedMode m);
 
+/* The earliest refresh after a grant, however short the grant (docs/regd.md). */
+#define RED_REFRESH_MIN_SEC 5U
+
 /* Pure arithmetic, exposed for tests. */
 uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2);
 uint64_t red_refresh_delay_usec(uint32_t granted);

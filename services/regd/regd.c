@@ -29,6 +29,7 @@ int main(int argc, char **argv) {
                 .program = "sipr-regd",
                 .bus_name = "org.sipr.Registration1",
                 .summary = "SIP registration with server redundancy (failover, fallback, failback).",
+                .holds_secrets = true, /* the SIP passwords, to answer challenges */
                 .stop = on_stop,
                 .stop_timeout_usec = 10 * USEC_PER_SEC,
         };

@@ -37,6 +37,13 @@ static uint32_t parse_delta(const char *s) {
         return v > UINT32_MAX ? UINT32_MAX : (uint32_t) v;
 }
 
+/* RFC 3261 10.2.4: a registrar may shorten the interval we asked for, never lengthen it. A
+ * longer grant (Expires: 4294967295 to a 60 s request) would postpone our refresh past the real
+ * end of the binding, so we hold it to what we asked for. */
+static uint32_t cap(uint32_t granted, uint32_t requested) {
+        return requested > 0 && granted > requested ? requested : granted;
+}
+
 uint32_t sip_binding_granted(const sip_t *sip, const SipBindingId *id, uint32_t requested) {
         if (!sip)
                 return 0;
@@ -44,10 +51,10 @@ uint32_t sip_binding_granted(const sip_t *sip, const SipBindingId *id, uint32_t 
                 if (!sip_binding_is_ours(m, id))
                         continue;
                 if (m->m_expires)
-                        return parse_delta(m->m_expires);
+                        return cap(parse_delta(m->m_expires), requested);
                 if (sip->sip_expires)
-                        return sip->sip_expires->ex_delta > UINT32_MAX ? UINT32_MAX :
-                                                                         (uint32_t) sip->sip_expires->ex_delta;
+                        return cap((uint32_t) MIN(sip->sip_expires->ex_delta, (unsigned long) UINT32_MAX),
+                                   requested);
                 return requested;
         }
         return 0;

@@ -16,8 +16,9 @@ typedef struct SipBindingId {
 
 /* RFC 3261 10.2.4/10.3: a registrar's 2xx lists every current binding of the AOR. Returns the
  * lifetime granted to OUR Contact (its expires parameter, else the Expires header, else
- * `requested`), or 0 when the answer does not bind us: no Contact of ours, or ours with
- * expires=0. A 200 that binds someone else, or nobody, is not a registration. */
+ * `requested`), never more than `requested` (when not 0), or 0 when the answer does not bind
+ * us: no Contact of ours, or ours with expires=0. A 200 that binds someone else, or nobody, is
+ * not a registration. */
 uint32_t sip_binding_granted(const sip_t *sip, const SipBindingId *id, uint32_t requested);
 
 /* True when Contact m is ours: same +sip.instance, or same user@host:port. */

@@ -10,7 +10,6 @@
 #include "dns-answer.h"
 #include "macro.h"
 
-#define DNS_HEADER_SIZE 12
 #define DNS_NAME_LABELS_MAX 128
 
 struct DnsAnswer {
@@ -34,6 +33,10 @@ int dns_answer_new(const uint8_t *buf, size_t len, DnsAnswer **ret) {
 DnsAnswer *dns_answer_free(DnsAnswer *a) {
         free(a);
         return NULL;
+}
+
+bool dns_answer_truncated(const DnsAnswer *a) {
+        return dns_message_truncated(a->buf, (size_t) a->len);
 }
 
 static uint16_t rd16(const uint8_t *p) {

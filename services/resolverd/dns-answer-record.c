@@ -9,7 +9,6 @@
 
 #include "dns-answer.h"
 
-#define DNS_HEADER_SIZE 12
 #define DNS_QUESTION_MIN 5 /* root name, type, class */
 #define DNS_RR_MIN 11      /* root name, type, class, TTL, rdlength */
 
@@ -46,6 +45,10 @@ int dns_answer_new(const uint8_t *buf, size_t len, DnsAnswer **ret) {
 DnsAnswer *dns_answer_free(DnsAnswer *a) {
         ares_dns_record_destroy(a);
         return NULL;
+}
+
+bool dns_answer_truncated(const DnsAnswer *a) {
+        return ares_dns_record_get_flags(a) & ARES_FLAG_TC;
 }
 
 static const ares_dns_rr_t *answer_rr(const DnsAnswer *a, size_t i) {

@@ -10,6 +10,7 @@
  * parse no TTL for SRV and NAPTR). Both give the same results for the same bytes. */
 
 #include <ares.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,8 @@
 #include "sipr-config.h"
 
 #define DNS_TTL_MAX 604800U /* cap, as RFC 8767 §4 suggests: one week */
+#define DNS_HEADER_SIZE 12
+#define DNS_HEADER_FLAG_TC 0x02 /* in the header's third byte: the answer did not fit */
 
 /* One DNS response. With the record API it is c-ares's own parsed message, so a query callback
  * that gets one from ares_query_dnsrec() passes it on as it is. */
@@ -41,6 +44,9 @@ static inline void dns_answer_freep(DnsAnswer **a) {
  * -EBADMSG when the message is malformed. */
 int dns_answer_ttl(const DnsAnswer *a, uint32_t *ret);
 
+/* Whether the server set TC: the answer did not fit, and the records it holds are partial. */
+bool dns_answer_truncated(const DnsAnswer *a);
+
 /* The SRV (NAPTR) records of the answer section, each with the answer's TTL. -ENOENT: none,
  * -EBADMSG: malformed. *ret_n may exceed RFC3263_SRV_MAX; the caller orders, then caps. */
 int dns_answer_srv(const DnsAnswer *a, Rfc3263Srv **ret, size_t *ret_n);
@@ -54,6 +60,7 @@ int dns_answer_addresses(const DnsAnswer *a, int family, char (*ret)[INET6_ADDRS
 /* The same straight from the bytes of a message (dns-answer.c): unit tests, fuzzing, and a
  * c-ares that hands over bytes. */
 int dns_answer_min_ttl(const uint8_t *buf, size_t len, uint32_t *ret);
+bool dns_message_truncated(const uint8_t *buf, size_t len); /* false for bytes too short to say */
 int dns_answer_parse_srv(const uint8_t *buf, size_t len, Rfc3263Srv **ret, size_t *ret_n);
 int dns_answer_parse_naptr(const uint8_t *buf, size_t len, Rfc3263Naptr **ret, size_t *ret_n);
 int dns_answer_parse_addresses(const uint8_t *buf, size_t len, int family, char (*ret)[INET6_ADDRSTRLEN],

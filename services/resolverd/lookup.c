@@ -53,7 +53,7 @@ typedef struct Candidate {
 
 struct Lookup {
         unsigned n_ref;
-        AresGlib *channel;
+        AresGlib *channel, *channel_tcp;
         LookupParams p;
         char *host;
         LookupPhase phase;
@@ -80,6 +80,7 @@ typedef struct Query {
         size_t index;
         int type;
         char *name;
+        bool tcp; /* asked again over TCP after a truncated answer */
 } Query;
 
 static Lookup *lookup_ref(Lookup *l) {
@@ -105,6 +106,7 @@ static void lookup_unref(Lookup *l) {
         g_string_free(l->tried, TRUE);
         free(l->host);
         ares_glib_unref(l->channel);
+        ares_glib_unref(l->channel_tcp);
         free(l);
 }
 
@@ -152,27 +154,44 @@ static void lookup_finish_error(Lookup *l, int error, const char *fmt, ...) {
         lookup_finish(l, error, msg ?: "out of memory", NULL, 0);
 }
 
-/* Notes a server failure (the first one names the culprit in the error). */
-static void lookup_note_failure(Lookup *l, const char *name, int type, int r) {
-        const char *what;
-
+static const char *failure_reason(int r) {
         switch (r) {
         case -ETIMEDOUT:
-                what = "no DNS server answered (timeout)";
-                break;
+                return "no DNS server answered (timeout)";
         case -ECONNREFUSED:
-                what = "no DNS server gave an answer (SERVFAIL, REFUSED or port unreachable)";
-                break;
+                return "no DNS server gave an answer (SERVFAIL, REFUSED or port unreachable)";
         case -EHOSTUNREACH:
-                what = "the DNS server failed (SERVFAIL)";
-                break;
+                return "the DNS server failed (SERVFAIL)";
         case -EBADMSG:
-                what = "the answer was malformed or truncated";
-                break;
+                return "the answer was malformed or truncated";
         default:
-                what = strerror(-r);
+                return strerror(-r);
         }
-        log_debug("%s %s: %s", type_name(type), name, what);
+}
+
+/* The same for the second query over TCP, after an answer too large for UDP. c-ares reports a
+ * server without DNS over TCP, or one that closes the connection, as "connection refused". */
+static const char *failure_reason_tcp(int r) {
+        switch (r) {
+        case -ETIMEDOUT:
+                return "the answer was too large for UDP (truncated), and the DNS server did not answer "
+                       "over TCP (timeout)";
+        case -EBADMSG:
+                return "the answer was too large for UDP (truncated), and malformed over TCP";
+        case -EHOSTUNREACH:
+                return "the answer was too large for UDP (truncated), and the DNS server failed over TCP "
+                       "(SERVFAIL)";
+        default:
+                return "the answer was too large for UDP (truncated), and the DNS server refused or closed "
+                       "the TCP connection for it";
+        }
+}
+
+/* Notes a server failure (the first one names the culprit in the error). */
+static void lookup_note_failure(Lookup *l, const char *name, int type, bool tcp, int r) {
+        const char *what = tcp && r != -ENOMEM ? failure_reason_tcp(r) : failure_reason(r);
+
+        log_debug("%s %s%s: %s", type_name(type), name, tcp ? " over TCP" : "", what);
         if (!l->failure && asprintf(&l->failure, "%s query for %s: %s", type_name(type), name, what) < 0)
                 l->failure = NULL;
 }
@@ -187,30 +206,37 @@ static void on_answer(void *arg, ares_status_t status, size_t timeouts, const ar
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
 #endif
 
-static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char *name, int type) {
+static void lookup_query_on(Lookup *l, LookupPhase phase, size_t index, const char *name, int type,
+                            bool tcp) {
+        AresGlib *ch = tcp ? l->channel_tcp : l->channel;
         Query *q = calloc(1, sizeof(Query));
 
         if (!q || !(q->name = strdup(name))) {
                 free(q);
-                lookup_note_failure(l, name, type, -ENOMEM);
+                lookup_note_failure(l, name, type, tcp, -ENOMEM);
                 return;
         }
         q->lookup = lookup_ref(l);
         q->phase = phase;
         q->index = index;
         q->type = type;
-        if (l->tried->len < 512)
+        q->tcp = tcp;
+        if (!tcp && l->tried->len < 512)
                 g_string_append_printf(l->tried, "%s%s %s", l->tried->len ? ", " : "", type_name(type), name);
         l->pending++;
         if (l->p.on_query)
                 l->p.on_query(l, name, type, l->p.userdata);
 #if HAVE_ARES_QUERY_DNSREC
         /* The callback runs (with an error) when the query cannot be sent, so no status here. */
-        (void) ares_query_dnsrec(ares_glib_channel(l->channel), name, ARES_CLASS_IN,
-                                 (ares_dns_rec_type_t) type, on_answer, q, NULL);
+        (void) ares_query_dnsrec(ares_glib_channel(ch), name, ARES_CLASS_IN, (ares_dns_rec_type_t) type,
+                                 on_answer, q, NULL);
 #else
-        ares_query(ares_glib_channel(l->channel), name, DNS_CLASS_IN, type, on_answer, q);
+        ares_query(ares_glib_channel(ch), name, DNS_CLASS_IN, type, on_answer, q);
 #endif
+}
+
+static void lookup_query(Lookup *l, LookupPhase phase, size_t index, const char *name, int type) {
+        lookup_query_on(l, phase, index, name, type, false);
 }
 
 static void lookup_advance(Lookup *l);
@@ -309,6 +335,12 @@ static void lookup_srv_done(Lookup *l) {
                         _cleanup_free_ char *norm = NULL;
                         char lit[INET6_ADDRSTRLEN];
 
+                        /* Nothing listens on port 0: such a record cannot be a server to try. */
+                        if (r->port == 0) {
+                                log_warning("Ignoring SRV record of %s: port 0 (target %s).", s->name,
+                                            r->target);
+                                continue;
+                        }
                         if (rfc3263_parse_ip_literal(r->target, lit) == 0 &&
                             rfc3263_validate_host(r->target, &norm, &why) < 0) {
                                 log_warning("Ignoring SRV record of %s: target: %s", s->name, why ?: "invalid");
@@ -413,8 +445,18 @@ static void lookup_advance(Lookup *l) {
         }
 }
 
-static void query_handle(Lookup *l, Query *q, const DnsAnswer *a, int status) {
+/* truncated: the answer did not fit into UDP (see on_answer()), so whatever it holds is partial. */
+static void query_handle(Lookup *l, Query *q, const DnsAnswer *a, bool truncated, int status) {
         int r = ares_status_to_errno(status);
+
+        /* Ask for all of it over TCP (RFC 7766), whatever c-ares made of the partial one: a TC
+         * answer is often empty (no data), a cut one malformed. */
+        if (truncated && !q->tcp && l->channel_tcp) {
+                log_debug("%s %s: the answer was truncated, asking again over TCP.", type_name(q->type),
+                          q->name);
+                lookup_query_on(l, q->phase, q->index, q->name, q->type, true);
+                return;
+        }
 
         if (r == 0 && !a)
                 r = -EBADMSG;
@@ -460,14 +502,14 @@ static void query_handle(Lookup *l, Query *q, const DnsAnswer *a, int status) {
                 }
         }
         if (is_server_failure(r))
-                lookup_note_failure(l, q->name, q->type, r);
+                lookup_note_failure(l, q->name, q->type, q->tcp, r);
 }
 
-static void query_done(Query *q, int status, const DnsAnswer *a) {
+static void query_done(Query *q, int status, const DnsAnswer *a, bool truncated) {
         Lookup *l = q->lookup;
 
         if (status != ARES_ECANCELLED && status != ARES_EDESTRUCTION && !l->finished && q->phase == l->phase)
-                query_handle(l, q, a, status);
+                query_handle(l, q, a, truncated, status);
 
         l->pending--;
         if (l->pending == 0 && !l->finished && status != ARES_EDESTRUCTION && status != ARES_ECANCELLED)
@@ -480,21 +522,39 @@ static void query_done(Query *q, int status, const DnsAnswer *a) {
 }
 
 #if HAVE_ARES_QUERY_DNSREC
-/* c-ares ≥ 1.28 hands over the message it parsed already. */
+/* c-ares ≥ 1.28 hands over the message it parsed already, also with ARES_ENODATA (a TC answer is
+ * often empty). It reads a datagram whole, never cutting it at the EDNS size we offered: only
+ * the TC bit says that the answer is partial. */
 static void on_answer(void *arg, ares_status_t status, size_t timeouts, const ares_dns_record_t *rec) {
-        query_done(arg, (int) status, rec);
+        query_done(arg, (int) status, rec, rec && dns_answer_truncated(rec));
 }
 #else
+/* Whether the bytes are only part of the answer: the server set TC, or the datagram was longer
+ * than the EDNS size we offered. c-ares up to 1.20 (no record API) cuts such a datagram there
+ * when truncation is ignored (ARES_FLAG_IGNTC), so what we get fills the size and may not even
+ * parse; from 1.21 on it hands over the whole datagram. */
+static bool answer_bytes_truncated(const uint8_t *abuf, size_t alen) {
+        if (dns_message_truncated(abuf, alen))
+                return true;
+#if HAVE_ARES_DNS_PARSE
+        return false;
+#else
+        return abuf && alen >= LOOKUP_UDP_PAYLOAD_MAX;
+#endif
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen) {
         _cleanup_(dns_answer_freep) DnsAnswer *a = NULL;
+        size_t len = alen > 0 ? (size_t) alen : 0;
+        bool truncated = answer_bytes_truncated(abuf, len);
         int r;
 
         if (status == ARES_SUCCESS) {
-                r = dns_answer_new(abuf, alen > 0 ? (size_t) alen : 0, &a);
+                r = dns_answer_new(abuf, len, &a);
                 if (r < 0)
                         status = r == -ENOMEM ? ARES_ENOMEM : ARES_EBADRESP;
         }
-        query_done(arg, status, a);
+        query_done(arg, status, a, truncated);
 }
 #endif
 
@@ -518,13 +578,14 @@ static gboolean on_start(gpointer userdata) {
         return G_SOURCE_REMOVE;
 }
 
-int lookup_start(AresGlib *channel, const LookupParams *p, Lookup **ret) {
+int lookup_start(AresGlib *channel, AresGlib *channel_tcp, const LookupParams *p, Lookup **ret) {
         Lookup *l = calloc(1, sizeof(Lookup));
 
         if (!l)
                 return -ENOMEM;
         l->n_ref = 1;
         l->channel = ares_glib_ref(channel);
+        l->channel_tcp = ares_glib_ref(channel_tcp);
         l->p = *p;
         l->host = strdup(p->host);
         l->tried = g_string_new(NULL);

@@ -9,6 +9,7 @@
 #include "rfc3263.h"
 
 #define LOOKUP_TIMEOUT_USEC (10 * USEC_PER_SEC) /* whole Resolve, all steps */
+#define LOOKUP_UDP_PAYLOAD_MAX 1232                /* the EDNS UDP size we offer (DNS flag day 2020) */
 
 typedef struct Lookup Lookup;
 
@@ -30,6 +31,8 @@ typedef struct LookupParams {
         void *userdata;
 } LookupParams;
 
-int lookup_start(AresGlib *channel, const LookupParams *p, Lookup **ret);
+/* channel: UDP with truncated answers handed back (ARES_FLAG_IGNTC); such a query is asked again
+ * on channel_tcp (ARES_FLAG_USEVC), so a failure there is reported as what it is. */
+int lookup_start(AresGlib *channel, AresGlib *channel_tcp, const LookupParams *p, Lookup **ret);
 /* No callback any more; the lookup frees itself once its queries have returned. */
 void lookup_abandon(Lookup *l);

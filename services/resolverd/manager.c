@@ -146,12 +146,16 @@ static char **channel_servers(AresGlib *ch) {
 #endif
 }
 
-static int manager_make_channel(Manager *m, const char *csv, AresGlib **ret) {
+/* tcp: a channel that asks over TCP only, for answers too large for UDP. The UDP one keeps
+ * truncated answers (ARES_FLAG_IGNTC) instead of switching to TCP silently: when the TCP
+ * connection then fails, c-ares would call it "connection refused" and nobody could tell that
+ * the answer was simply too large. */
+static int manager_make_channel(Manager *m, const char *csv, bool tcp, AresGlib **ret) {
         struct ares_options opts = {
-                .flags = ARES_FLAG_EDNS,
+                .flags = ARES_FLAG_EDNS | (tcp ? ARES_FLAG_USEVC : ARES_FLAG_IGNTC),
                 .timeout = DNS_QUERY_TIMEOUT_MSEC,
                 .tries = DNS_QUERY_TRIES,
-                .ednspsz = 1232,
+                .ednspsz = LOOKUP_UDP_PAYLOAD_MAX,
                 .ndots = 1,
                 .resolvconf_path = m->resolv_conf,
         };
@@ -182,7 +186,7 @@ static int manager_apply_servers(Manager *m, bool force) {
         _cleanup_free_ char *spec = NULL, *csv = NULL;
         const char *values[8] = {}, *names[8] = {};
         size_t n = 0;
-        AresGlib *ch = NULL;
+        AresGlib *ch = NULL, *ch_tcp = NULL;
         int r;
 
         if (m->arg_dns && m->arg_dns[0]) {
@@ -230,12 +234,19 @@ static int manager_apply_servers(Manager *m, bool force) {
         if (!force && m->channel && m->servers_spec && streq(m->servers_spec, spec))
                 return 0;
 
-        r = manager_make_channel(m, csv, &ch);
+        r = manager_make_channel(m, csv, false, &ch);
         if (r < 0)
                 return r;
-        /* Lookups in flight keep the old channel alive until they finish. */
+        r = manager_make_channel(m, csv, true, &ch_tcp);
+        if (r < 0) {
+                ares_glib_unref(ch);
+                return r;
+        }
+        /* Lookups in flight keep the old channels alive until they finish. */
         ares_glib_unref(m->channel);
+        ares_glib_unref(m->channel_tcp);
         m->channel = ch;
+        m->channel_tcp = ch_tcp;
         free(m->servers_spec);
         m->servers_spec = TAKE_PTR(spec);
         g_strfreev(m->servers);
@@ -522,7 +533,7 @@ static int manager_start_lookup(Manager *m, const char *key, const char *host, u
                 .on_query = on_lookup_query,
                 .userdata = pe,
         };
-        r = lookup_start(m->channel, &p, &pe->lookup);
+        r = lookup_start(m->channel, m->channel_tcp, &p, &pe->lookup);
         if (r < 0) {
                 pending_free(pe);
                 return r;
@@ -582,6 +593,7 @@ int manager_start(Manager *m) {
         r = config_client_new(m->service.bus, on_config_changed, m, (ConfigClient **) &m->config);
         if (r < 0)
                 return log_error_errno(r, "Failed to follow the configuration: %m");
+        config_client_no_secrets(m->config);
 #endif
         return manager_bus_export(m);
 }
@@ -604,6 +616,8 @@ void manager_stop(Manager *m) {
 #endif
         if (m->channel)
                 ares_cancel(ares_glib_channel(m->channel));
+        if (m->channel_tcp)
+                ares_cancel(ares_glib_channel(m->channel_tcp));
         if (m->props_id) {
                 g_source_remove(m->props_id);
                 m->props_id = 0;
@@ -623,6 +637,7 @@ Manager *manager_free(Manager *m) {
         if (m->pending)
                 g_hash_table_destroy(m->pending);
         ares_glib_unref(m->channel);
+        ares_glib_unref(m->channel_tcp);
         cache_free(m->cache);
         g_strfreev(m->servers);
         g_strfreev(m->arg_dns);

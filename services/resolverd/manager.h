@@ -27,7 +27,8 @@ typedef enum ManagerProperty {
 typedef struct Manager {
         Service service;
 
-        AresGlib *channel;
+        AresGlib *channel;     /* UDP; a truncated (TC) answer comes back to us… */
+        AresGlib *channel_tcp; /* …and is asked again here, so its failure can be told apart */
         char *servers_spec;   /* what the channel was built from: "--dns …", "config …" or "resolv.conf" */
         char **servers;       /* Servers property */
         char **arg_dns;       /* --dns overrides */

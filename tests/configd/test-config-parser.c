@@ -96,10 +96,16 @@ static void test_errors(void) {
         expect_error("= value\n", SIZE_MAX, "t.cfg:1: missing key before '='");
         expect_error("account 1 = x\n", SIZE_MAX, "t.cfg:1: account 1: key contains a blank");
         expect_error(nul, sizeof(nul) - 1, "t.cfg:2: contains a NUL byte");
-        expect_error("account.1.label = \xff\n", SIZE_MAX, "t.cfg:1: not valid UTF-8");
+        /* An invalid-UTF-8 error names the key the bad value belongs to. */
+        expect_error(
+                "account.1.label = \xff\n", SIZE_MAX,
+                "t.cfg:1: account.1.label: value is not valid UTF-8 text (or contains control characters)");
+        expect_error("account.\xff.label = x\n", SIZE_MAX, "t.cfg:1: key is not valid UTF-8 text");
+        expect_error("no equals \xff\n", SIZE_MAX, "t.cfg:1: not valid UTF-8 text");
         expect_error("x.y = 1\na\nb\nc\n", SIZE_MAX, "t.cfg:2: 'a': not a comment and has no '=' (expected key = value) (and 2 more problems)");
         /* A password is not echoed even in a file error. */
-        expect_error("account.1.password = bad\x01pw\n", SIZE_MAX, "t.cfg:1: not valid UTF-8 text");
+        expect_error("account.1.password = bad\x01pw\n", SIZE_MAX,
+                     "t.cfg:1: account.1.password: value is not valid UTF-8 text");
         /* A mistyped password line is not quoted. */
         expect_error("account.1.password: hunter2\n", SIZE_MAX, "t.cfg:1: not a comment and has no '=' (expected key = value; the line is not shown");
         {

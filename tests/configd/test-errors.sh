@@ -86,7 +86,7 @@ rmdir "$D" && cp "$LAB_DIR/device.good" "$D"
 printf 'account.1.label = a\0b\n' >>"$D"
 cfg_expect_error org.sipr.Error.InvalidFile "contains a NUL byte" Reload
 cp "$LAB_DIR/device.good" "$D" && printf 'account.1.label = \xff\xfe\n' >>"$D"
-cfg_expect_error org.sipr.Error.InvalidFile "not valid UTF-8" Reload
+cfg_expect_error org.sipr.Error.InvalidFile "account.1.label: value is not valid UTF-8" Reload
 cp "$LAB_DIR/device.good" "$D" && { printf 'account.1.label = '; head -c 200000 /dev/zero | tr '\0' a; echo; } >>"$D"
 cfg_expect_error org.sipr.Error.InvalidFile "line is longer than 8192 bytes" Reload
 cp "$LAB_DIR/device.good" "$D"
@@ -117,6 +117,17 @@ lab_siprctl check y000000000000.cfg | grep -q ": OK$" || lab_fail "siprctl check
 lab_assert_eq 1 "$(lab_siprctl --json check "$LAB_DIR/bad.cfg" 2>/dev/null | jq '.[0].line')" "check --json"
 out=$(cfg_call Check s "$LAB_DIR/missing.cfg" | jq -r '.data[0][0][2]')
 lab_assert_eq "No such file" "$out" "Check of a missing file"
+# A FIFO: refused by its type, at once (configd once opened it blocking and hung for good; the
+# bounded call fails on that instead of waiting for meson's timeout). configd answers after it.
+mkfifo "$LAB_DIR/fifo.cfg"
+out=$(busctl --system --no-pager --json=short --timeout=30 call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 \
+        Check s "$LAB_DIR/fifo.cfg" 2>&1) || lab_fail "Check of a FIFO: $out"
+lab_assert_eq "is a FIFO (named pipe), not a regular file" "$(jq -r '.data[0][0][2]' <<<"$out")" "Check of a FIFO"
+cfg_expect_eq account.1.label Alice
+# Too large: refused by its size with the bound named, and the heap given back afterwards.
+truncate -s 64M "$LAB_DIR/huge.cfg"
+out=$(cfg_call Check s "$LAB_DIR/huge.cfg" | jq -r '.data[0][0][2]')
+[[ "$out" == "file is larger than "*" KiB, the most sipr reads" ]] || lab_fail "Check of a 64 MiB file: $out"
 
 # --- a broken local.cfg at start: ignored, and never overwritten by a Set ---
 lab_service_stop configd

@@ -120,6 +120,11 @@ static void test_arithmetic(void) {
         check(red_refresh_delay_usec(300) == S(240));     /* expires − 60 < 90 % */
         check(red_refresh_delay_usec(1000) == S(900));
         check(red_refresh_delay_usec(30) == S(15));       /* too short for either: half */
+        check(red_refresh_delay_usec(12) == S(6));
+        /* A tiny grant is refreshed no sooner than RED_REFRESH_MIN_SEC (5 s). */
+        check(red_refresh_delay_usec(10) == S(5));
+        check(red_refresh_delay_usec(1) == S(5));
+        check(red_refresh_delay_usec(0) == S(5));
 }
 
 static void test_failover_order(void) {
@@ -756,6 +761,40 @@ static void test_refresh_challenge(void) {
         redundancy_free(r);
 }
 
+/* A registrar granting 1 s to every REGISTER: one refresh per RED_REFRESH_MIN_SEC, not two a
+ * second (issue 16, item 4). */
+static void test_tiny_grant(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r;
+        unsigned registers = 0;
+        uint64_t now = S(1);
+        RedAction a;
+
+        c.server[0].expires = 60;
+        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 1, now);
+        expect_none(r);
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(redundancy_next_wakeup(r) == now + S(RED_REFRESH_MIN_SEC));
+        redundancy_timer(r, now + S(RED_REFRESH_MIN_SEC) - 1);
+        expect_none(r);
+
+        /* 60 s of it, answering every refresh at once with another 1 s grant. */
+        while ((now = redundancy_next_wakeup(r)) <= S(61)) {
+                redundancy_timer(r, now);
+                while (redundancy_pop_action(r, &a)) {
+                        check(a.type == RED_ACTION_REGISTER && streq(a.uri, A0));
+                        registers++;
+                        ok(r, 0, A0, 1, now);
+                }
+        }
+        check(registers == 60 / RED_REFRESH_MIN_SEC);
+        check(redundancy_state(r) == RED_STATE_REGISTERED);
+        check(streq(redundancy_working_uri(r), A0));
+        redundancy_free(r);
+}
+
 static void test_flow_closed(void) {
         RedConfig c = config_default(1);
         Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
@@ -926,6 +965,7 @@ int main(void) {
         test_reresolve();
         test_answer_during_round();
         test_refresh_challenge();
+        test_tiny_grant();
         test_flow_closed();
         test_next_hops_failover();
         test_next_hops_fallback();

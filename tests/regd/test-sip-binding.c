@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* sip_binding_granted(): only a 2xx that lists our Contact with a non-zero lifetime registers us. */
+/* sip_binding_granted(): only a 2xx that lists our Contact with a non-zero lifetime registers us,
+ * for at most as long as we asked. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static const SipBindingId id = {
         .port = 5070,
 };
 
-static uint32_t granted(const char *contacts_and_expires) {
+static uint32_t granted_for(uint32_t requested, const char *contacts_and_expires) {
         char buf[2048];
         msg_t *msg;
         uint32_t g;
@@ -34,9 +35,13 @@ static uint32_t granted(const char *contacts_and_expires) {
                  contacts_and_expires);
         msg = msg_make(sip_default_mclass(), 0, buf, (ssize_t) strlen(buf));
         assert(msg);
-        g = sip_binding_granted(sip_object(msg), &id, 3600);
+        g = sip_binding_granted(sip_object(msg), &id, requested);
         msg_destroy(msg);
         return g;
+}
+
+static uint32_t granted(const char *contacts_and_expires) {
+        return granted_for(3600, contacts_and_expires);
 }
 
 int main(void) {
@@ -55,8 +60,17 @@ int main(void) {
         assert(granted("Contact: <sip:1001@127.0.0.1:5071>;expires=3600\r\n") == 0);
         assert(granted("Contact: <sip:1001@127.0.0.1:5070>;expires=0\r\n") == 0);
         assert(granted("Contact: <sip:1001@127.0.0.1:5070>;expires=soon\r\n") == 0);
-        /* A huge expiry is clamped, not wrapped. */
-        assert(granted("Contact: <sip:1001@127.0.0.1:5070>;expires=99999999999\r\n") == UINT32_MAX);
+        /* A registrar may shorten what we asked for, never lengthen it (RFC 3261 10.2.4): a longer
+         * grant would put our refresh after the real end of the binding. Huge values are capped,
+         * not wrapped. */
+        assert(granted_for(60, "Contact: <sip:1001@127.0.0.1:5070>\r\nExpires: 4294967295\r\n") == 60);
+        assert(granted_for(60, "Contact: <sip:1001@127.0.0.1:5070>;expires=4294967295\r\n") == 60);
+        assert(granted("Contact: <sip:1001@127.0.0.1:5070>;expires=99999999999\r\n") == 3600);
+        assert(granted("Contact: <sip:1001@127.0.0.1:5070>;expires=7200\r\n") == 3600);
+        assert(granted("Contact: <sip:1001@127.0.0.1:5070>\r\nExpires: 3601\r\n") == 3600);
+        assert(granted_for(60, "Contact: <sip:1001@127.0.0.1:5070>;expires=30\r\n") == 30);
+        /* Nothing asked for (a removal): nothing to cap. */
+        assert(granted_for(0, "Contact: <sip:1001@127.0.0.1:5070>;expires=99999999999\r\n") == UINT32_MAX);
         assert(sip_binding_granted(NULL, &id, 3600) == 0);
         printf("test-sip-binding: ok\n");
         return 0;

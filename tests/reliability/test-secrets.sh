@@ -97,6 +97,17 @@ lab_service_stop regd
 regd_start
 regd_wait 60 "account 1 registered again after a regd restart" regd_is 1 registered
 lab_siprctl status >"$out/siprctl-final.txt" 2>&1 || true
+# Only the daemons that need the passwords hold them, and those never dump core (issue 16).
+for s in configd regd; do
+        lab_assert_eq 0 "$(lab_service_state $s dumpable)" "$s holds passwords: not dumpable"
+done
+for s in resolverd healthd; do
+        lab_assert_eq 1 "$(lab_service_state $s dumpable)" "$s holds no password: dumpable for debugging"
+done
+no_secrets=()
+for n in org.sipr.Resolver1 org.sipr.Health1; do
+        no_secrets+=("$(busctl --system status "$n" | sed -n 's/^UniqueName=//p')")
+done
 for s in regd healthd resolverd configd; do lab_service_stop "$s"; done
 lab_stop_process monitor
 
@@ -111,6 +122,14 @@ echo "debug: password is $PW2 here" >"$LAB_DIR/planted.log"
 if python3 "$here/secrets-scan.py" --secret "$PW2" --monitor "$out/monitor.json" "$LAB_DIR/planted.log" >/dev/null 2>&1; then
         lab_fail "secrets-scan.py missed a planted password"
 fi
+
+# GetSecret: asked by regd, never by resolverd or healthd.
+askers=$(jq -Rr 'fromjson? | select(.type == "method_call" and .member == "GetSecret") | .sender' "$out/monitor.json" | sort -u)
+[[ -n "$askers" ]] || lab_fail "nobody called GetSecret: the secret path did not run"
+for n in "${no_secrets[@]}"; do
+        [[ -n "$n" ]] || lab_fail "could not tell the unique names of resolverd and healthd"
+        ! grep -qxF -- "$n" <<<"$askers" || lab_fail "$n (resolverd or healthd) called GetSecret; askers: $askers"
+done
 
 files=("$out"/siprctl-*.txt "$out/set.txt" "$LAB_DIR/dbus.log")
 for s in configd resolverd healthd regd; do files+=("$LAB_DIR/$s.log"); done

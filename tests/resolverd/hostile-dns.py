@@ -9,7 +9,11 @@ Answers over UDP and TCP. What it does depends on the name asked (zone hostile.t
   cname-loop.     CNAME loop (cname-loop → loop2 → cname-loop), no address
   cname-chain.    30 CNAMEs, no address
   _sip._udp.many. 500 SRV records (UDP: TC bit, full answer over TCP); tN. A 127.0.0.x
+  _sip._udp.bigudp. 60 SRV records over UDP without TC, longer than any EDNS size asked for (about
+                  2.2 kB, under 4 kB); the best one (priority 10, t200 port 5071) is the last
   _sip._udp.badsrv. SRV targets with invalid names and "."
+  _sip._udp.port0.  SRV t1 port 0 (priority 10) and t2 port 5070 (priority 20)
+  _sip._udp.onlyport0. one SRV record, port 0
   servfail. / nxdomain. / refused.  that RCODE
   silent.         no answer at all
   wrongid.        an answer with another ID (must be ignored)
@@ -107,6 +111,11 @@ def answer(q, tcp):
         if not tcp and len(msg) > udp_size:
             return message(qid, question, [], tc=True)
         return msg
+    if host == "_sip._udp.bigudp" and qtype == T_SRV:
+        ans = [rr(own, T_SRV, 60, struct.pack(">HHH", 20, 0, 5060) + enc_name("t%d.hostile.test" % i))
+               for i in range(1, 60)]
+        ans.append(rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 5071) + enc_name("t200.hostile.test")))
+        return message(qid, question, ans)
     if host.startswith("t") and host[1:].isdigit():
         ans = [rr(own, T_A, 60, socket.inet_aton("127.0.0.%d" % (int(host[1:]) % 250 + 1)))] if qtype == T_A else []
         return message(qid, question, ans)
@@ -114,6 +123,12 @@ def answer(q, tcp):
         ans = [rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 5060) + b"\x0abad_name!x\x07hostile\x04test\x00"),
                rr(own, T_SRV, 60, struct.pack(">HHH", 20, 0, 5060) + b"\x00")]
         return message(qid, question, ans)
+    if host == "_sip._udp.port0" and qtype == T_SRV:
+        ans = [rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 0) + enc_name("t1.hostile.test")),
+               rr(own, T_SRV, 60, struct.pack(">HHH", 20, 0, 5070) + enc_name("t2.hostile.test"))]
+        return message(qid, question, ans)
+    if host == "_sip._udp.onlyport0" and qtype == T_SRV:
+        return message(qid, question, [rr(own, T_SRV, 60, struct.pack(">HHH", 10, 0, 0) + enc_name("t1.hostile.test"))])
     if host == "servfail":
         return message(qid, question, [], rcode=2)
     if host == "nxdomain":

@@ -296,8 +296,29 @@ static void test_parse(void) {
         check(dns_answer_parse_addresses(m, o, AF_INET, addr, RFC3263_ADDR_PER_NAME, &n, &ttl) == 0 && n == 1);
 }
 
+/* TC: said by the bytes and by the parsed answer alike, also for an empty answer (what a server
+ * sends when nothing fits) — lookup.c then asks again over TCP. */
+static void test_truncated(void) {
+        uint8_t m[256];
+        DnsAnswer *a = NULL;
+        size_t o;
+
+        o = put_header(m, "_sip._udp.lab.test", 33, 0);
+        check(!dns_message_truncated(m, o));
+        check(dns_answer_new(m, o, &a) == 0 && !dns_answer_truncated(a));
+        a = dns_answer_free(a);
+        m[2] |= DNS_HEADER_FLAG_TC;
+        check(dns_message_truncated(m, o));
+        check(dns_answer_new(m, o, &a) == 0 && dns_answer_truncated(a));
+        a = dns_answer_free(a);
+        /* Too short to carry a header: nothing to say. */
+        check(!dns_message_truncated(m, DNS_HEADER_SIZE - 1));
+        check(!dns_message_truncated(NULL, 0));
+}
+
 int main(void) {
         test_cache();
+        test_truncated();
         test_parse();
         test_parse_naptr();
         test_parse_addresses();
