@@ -233,6 +233,3 @@ ares_channel ares_glib_channel(AresGlib *a) {
         return a->channel;
 }
 
-unsigned ares_glib_n_sockets(AresGlib *a) {
-        return a->n_fds;
-}

@@ -21,7 +21,6 @@ int ares_glib_new(GMainContext *context, const struct ares_options *options, int
 AresGlib *ares_glib_ref(AresGlib *a);
 AresGlib *ares_glib_unref(AresGlib *a);
 ares_channel ares_glib_channel(AresGlib *a);
-unsigned ares_glib_n_sockets(AresGlib *a);
 
 static inline void ares_glib_unrefp(AresGlib **a) {
         if (*a)

@@ -120,8 +120,3 @@ bool bus_name_watch_present(const BusNameWatch *w) {
         return w && w->present;
 }
 
-const char *bus_error_message_or_strerror(const sd_bus_error *e, int error) {
-        if (e && sd_bus_error_is_set(e))
-                return e->message ?: e->name;
-        return strerror(error < 0 ? -error : error);
-}

@@ -24,6 +24,3 @@ static inline void bus_name_watch_freep(BusNameWatch **w) {
         if (*w)
                 bus_name_watch_free(*w);
 }
-
-/* Copies the error of a failed reply (or -errno) into a human string "Name: message". */
-const char *bus_error_message_or_strerror(const sd_bus_error *e, int error);

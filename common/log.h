@@ -11,7 +11,6 @@
  * sipr_config_value_for_log() (config-schema.h), which masks them. */
 
 void log_set_max_level(int level);
-int log_get_max_level(void);
 int log_level_from_string(const char *s);   /* "debug".."emerg" or 0..7; -EINVAL */
 void log_set_prefix(const char *prefix);    /* e.g. program name for terminals */
 void log_set_target_console(bool console);  /* true: no <N> prefix, add program name */

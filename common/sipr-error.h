@@ -11,9 +11,7 @@
 #define SIPR_ERROR_INVALID_ARGS "org.sipr.Error.InvalidArgs"       /* bad method arguments */
 #define SIPR_ERROR_NOT_FOUND "org.sipr.Error.NotFound"             /* ENOENT: DNS no answer */
 #define SIPR_ERROR_TIMEOUT "org.sipr.Error.Timeout"                /* ETIMEDOUT */
-#define SIPR_ERROR_NO_SUCH_ACCOUNT "org.sipr.Error.NoSuchAccount"  /* ENXIO */
 #define SIPR_ERROR_NO_SUCH_TARGET "org.sipr.Error.NoSuchTarget"    /* ENODEV */
-#define SIPR_ERROR_NOT_READY "org.sipr.Error.NotReady"             /* EAGAIN: peer not up yet */
 #define SIPR_ERROR_IO "org.sipr.Error.IO"                          /* EIO: persisting failed */
 #define SIPR_ERROR_FAILED "org.sipr.Error.Failed"                  /* anything else */
 

@@ -177,13 +177,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
                         if (nb > n_servers)
                                 abort(); /* more than one binding per server */
-                        for (size_t j = 0; j < ni; j++)
-                                if (!info[j].role || !red_addr_state_to_string(info[j].state))
+                        /* the published rows agree with each other and with the bindings: at most
+                         * one working row, and it is WorkingServer; every binding shows as a
+                         * registered row; State is registered exactly when a binding exists */
+                        size_t working = 0, registered = 0;
+                        for (size_t j = 0; j < ni; j++) {
+                                if (streq(info[j].role, "working")) {
+                                        working++;
+                                        if (!streq(info[j].uri, redundancy_working_uri(r)))
+                                                abort();
+                                }
+                                if (info[j].state == RED_ADDR_REGISTERED)
+                                        registered++;
+                        }
+                        if (working > 1 || (working == 0 && !isempty(redundancy_working_uri(r)) && ni < ELEMENTSOF(info)))
+                                abort();
+                        if (registered != nb)
+                                abort();
+                        if ((redundancy_state(r) == RED_STATE_REGISTERED) != (nb > 0))
+                                abort();
+                        /* next hops: never more than the addresses known, each one of them */
+                        RedHop hops[RED_SERVER_MAX * RED_ADDR_MAX];
+                        size_t nh = redundancy_next_hops(r, hops, ELEMENTSOF(hops));
+                        for (size_t j = 0; j < nh; j++)
+                                if (hops[j].server >= RED_SERVER_MAX || !known_uri(hops[j].uri, hops[j].server, n_addrs[hops[j].server]))
                                         abort();
                 }
-                if (!red_state_to_string(redundancy_state(r)) || !red_mode_to_string(redundancy_mode(r)) ||
-                    !redundancy_working_uri(r) || !redundancy_last_reason(r))
-                        abort();
         }
         redundancy_free(r);
         return 0;

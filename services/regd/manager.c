@@ -215,7 +215,10 @@ static void account_replace(Manager *m, Account *old, const SiprAccountConfig *c
 
 static void on_config(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
                       void *userdata) {
-        Manager *m = userdata;
+        manager_apply_config(userdata, config);
+}
+
+void manager_apply_config(Manager *m, const SiprConfig *config) {
         const SiprGlobalConfig *g = &config->global;
         bool timers, health, globals, edge, accounts_changed = false;
         size_t n;

@@ -41,6 +41,8 @@ typedef struct Manager {
 int manager_new(Service *service, const char *state_dir, const char *sip_address, uint16_t sip_port, Manager **ret);
 Manager *manager_free(Manager *m);
 int manager_start(Manager *m);
+/* A configuration (from the config client, or a test): accounts added, changed, removed. */
+void manager_apply_config(Manager *m, const SiprConfig *config);
 /* SIGTERM: removes bindings when sipr.unregister_on_stop is set; >0 while waiting for answers. */
 int manager_stop(Manager *m);
 void manager_unregister_done(Manager *m);
