@@ -64,6 +64,35 @@ static RedConfig make_config(uint8_t a, uint8_t b) {
         return c;
 }
 
+/* What a publisher shows, copied: compared across events the engine says changed nothing. */
+typedef struct Published {
+        char rows[RED_SERVER_MAX * RED_ADDR_MAX][RED_URI_MAX + 64];
+        size_t n;
+        char working[RED_URI_MAX];
+        int state;
+        uint64_t since;
+        unsigned failovers, status;
+        char reason[256];
+} Published;
+
+static void published_take(Redundancy *r, Published *p) {
+        RedServerInfo info[RED_SERVER_MAX * RED_ADDR_MAX];
+
+        p->n = redundancy_servers(r, info, ELEMENTSOF(info));
+        for (size_t j = 0; j < p->n; j++)
+                snprintf(p->rows[j], sizeof(p->rows[j]), "%u|%s|%s|%d|%u|%llu", info[j].server, info[j].uri,
+                         info[j].role, (int) info[j].state, info[j].last_status,
+                         (unsigned long long) info[j].registered_since);
+        snprintf(p->working, sizeof(p->working), "%s", redundancy_working_uri(r));
+        p->state = (int) redundancy_state(r);
+        p->since = redundancy_registered_since(r);
+        p->failovers = redundancy_failovers(r);
+        p->status = redundancy_last_status(r);
+        snprintf(p->reason, sizeof(p->reason), "%s", redundancy_last_reason(r));
+}
+
+static Published before, after;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         Pending pending[PENDING_MAX];
         unsigned n_pending = 0, n_addrs[RED_SERVER_MAX] = {}, spins = 0, n_servers = 0;
@@ -79,6 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (redundancy_new(&c, &r) < 0)
                 return 0;
         redundancy_start(r, now);
+        (void) redundancy_take_changes(r);
+        published_take(r, &before);
 
         for (size_t i = 2; i + 1 < size; i += 2) {
                 uint8_t op = data[i], arg = data[i + 1];
@@ -202,6 +233,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         for (size_t j = 0; j < nh; j++)
                                 if (hops[j].server >= RED_SERVER_MAX || !known_uri(hops[j].uri, hops[j].server, n_addrs[hops[j].server]))
                                         abort();
+                }
+
+                /* change bits: what the engine says did not change did not change */
+                {
+                        unsigned changes = redundancy_take_changes(r);
+                        published_take(r, &after);
+                        if (getenv("FUZZ_DEBUG") && !(changes & RED_CHANGED_SERVERS)) {
+                                if (after.n != before.n || !streq(after.working, before.working) ||
+                                    after.state != before.state || after.since != before.since ||
+                                    after.failovers != before.failovers)
+                                        fprintf(stderr, "op %u: n %zu→%zu working %s→%s state %d→%d failovers %u→%u\n",
+                                                op % 9, before.n, after.n, before.working, after.working, before.state,
+                                                after.state, before.failovers, after.failovers);
+                                for (size_t j = 0; j < after.n && j < before.n; j++)
+                                        if (!streq(after.rows[j], before.rows[j]))
+                                                fprintf(stderr, "op %u: row %zu %s → %s\n", op % 9, j, before.rows[j],
+                                                        after.rows[j]);
+                        }
+                        if (!(changes & RED_CHANGED_SERVERS) &&
+                            (after.n != before.n || !streq(after.working, before.working) || after.state != before.state ||
+                             after.since != before.since || after.failovers != before.failovers))
+                                abort();
+                        for (size_t j = 0; !(changes & RED_CHANGED_SERVERS) && j < after.n; j++)
+                                if (!streq(after.rows[j], before.rows[j]))
+                                        abort();
+                        if (!(changes & RED_CHANGED_STATUS) &&
+                            (after.status != before.status || !streq(after.reason, before.reason)))
+                                abort();
+                        before = after;
                 }
         }
         redundancy_free(r);

@@ -213,7 +213,8 @@ int account_bus_register(Manager *m) {
 
 void account_bus_added(Account *a) {
         account_view_clear(&a->published);
-        account_view(a, &a->published);
+        (void) redundancy_take_changes(a->red);
+        account_view(a, &a->published, true);
         a->on_bus = true;
         if (a->manager->bus)
                 (void) sd_bus_emit_object_added(a->manager->bus, a->path);
@@ -244,7 +245,15 @@ void account_bus_emit_changes(Account *a) {
         size_t n = 0;
         int r;
 
-        account_view(a, &v);
+        /* the engine says whether the rows can have changed; unchanged, they move over as they are */
+        bool servers = (redundancy_take_changes(a->red) & RED_CHANGED_SERVERS) || !a->published.servers;
+        account_view(a, &v, servers);
+        if (!servers) {
+                v.servers = a->published.servers;
+                v.n_servers = a->published.n_servers;
+                a->published.servers = NULL;
+                a->published.n_servers = 0;
+        }
         if (!a->on_bus) {
                 /* not on the bus yet (or any more): nothing to tell, but the view stays current */
                 account_view_clear(&a->published);
@@ -258,7 +267,7 @@ void account_bus_emit_changes(Account *a) {
         CHANGED_STR(mode, "Mode");
         CHANGED_STR(state, "State");
         CHANGED_STR(working, "WorkingServer");
-        if (!servers_equal(&v, &a->published))
+        if (servers && !servers_equal(&v, &a->published))
                 names[n++] = "Servers";
         if (v.last_status != a->published.last_status)
                 names[n++] = "LastStatus";

@@ -22,6 +22,10 @@ static uint64_t mono(void) {
         return now_usec(CLOCK_MONOTONIC);
 }
 
+static void on_phase(void *userdata, unsigned server, const char *from, const char *to) {
+        log_account_debug((Account *) userdata, "server %u: %s -> %s.", server + 1, from, to);
+}
+
 static gboolean on_timer(gpointer userdata) {
         Account *a = userdata;
 
@@ -102,6 +106,7 @@ int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {
                 account_free(a);
                 return r;
         }
+        redundancy_set_tracer(a->red, on_phase, a);
         *ret = a;
         return 0;
 }
@@ -260,7 +265,7 @@ static void account_view_servers(Account *a, AccountView *v) {
         v->n_servers = n;
 }
 
-void account_view(Account *a, AccountView *v) {
+void account_view(Account *a, AccountView *v, bool servers) {
         char aor[512];
         RedState st = redundancy_state(a->red);
 
@@ -278,7 +283,8 @@ void account_view(Account *a, AccountView *v) {
                 .requests = edge_account_requests(a->manager->edge, a->index),
                 .request_failovers = edge_account_request_failovers(a->manager->edge, a->index),
         };
-        account_view_servers(a, v);
+        if (servers)
+                account_view_servers(a, v);
 }
 
 void account_view_clear(AccountView *v) {

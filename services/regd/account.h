@@ -104,8 +104,9 @@ void account_retry_failed(Account *a);
 size_t account_next_hops(Account *a, RedHop *ret, size_t max);
 /* What healthd says about (server, uri) of a. */
 void account_health_changed(void *account, unsigned server, const char *uri, RedHealth h);
-/* Builds the view the bus publishes; account_view_clear() frees it. */
-void account_view(Account *a, AccountView *v);
+/* Builds the view the bus publishes; the Servers rows only with servers (else none: the caller
+ * keeps the published ones, which the engine says did not change); account_view_clear() frees. */
+void account_view(Account *a, AccountView *v, bool servers);
 void account_view_clear(AccountView *v);
 
 /* account-config.c */

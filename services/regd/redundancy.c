@@ -7,12 +7,29 @@
 #include "macro.h"
 #include "redundancy.h"
 
-typedef enum Attempt {
-        ATTEMPT_NONE,
-        ATTEMPT_ROUND,    /* going down the address list */
-        ATTEMPT_REFRESH,  /* renewing the binding where it is */
-        ATTEMPT_FAILBACK, /* trying the primary while the binding stays elsewhere */
-} Attempt;
+/* What one server is doing. One phase at a time, changed only by server_set_phase(); the other
+ * fields are data (which address holds the binding, which one a REGISTER is in flight to), the
+ * policy's wish (active) or history (failed: the outcome of the last round). */
+typedef enum ServerPhase {
+        SERVER_IDLE,         /* nothing in flight, no binding */
+        SERVER_RESOLVING,    /* a round waits for the server's addresses */
+        SERVER_ROUND,        /* going down the address list (a binding may still hold elsewhere) */
+        SERVER_REFRESHING,   /* renewing the binding where it is */
+        SERVER_FAILING_BACK, /* trying the primary while the binding stays elsewhere */
+        SERVER_BOUND,        /* a binding holds, nothing in flight */
+        SERVER_FAILED,       /* every address failed (or one refused): waits for retry_at */
+        _SERVER_PHASE_MAX,
+} ServerPhase;
+
+static const char *const server_phase_names[_SERVER_PHASE_MAX] = {
+        [SERVER_IDLE] = "idle",
+        [SERVER_RESOLVING] = "resolving",
+        [SERVER_ROUND] = "round",
+        [SERVER_REFRESHING] = "refreshing",
+        [SERVER_FAILING_BACK] = "failing back",
+        [SERVER_BOUND] = "bound",
+        [SERVER_FAILED] = "failed",
+};
 
 typedef struct RAddr {
         RedAddress a;
@@ -26,8 +43,9 @@ typedef struct RAddr {
 typedef struct RServer {
         unsigned index;
         RedServerConfig cfg;
+        ServerPhase phase;
         bool active;     /* the account policy wants a registration here */
-        bool resolved, resolving, want_round;
+        bool resolved, resolving;
         RAddr *addrs; /* room for the largest answer so far (+2 kept), at most RED_ADDR_MAX */
         size_t n_addrs, n_alloc;
         uint64_t resolved_at;
@@ -36,8 +54,7 @@ typedef struct RServer {
         uint64_t bound_since, refresh_at;
         uint32_t granted;
 
-        int trying; /* address with a REGISTER in flight, -1 none */
-        Attempt kind;
+        int trying; /* address with a REGISTER in flight (ROUND, REFRESHING, FAILING_BACK), -1 none */
         uint64_t deadline, span;
         bool authed;
         unsigned round[RED_ADDR_MAX];
@@ -63,7 +80,31 @@ struct Redundancy {
         char last_reason[256];
         unsigned failovers;
         char last_working[RED_URI_MAX];
+
+        unsigned changes; /* RED_CHANGED_*: what a publisher must look at again */
+        RedTraceFunc trace;
+        void *trace_userdata;
 };
+
+static void server_set_phase(Redundancy *r, RServer *s, ServerPhase phase) {
+        if (s->phase == phase)
+                return;
+        if (r->trace)
+                r->trace(r->trace_userdata, s->index, server_phase_names[s->phase], server_phase_names[phase]);
+        s->phase = phase;
+        r->changes |= RED_CHANGED_SERVERS;
+}
+
+/* Nothing in flight any more: the phase follows from what is left. */
+static void server_settle(Redundancy *r, RServer *s) {
+        s->trying = -1;
+        s->n_round = 0;
+        server_set_phase(r, s, s->bound >= 0 ? SERVER_BOUND : s->failed ? SERVER_FAILED : SERVER_IDLE);
+}
+
+static bool server_in_flight(const RServer *s) {
+        return s->phase == SERVER_ROUND || s->phase == SERVER_REFRESHING || s->phase == SERVER_FAILING_BACK;
+}
 
 static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t now);
 static void server_failed(Redundancy *r, RServer *s, uint64_t now);
@@ -129,6 +170,8 @@ bool redundancy_pop_action(Redundancy *r, RedAction *ret) {
 }
 
 static void set_status(Redundancy *r, unsigned status, const char *reason) {
+        if (status != r->last_status || !streq(r->last_reason, strempty(reason)))
+                r->changes |= RED_CHANGED_STATUS;
         r->last_status = status;
         snprintf(r->last_reason, sizeof(r->last_reason), "%s", strempty(reason));
 }
@@ -205,18 +248,18 @@ static uint64_t earliest(uint64_t a, uint64_t b) {
 
 /* ---- one server: failover among its addresses ------------------------------------------ */
 
-static void server_attempt(Redundancy *r, RServer *s, int addr, Attempt kind, uint64_t now) {
+static void server_attempt(Redundancy *r, RServer *s, int addr, ServerPhase phase, uint64_t now) {
         bool last;
 
-        if (kind == ATTEMPT_ROUND)
+        if (phase == SERVER_ROUND)
                 last = s->round_pos + 1 >= s->n_round;
-        else if (kind == ATTEMPT_FAILBACK)
+        else if (phase == SERVER_FAILING_BACK)
                 last = false; /* the binding elsewhere is still there to fall back on */
         else
                 last = s->n_addrs <= 1;
 
         s->trying = addr;
-        s->kind = kind;
+        server_set_phase(r, s, phase);
         s->authed = false;
         /* On the last address nta's own timer F (64·T1) ends the transaction; ours is a safety net. */
         s->span = last ? 64 * r->cfg.t1_usec + USEC_PER_SEC
@@ -284,15 +327,16 @@ static void server_drop_binding(Redundancy *r, RServer *s, bool unregister) {
         s->bound = -1;
         s->bound_since = s->refresh_at = 0;
         s->failback_at = 0;
+        r->changes |= RED_CHANGED_SERVERS;
+        if (s->phase == SERVER_BOUND)
+                server_settle(r, s);
 }
 
 static void server_cancel(Redundancy *r, RServer *s) {
         if (s->trying < 0)
                 return;
         queue_action(r, RED_ACTION_CANCEL, s, s->trying, 0);
-        s->trying = -1;
-        s->kind = ATTEMPT_NONE;
-        s->n_round = 0;
+        server_settle(r, s);
 }
 
 static void policy_server_registered(Redundancy *r, RServer *s, uint64_t now) {
@@ -307,7 +351,7 @@ static void policy_server_registered(Redundancy *r, RServer *s, uint64_t now) {
                 o->active = false;
                 o->failed = false;
                 o->retry_at = 0;
-                o->want_round = false;
+                server_set_phase(r, o, SERVER_IDLE);
         }
 }
 
@@ -315,7 +359,6 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
         int old = s->bound;
 
         s->trying = -1;
-        s->kind = ATTEMPT_NONE;
         s->n_round = 0;
         s->failed = false;
         s->retry_at = 0;
@@ -328,7 +371,9 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
                         queue_action(r, RED_ACTION_UNREGISTER, s, old, 0);
                 s->bound = a;
                 s->bound_since = now;
+                r->changes |= RED_CHANGED_SERVERS;
         }
+        server_set_phase(r, s, SERVER_BOUND);
         s->granted = granted;
         s->refresh_at = now + red_refresh_delay_usec(s->granted);
 
@@ -346,22 +391,24 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
 
 static void server_failure(Redundancy *r, RServer *s, int a, unsigned status, bool local, uint64_t now) {
         bool hop = local || status == 408 || status == 503;
-        Attempt kind = s->kind;
+        ServerPhase was = s->phase;
 
         s->trying = -1;
-        s->kind = ATTEMPT_NONE;
         s->addrs[a].failed = true;
         s->addrs[a].failed_at = now;
+        r->changes |= RED_CHANGED_SERVERS;
 
-        switch (kind) {
-        case ATTEMPT_FAILBACK:
+        switch (was) {
+        case SERVER_FAILING_BACK:
                 /* The primary is not back yet: stay where the binding is. */
                 server_schedule_failback_retry(r, s, now);
                 if (s->bound >= 0 && now >= s->refresh_at)
-                        server_attempt(r, s, s->bound, ATTEMPT_REFRESH, now);
+                        server_attempt(r, s, s->bound, SERVER_REFRESHING, now);
+                else
+                        server_settle(r, s);
                 return;
 
-        case ATTEMPT_REFRESH:
+        case SERVER_REFRESHING:
                 /* The binding is lost with the server that held it. */
                 server_drop_binding(r, s, false);
                 if (hop)
@@ -373,12 +420,13 @@ static void server_failure(Redundancy *r, RServer *s, int a, unsigned status, bo
         default:
                 if (hop && s->round_pos + 1 < s->n_round) {
                         s->round_pos++;
-                        server_attempt(r, s, (int) s->round[s->round_pos], ATTEMPT_ROUND, now);
+                        server_attempt(r, s, (int) s->round[s->round_pos], SERVER_ROUND, now);
                         return;
                 }
-                s->n_round = 0;
-                if (s->bound >= 0) /* a manual failover found nowhere better: keep what we have */
+                if (s->bound >= 0) { /* a manual failover found nowhere better: keep what we have */
+                        server_settle(r, s);
                         return;
+                }
                 server_failed(r, s, now);
                 return;
         }
@@ -388,9 +436,8 @@ static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t 
         size_t n = 0;
 
         s->retry_at = 0;
-        s->want_round = false;
         if (!s->resolved) {
-                s->want_round = true;
+                server_set_phase(r, s, SERVER_RESOLVING);
                 if (!s->resolving) {
                         s->resolving = true;
                         queue_action(r, RED_ACTION_RESOLVE, s, -1, 0);
@@ -418,7 +465,7 @@ static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t 
                 server_failed(r, s, now);
                 return;
         }
-        server_attempt(r, s, (int) s->round[0], ATTEMPT_ROUND, now);
+        server_attempt(r, s, (int) s->round[0], SERVER_ROUND, now);
 }
 
 static bool any_ttl(const RServer *s) {
@@ -442,6 +489,7 @@ static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
         s->failed = true;
         s->trying = -1;
         s->n_round = 0;
+        server_set_phase(r, s, SERVER_FAILED);
 
         s->send_to = -1;
         if (!s->cfg.register_on_enable && !s->cfg.only_signal_with_registered)
@@ -450,6 +498,7 @@ static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
                                 s->send_to = (int) i;
                                 break;
                         }
+        r->changes |= RED_CHANGED_SERVERS; /* where new requests go (WorkingServer) */
 
         if (r->mode != RED_MODE_SUCCESSIVE) {
                 server_set_retry(r, s, now + retry);
@@ -484,6 +533,18 @@ static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
 
 /* ---- account ---------------------------------------------------------------------------- */
 
+unsigned redundancy_take_changes(Redundancy *r) {
+        unsigned c = r->changes;
+
+        r->changes = 0;
+        return c;
+}
+
+void redundancy_set_tracer(Redundancy *r, RedTraceFunc f, void *userdata) {
+        r->trace = f;
+        r->trace_userdata = userdata;
+}
+
 static void update_working(Redundancy *r) {
         const char *w = redundancy_working_uri(r);
 
@@ -498,6 +559,7 @@ void redundancy_start(Redundancy *r, uint64_t now) {
         if (!r->cfg.enabled || r->started)
                 return;
         r->started = true;
+        r->changes |= RED_CHANGED_SERVERS;
         for (size_t i = 0; i < r->n_order; i++) {
                 RServer *s = &r->servers[r->order[i]];
                 if (r->mode == RED_MODE_SUCCESSIVE && i > 0) {
@@ -516,13 +578,15 @@ void redundancy_start(Redundancy *r, uint64_t now) {
 }
 
 void redundancy_stop(Redundancy *r, uint64_t now) {
+        r->changes |= RED_CHANGED_SERVERS;
         for (size_t i = 0; i < r->n_order; i++) {
                 RServer *s = &r->servers[r->order[i]];
                 server_cancel(r, s);
                 server_drop_binding(r, s, true);
-                s->active = s->failed = s->want_round = s->failed_over = false;
+                s->active = s->failed = s->failed_over = false;
                 s->retry_at = 0;
                 s->send_to = -1;
+                server_set_phase(r, s, SERVER_IDLE);
         }
         r->started = false;
 }
@@ -609,7 +673,8 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
         s->resolved_at = now;
         if (s->bound > 0 && s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL)
                 server_schedule_failback(r, s, now);
-        if (s->active && s->want_round && s->trying < 0)
+        r->changes |= RED_CHANGED_SERVERS;
+        if (s->active && s->phase == SERVER_RESOLVING)
                 server_start_round(r, s, -1, now);
         update_working(r);
 }
@@ -620,9 +685,9 @@ void redundancy_resolve_failed(Redundancy *r, unsigned server, const char *reaso
         if (!s)
                 return;
         s->resolving = false;
-        if (!s->want_round)
+        r->changes |= RED_CHANGED_SERVERS; /* an unresolved row shows whether it is being resolved */
+        if (s->phase != SERVER_RESOLVING)
                 return;
-        s->want_round = false;
         /* No destination at all: what a SIP stack reports as a local 503. */
         set_status(r, 503, reason);
         server_failed(r, s, now);
@@ -648,6 +713,7 @@ void redundancy_register_result(Redundancy *r, unsigned server, const char *uri,
                 return;
         }
         s->addrs[a].last_status = status;
+        r->changes |= RED_CHANGED_SERVERS;
 
         if (status < 300 && granted == 0) {
                 /* A 2xx that lists no binding of ours (or ours with expires=0): the registrar
@@ -687,13 +753,14 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
                         /* Silent death noticed by healthd: act now rather than at the next refresh. */
                         set_status(r, 408, "server marked down by health monitoring");
                         s->addrs[a].failed = true;
+                        r->changes |= RED_CHANGED_SERVERS;
                         server_drop_binding(r, s, false);
                         server_start_round(r, s, a, now);
                 }
         } else if (health == RED_HEALTH_UP && a == 0 && s->active) {
                 if (s->bound > 0 && s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS)
                         server_schedule_failback(r, s, now);
-                else if (s->failed && s->trying < 0 && s->bound < 0 && r->cfg.proactive_failover)
+                else if (s->phase == SERVER_FAILED && r->cfg.proactive_failover)
                         /* back: no need to wait for reg_fail_retry_interval, but a server that
                          * just came up must stay up for hold_down (flapping) */
                         s->retry_at = MIN(s->retry_at ?: UINT64_MAX, now + sec(r->cfg.hold_down));
@@ -733,7 +800,7 @@ void redundancy_request_queued(Redundancy *r, unsigned server, const char *uri) 
 void redundancy_retry_failed(Redundancy *r, uint64_t now) {
         for (size_t i = 0; i < r->n_order; i++) {
                 RServer *s = &r->servers[r->order[i]];
-                if (s->active && s->failed && s->bound < 0 && s->trying < 0 && s->retry_at > now) {
+                if (s->active && s->phase == SERVER_FAILED && s->retry_at > now) {
                         s->resolved = false; /* the answer that failed is not worth reusing */
                         s->retry_at = now;
                 }
@@ -788,13 +855,13 @@ void redundancy_timer(Redundancy *r, uint64_t now) {
                         bool fb = s->bound > 0 && (s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS || s->cfg.failback_mode == SIPR_FAILBACK_REGISTRATION ||
                                                    (s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL && s->addrs[s->bound].a.ttl == 0));
                         if (fb && server_failback_allowed(r, s, now))
-                                server_attempt(r, s, 0, ATTEMPT_FAILBACK, now);
+                                server_attempt(r, s, 0, SERVER_FAILING_BACK, now);
                         else
-                                server_attempt(r, s, s->bound, ATTEMPT_REFRESH, now);
+                                server_attempt(r, s, s->bound, SERVER_REFRESHING, now);
                 } else if (s->bound > 0 && s->failback_at > 0 && now >= s->failback_at) {
                         s->failback_at = 0;
                         if (server_failback_allowed(r, s, now))
-                                server_attempt(r, s, 0, ATTEMPT_FAILBACK, now);
+                                server_attempt(r, s, 0, SERVER_FAILING_BACK, now);
                         else if (s->failback_at == 0 && s->cfg.failback_mode == SIPR_FAILBACK_DURATION)
                                 s->failback_at = now + sec(s->cfg.failback_timeout);
                 }
@@ -837,7 +904,7 @@ RedState redundancy_state(const Redundancy *r) {
                 const RServer *s = &r->servers[r->order[i]];
                 if (s->bound >= 0)
                         return RED_STATE_REGISTERED;
-                if (s->active && (s->trying >= 0 || s->resolving || s->want_round))
+                if (s->active && (server_in_flight(s) || s->resolving || s->phase == SERVER_RESOLVING))
                         registering = true;
                 if (s->failed)
                         failed = true;
@@ -905,7 +972,8 @@ size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max) {
                                 .uri = "",
                                 .role = "candidate",
                                 .state = s->failed ? RED_ADDR_FAILED :
-                                         (s->resolving || s->want_round) ? RED_ADDR_REGISTERING : RED_ADDR_IDLE,
+                                         (s->resolving || s->phase == SERVER_RESOLVING) ? RED_ADDR_REGISTERING :
+                                                                                         RED_ADDR_IDLE,
                                 .last_status = r->last_status,
                         };
                         continue;

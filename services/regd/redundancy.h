@@ -90,6 +90,20 @@ typedef struct RedAddress {
 typedef struct Redundancy Redundancy;
 
 int redundancy_new(const RedConfig *config, Redundancy **ret);
+
+/* Every change of a server's phase (idle, resolving, round, refreshing, failing back, bound,
+ * failed), for the driver's log: the engine itself does no I/O. */
+typedef void (*RedTraceFunc)(void *userdata, unsigned server, const char *from, const char *to);
+void redundancy_set_tracer(Redundancy *r, RedTraceFunc f, void *userdata);
+
+/* What changed since the last call, for a publisher: RED_CHANGED_SERVERS (the rows of
+ * redundancy_servers(), State, WorkingServer, RegisteredSince, Failovers), RED_CHANGED_STATUS
+ * (LastStatus, LastReason). Unchanged parts need not be computed again. */
+enum {
+        RED_CHANGED_SERVERS = 1 << 0,
+        RED_CHANGED_STATUS = 1 << 1,
+};
+unsigned redundancy_take_changes(Redundancy *r);
 Redundancy *redundancy_free(Redundancy *r);
 /* sip.timer_*, sipr.failback.hold_down, sipr.health.proactive_failover changed at run time. */
 void redundancy_update_globals(Redundancy *r, const RedConfig *c);
