@@ -74,9 +74,12 @@ static gboolean bus_source_dispatch(GSource *source, GSourceFunc callback, gpoin
         BusSource *s = (BusSource *) source;
         int r;
 
-        /* Bounded, so one busy peer cannot starve the rest of the loop; whatever is left
-         * makes sd_bus_get_timeout() return 0 and we come straight back. */
-        for (unsigned i = 0; i < 64; i++) {
+        /* Bounded in messages and in time, so one busy peer cannot starve the rest of the loop
+         * (a flood of GetManagedObjects costs ms each); whatever is left makes
+         * sd_bus_get_timeout() return 0 and we come straight back, after the sources of higher
+         * priority (the SIP sockets and timers) had their turn. */
+        uint64_t until = now_monotonic_usec() + BUS_GLIB_DISPATCH_USEC_MAX;
+        for (unsigned i = 0; i < 64 && (i == 0 || now_monotonic_usec() < until); i++) {
                 r = sd_bus_process(s->bus, NULL);
                 if (r < 0) {
                         log_error_errno(r, "D-Bus connection failed: %m");
@@ -129,6 +132,9 @@ int bus_glib_attach(sd_bus *bus, GMainContext *context, BusGlibDisconnectFunc on
         s->on_disconnect = on_disconnect;
         s->userdata = userdata;
         g_source_set_name(&s->source, "sd-bus");
+        /* Below the default priority of the sockets and timers the daemon serves: what any
+         * local user can send on the bus must never delay a SIP answer or a probe. */
+        g_source_set_priority(&s->source, BUS_GLIB_PRIORITY);
         g_source_add_poll(&s->source, &s->pollfd);
         g_source_attach(&s->source, context);
 

@@ -7,7 +7,10 @@
  *   bus-stress sets N                      N Config1.Set calls one after another (each changes
  *                                          account.1.label), then "ok=N errors=N ms=N"
  *   bus-stress slow                        subscribes to every signal, prints "ready", then never
- *                                          reads its socket again (until killed) */
+ *                                          reads its socket again (until killed)
+ *   bus-stress flood CONNS CALLS           CONNS connections each send CALLS GetManagedObjects to
+ *                                          sipr-regd and never read a reply; prints "sent=N", then
+ *                                          holds the connections open (until killed) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,6 +169,33 @@ static int slow(void) {
                 pause(); /* never read again */
 }
 
+/* What any local user may do within the bus daemon's stock limits (issue 16 item 3). */
+static int flood(unsigned conns, unsigned calls) {
+        sd_bus **bus = calloc(conns, sizeof(sd_bus *));
+        unsigned sent = 0;
+
+        if (!bus)
+                return 1;
+        for (unsigned i = 0; i < conns; i++) {
+                if (sd_bus_open_system(&bus[i]) < 0)
+                        break;
+                for (unsigned j = 0; j < calls; j++) {
+                        sd_bus_message *m = NULL;
+                        if (sd_bus_message_new_method_call(bus[i], &m, "org.sipr.Registration1", "/org/sipr/Registration1",
+                                                           "org.freedesktop.DBus.ObjectManager", "GetManagedObjects") < 0)
+                                break;
+                        if (sd_bus_send(bus[i], m, NULL) >= 0)
+                                sent++;
+                        sd_bus_message_unref(m);
+                }
+                (void) sd_bus_flush(bus[i]);
+        }
+        printf("sent=%u\n", sent);
+        fflush(stdout);
+        for (;;)
+                pause(); /* never read a reply */
+}
+
 int main(int argc, char **argv) {
         if (argc == 5 && strcmp(argv[1], "burst") == 0)
                 return burst(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
@@ -173,6 +203,8 @@ int main(int argc, char **argv) {
                 return sets(atoi(argv[2]));
         if (argc == 2 && strcmp(argv[1], "slow") == 0)
                 return slow();
-        fprintf(stderr, "usage: bus-stress burst CLIENTS CALLS WINDOW | sets N | slow\n");
+        if (argc == 4 && strcmp(argv[1], "flood") == 0)
+                return flood((unsigned) atoi(argv[2]), (unsigned) atoi(argv[3]));
+        fprintf(stderr, "usage: bus-stress burst CLIENTS CALLS WINDOW | sets N | slow | flood CONNS CALLS\n");
         return 2;
 }
