@@ -122,12 +122,18 @@ bool edge_destination_allowed(Edge *e, const url_t *u) {
         return cidr_list_contains(&e->allow, &a.sa);
 }
 
-Account *edge_account_by_user(Edge *e, const char *user, const char *host) {
+Account *edge_account_by_user(Edge *e, const char *escaped_user, const char *host) {
         GHashTableIter it;
         Account *a, *found = NULL;
+        g_autofree char *user = NULL;
+        size_t len;
 
-        if (isempty(user))
+        /* as the URI carries it (%HH): the configured user name is plain text; never longer
+         * unescaped than escaped */
+        if (isempty(escaped_user) || (len = strlen(escaped_user)) > SIPR_CONFIG_TEXT_MAX * 3)
                 return NULL;
+        user = g_malloc(len + 1);
+        user[url_unescape_to(user, escaped_user, len)] = 0;
         g_hash_table_iter_init(&it, e->m->accounts);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &a)) {
                 if (!a->cfg.enable || !streq(strempty(a->cfg.user_name), user))

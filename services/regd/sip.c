@@ -32,6 +32,7 @@
 #include "log.h"
 #include "macro.h"
 #include "sip-binding.h"
+#include "sip-header.h"
 #include "sip-retrans.h"
 #include "sip.h"
 #include "timer.h"
@@ -69,6 +70,7 @@ struct SipReg {
         SipDriver *d;
         su_home_t *home;
         char *user, *domain, *display_name, *auth_name, *password, *next_hop, *instance, *call_id;
+        char *user_escaped, *display_quoted; /* as they go on the wire (sip-header.c); quoted "" if none */
         char *from_tag;
         char *contact_host;
         bool tcp;
@@ -279,6 +281,19 @@ int sip_reg_new(SipDriver *d, const SipRegParams *p, SipRegResultFunc cb, void *
         reg->next_hop = home_strdup(reg->home, p->next_hop);
         reg->instance = home_strdup(reg->home, p->instance);
         reg->call_id = home_strdup(reg->home, p->call_id);
+        {
+                char *u = sip_user_escape(p->user);
+                char *q = isempty(p->display_name) ? NULL : sip_display_quote(p->display_name);
+                reg->user_escaped = u ? home_strdup(reg->home, u) : NULL;
+                reg->display_quoted = home_strdup(reg->home, q ? q : "");
+                free(u);
+                free(q);
+                if (!reg->user_escaped || (!isempty(p->display_name) && isempty(reg->display_quoted))) {
+                        su_home_unref(reg->home);
+                        free(reg);
+                        return -ENOMEM;
+                }
+        }
         snprintf(tag, sizeof(tag), "%08x%08x", (unsigned) g_random_int(), (unsigned) g_random_int());
         reg->from_tag = home_strdup(reg->home, tag);
         reg->cseq = p->cseq;
@@ -468,7 +483,7 @@ uint32_t sip_reg_cseq(const SipReg *reg) {
 static uint32_t granted_expiry(const SipReg *reg, const sip_t *sip) {
         SipBindingId id = {
                 .instance = reg->instance,
-                .user = reg->user,
+                .user = reg->user_escaped, /* as our Contact carried it */
                 .host = reg->d->host,
                 .port = reg->d->port,
         };
@@ -541,7 +556,8 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
 static int reg_transmit_now(SipReg *reg) {
         msg_t *msg;
         sip_t *sip;
-        char ruri[320], from[640], to[320], contact[640], expires[16], version[32];
+        su_home_t *home;
+        const char *ruri, *from, *to, *contact, *expires, *version;
 
         msg = nta_msg_create(reg->d->agent, 0);
         if (!msg) {
@@ -549,18 +565,23 @@ static int reg_transmit_now(SipReg *reg) {
                 return -ENOMEM;
         }
         sip = sip_object(msg);
+        home = msg_home(msg);
 
-        snprintf(ruri, sizeof(ruri), "sip:%s", reg->domain);
-        if (!isempty(reg->display_name))
-                snprintf(from, sizeof(from), "\"%s\" <sip:%s@%s>;tag=%s", reg->display_name, reg->user, reg->domain,
-                         reg->from_tag);
-        else
-                snprintf(from, sizeof(from), "<sip:%s@%s>;tag=%s", reg->user, reg->domain, reg->from_tag);
-        snprintf(to, sizeof(to), "<sip:%s@%s>", reg->user, reg->domain);
-        snprintf(contact, sizeof(contact), "<sip:%s@%s:%u%s>;+sip.instance=\"<urn:uuid:%s>\"", reg->user,
-                 reg->d->host, reg->d->port, reg->tcp ? ";transport=tcp" : "", reg->instance);
-        snprintf(expires, sizeof(expires), "%u", reg->expires);
-        snprintf(version, sizeof(version), "sipr-regd/%s", SIPR_VERSION);
+        /* Sized to what they hold: a user name may be 1024 bytes (3 KB escaped), the display
+         * name as long, quoted (RFC 3261 25.1). */
+        ruri = su_sprintf(home, "sip:%s", reg->domain);
+        from = su_sprintf(home, "%s%s<sip:%s@%s>;tag=%s", reg->display_quoted, isempty(reg->display_quoted) ? "" : " ",
+                          reg->user_escaped, reg->domain, reg->from_tag);
+        to = su_sprintf(home, "<sip:%s@%s>", reg->user_escaped, reg->domain);
+        contact = su_sprintf(home, "<sip:%s@%s:%u%s>;+sip.instance=\"<urn:uuid:%s>\"", reg->user_escaped, reg->d->host,
+                             reg->d->port, reg->tcp ? ";transport=tcp" : "", reg->instance);
+        expires = su_sprintf(home, "%u", reg->expires);
+        version = su_sprintf(home, "sipr-regd/%s", SIPR_VERSION);
+        if (!ruri || !from || !to || !contact || !expires || !version) {
+                msg_destroy(msg);
+                slot_release(reg);
+                return -ENOMEM;
+        }
 
         reg->cseq++;
         if (sip_add_tl(msg, sip,
@@ -576,7 +597,9 @@ static int reg_transmit_now(SipReg *reg) {
                        TAG_END()) < 0) {
                 msg_destroy(msg);
                 slot_release(reg);
-                return -EINVAL;
+                return log_warning_errno(EINVAL, "REGISTER for %s@%s cannot be built: a header does not parse "
+                                                 "(account user_name, display_name or server address).",
+                                         reg->user_escaped, reg->domain);
         }
         if (reg->auc && auc_has_authorization(&reg->auc))
                 auc_authorization(&reg->auc, msg, (msg_pub_t *) sip, "REGISTER",
@@ -691,7 +714,8 @@ static int on_keepalive_response(nta_outgoing_magic_t *magic, nta_outgoing_t *or
 int sip_reg_keepalive(SipReg *reg) {
         msg_t *msg;
         sip_t *sip;
-        char ruri[320], from[400], to[320], call_id[64];
+        su_home_t *home;
+        const char *ruri, *from, *to, *call_id;
 
         if (reg->keepalive)
                 return 0; /* the previous one is still under way */
@@ -699,11 +723,13 @@ int sip_reg_keepalive(SipReg *reg) {
         if (!msg)
                 return -ENOMEM;
         sip = sip_object(msg);
-        snprintf(ruri, sizeof(ruri), "sip:%s", reg->domain);
-        snprintf(from, sizeof(from), "<sip:%s@%s>;tag=%08x", reg->user, reg->domain, (unsigned) g_random_int());
-        snprintf(to, sizeof(to), "<sip:%s>", reg->domain);
-        snprintf(call_id, sizeof(call_id), "ka%08x%08x", (unsigned) g_random_int(), (unsigned) g_random_int());
-        if (sip_add_tl(msg, sip,
+        home = msg_home(msg);
+        ruri = su_sprintf(home, "sip:%s", reg->domain);
+        from = su_sprintf(home, "<sip:%s@%s>;tag=%08x", reg->user_escaped, reg->domain, (unsigned) g_random_int());
+        to = su_sprintf(home, "<sip:%s>", reg->domain);
+        call_id = su_sprintf(home, "ka%08x%08x", (unsigned) g_random_int(), (unsigned) g_random_int());
+        if (!ruri || !from || !to || !call_id ||
+            sip_add_tl(msg, sip,
                        SIPTAG_REQUEST(sip_request_create(msg_home(msg), SIP_METHOD_OPTIONS, url_str(ruri), NULL)),
                        SIPTAG_FROM_STR(from),
                        SIPTAG_TO_STR(to),
