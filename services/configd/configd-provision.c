@@ -466,6 +466,8 @@ done:
 
         p->running = false;
         round_reset(p);
+        /* A round may have held up to two files of 6 MiB: give the peak back. */
+        memory_trim();
         if (m->provision_done)
                 m->provision_done(m, p->round, r, error, changed);
         if (p->again)

@@ -65,6 +65,9 @@ auth.require = (
         "/basic/" => ("method" => "basic", "realm" => "sipr lab", "require" => "valid-user"),
         "/digest/" => ("method" => "digest", "realm" => "sipr lab", "require" => "valid-user"),
 )
+\$HTTP["url"] =~ "^/(endless|slow)/" {
+        cgi.assign = (".cfg" => "/bin/sh")
+}
 $tls
 EOF
         : >"$LAB_DIR/http-access.log"
@@ -73,6 +76,12 @@ EOF
                 lab_die "lighttpd did not start: $(cat "$LAB_DIR/http.log" "$LAB_DIR/http-error.log" 2>/dev/null | tail -5)"
 }
 prov_http_stop() { lab_stop_process http; }
+
+# prov_cgi DIR FILE SCRIPT — FILE under $PROV_WWW/DIR is a shell CGI (only in endless/ and slow/).
+prov_cgi() {
+        mkdir -p "$PROV_WWW/$1"
+        printf '%s\n' "$3" >"$PROV_WWW/$1/$2"
+}
 
 # prov_publish DIR FILE [CONTENT…] — writes FILE under $PROV_WWW/DIR atomically (lines as given).
 prov_publish() {
