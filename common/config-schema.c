@@ -128,7 +128,7 @@ const SiprConfigKey sipr_config_keys[] = {
           "sources allowed on the edge (comma list of IP/prefix); others get 403",
           AT_G(edge_allow, SIPR_FIELD_STRING) },
         { "static.auto_provision.server.url", SIPR_CONFIG_URL, 0, 0, NULL, "", 0,
-          "provisioning server: the directory holding y000000000000.cfg and <mac>.cfg; empty = none",
+          "provisioning server: the directory holding the common and the device file; empty = none",
           AT_PV(url, SIPR_FIELD_STRING) },
         TEXT("static.auto_provision.server.username", "", 0, "user name for the provisioning server (basic or digest)",
              AT_PV(username, SIPR_FIELD_STRING)),
@@ -305,7 +305,7 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
         case SIPR_CONFIG_SIP_URI:
                 return strdup("a sip: or sips: URI (e.g. sip:1001@127.0.0.1:5062), or empty");
         case SIPR_CONFIG_URL:
-                return strdup("a URL, http://[user@]host[:port][/path] or https://…, without a password, or empty");
+                return strdup("a URL, http[s]://[user@]host[:port][/path] (no password in it), or empty");
         case SIPR_CONFIG_SECONDS:
                 lo = format_ms(k->min);
                 hi = format_ms(k->max);

@@ -193,7 +193,7 @@ static int check_via_configd(SiprctlContext *c, const char *name) {
                 return SIPRCTL_EXIT_FAILURE;
         }
         if (!c->json)
-                printf("%s: OK (checked by sipr-configd in its config directory)\n", name);
+                printf("%s (in sipr-configd's config directory): OK\n", name);
         return SIPRCTL_EXIT_OK;
 }
 
