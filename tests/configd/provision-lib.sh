@@ -55,6 +55,8 @@ server.port = 8080
 server.errorlog = "$LAB_DIR/http-error.log"
 server.stream-response-body = 2
 server.max-keep-alive-requests = 0
+# A file the test replaces must show a new ETag at once, not after the stat cache expires.
+server.stat-cache-engine = "disable"
 accesslog.filename = "$LAB_DIR/http-access.log"
 accesslog.format = "%h %u \"%r\" %>s %b"
 mimetype.assign = (".cfg" => "text/plain")
