@@ -432,9 +432,15 @@ void manager_load_initial(Manager *m) {
         r = manager_replace_layers(m, layers, replace, "Loaded", NULL);
         if (r < 0)
                 log_oom();
-        for (int i = 0; i < _LAYER_MAX; i++)
-                if (!m->layer[i] && (i != LAYER_DEVICE || !isempty(m->mac)))
+        for (int i = 0; i < _LAYER_MAX; i++) {
+                bool device = i == LAYER_DEVICE || i == LAYER_PROV_DEVICE;
+                bool provisioned = i == LAYER_PROV_COMMON || i == LAYER_PROV_DEVICE;
+
+                /* Nothing provisioned is only worth a line where a server is set. */
+                if (!m->layer[i] && (!device || !isempty(m->mac)) &&
+                    (!provisioned || !isempty((const char *) g_hash_table_lookup(m->effective, "static.auto_provision.server.url"))))
                         log_info("No %s in effect.", layer_names[i]);
+        }
         {
                 g_auto(GStrv) sources = manager_sources(m);
                 _cleanup_free_ char *joined = g_strjoinv(", ", sources);
