@@ -63,7 +63,7 @@ void fetch_result_done(FetchResult *r) {
         free(r->etag);
         free(r->last_modified);
         free(r->message);
-        *r = (FetchResult) {};
+        *r = (FetchResult){};
 }
 
 static char *header_value(CURL *easy, const char *name) {
@@ -98,13 +98,15 @@ static void result_from_curl(Fetch *f, CURLcode code, FetchResult *r) {
         case CURLE_WRITE_ERROR:
         case CURLE_FILESIZE_EXCEEDED:
                 if (f->too_big || code == CURLE_FILESIZE_EXCEEDED) {
-                        result_fail(r, -EFBIG, "the answer is larger than %zu KiB, the most sipr reads; cut off",
+                        result_fail(r, -EFBIG,
+                                    "the answer is larger than %zu KiB, the most sipr reads; cut off",
                                     f->max / 1024);
                         return;
                 }
                 break;
         case CURLE_OPERATION_TIMEDOUT:
-                result_fail(r, -ETIMEDOUT, "no complete answer within %u s (sipr.provision.timeout); cut off: %s",
+                result_fail(r, -ETIMEDOUT,
+                            "no complete answer within %u s (sipr.provision.timeout); cut off: %s",
                             f->timeout_sec, detail);
                 return;
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -126,8 +128,8 @@ static void result_from_curl(Fetch *f, CURLcode code, FetchResult *r) {
                 result_fail(r, -EPROTO, "TLS handshake with the server failed: %s", detail);
                 return;
         case CURLE_UNSUPPORTED_PROTOCOL:
-                result_fail(r, -EPROTONOSUPPORT, "unsupported protocol (sipr fetches over http and https only): %s",
-                            detail);
+                result_fail(r, -EPROTONOSUPPORT,
+                            "unsupported protocol (sipr fetches over http and https only): %s", detail);
                 return;
         case CURLE_TOO_MANY_REDIRECTS:
                 result_fail(r, -ELOOP, "more than %ld redirects", REDIRECTS_MAX);
@@ -156,8 +158,8 @@ static void fetch_finish(Fetch *f, CURLcode code) {
                                 result_fail(&r, -ENOMEM, "out of memory");
                 }
         }
-        log_debug("GET %s: %s, status %ld, %zu bytes.", f->display_url, code == CURLE_OK ? "done" : "failed", status,
-                  f->size);
+        log_debug("GET %s: %s, status %ld, %zu bytes.", f->display_url, code == CURLE_OK ? "done" : "failed",
+                  status, f->size);
         g_ptr_array_remove(f->fr->fetches, f);
         f->done(f, &r, f->userdata);
         fetch_result_done(&r);
@@ -224,7 +226,7 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userdata
                 w = calloc(1, sizeof(*w));
                 if (!w)
                         return -1;
-                *w = (SocketWatch) { .fr = fr, .fd = fd };
+                *w = (SocketWatch){.fr = fr, .fd = fd};
                 curl_multi_assign(fr->multi, fd, w);
         }
         if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
@@ -358,7 +360,7 @@ int fetcher_start(Fetcher *fr, const FetchRequest *req, FetchDoneFunc done, void
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
-        *f = (Fetch) {
+        *f = (Fetch){
                 .fr = NULL, /* not in the multi handle yet */
                 .easy = curl_easy_init(),
                 .display_url = strdup(strempty(req->display_url)),
@@ -389,7 +391,8 @@ int fetcher_start(Fetcher *fr, const FetchRequest *req, FetchDoneFunc done, void
         curl_easy_setopt(f->easy, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(f->easy, CURLOPT_MAXREDIRS, REDIRECTS_MAX);
         curl_easy_setopt(f->easy, CURLOPT_TIMEOUT, (long) req->timeout_sec);
-        curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT, (long) MIN(req->timeout_sec, CONNECT_TIMEOUT_SEC_MAX));
+        curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT,
+                         (long) MIN(req->timeout_sec, CONNECT_TIMEOUT_SEC_MAX));
         curl_easy_setopt(f->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) req->max_size);
         curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, on_write);
         curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
@@ -421,7 +424,8 @@ int fetcher_start(Fetcher *fr, const FetchRequest *req, FetchDoneFunc done, void
         return 0;
 }
 
-int fetch_url_join(const char *base, const char *name, char **ret_url, char **ret_display, char **ret_error) {
+int fetch_url_join(const char *base, const char *name, char **ret_url, char **ret_display,
+                   char **ret_error) {
         _cleanup_free_ char *path_new = NULL;
         char *scheme = NULL, *path = NULL, *url = NULL, *display = NULL;
         CURLU *u;
@@ -444,7 +448,8 @@ int fetch_url_join(const char *base, const char *name, char **ret_url, char **re
             (g_ascii_strcasecmp(scheme, "http") != 0 && g_ascii_strcasecmp(scheme, "https") != 0)) {
                 r = -EPROTONOSUPPORT;
                 if (asprintf(ret_error,
-                             "static.auto_provision.server.url: %s:// is not supported; sipr fetches over http:// "
+                             "static.auto_provision.server.url: %s:// is not supported; sipr fetches over "
+                             "http:// "
                              "and https:// only",
                              strempty(scheme)) < 0)
                         *ret_error = NULL;
@@ -453,8 +458,8 @@ int fetch_url_join(const char *base, const char *name, char **ret_url, char **re
         /* The URL names the directory that holds the files, as on the phones. */
         if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
                 path = NULL;
-        if (asprintf(&path_new, "%s%s%s", strempty(path), g_str_has_suffix(strempty(path), "/") ? "" : "/", name) <
-            0) {
+        if (asprintf(&path_new, "%s%s%s", strempty(path), g_str_has_suffix(strempty(path), "/") ? "" : "/",
+                     name) < 0) {
                 r = -ENOMEM;
                 goto finish;
         }

@@ -14,10 +14,10 @@ typedef struct Fetcher Fetcher;
 typedef struct Fetch Fetch;
 
 typedef struct FetchRequest {
-        const char *url; /* http:// or https:// (a user name in it is used) */
-        const char *display_url; /* for messages: the URL without credentials */
-        const char *username, *password; /* NULL/"" = none (or the URL's) */
-        const char *ca_file;             /* NULL/"" = the system's CA store */
+        const char *url;                  /* http:// or https:// (a user name in it is used) */
+        const char *display_url;          /* for messages: the URL without credentials */
+        const char *username, *password;  /* NULL/"" = none (or the URL's) */
+        const char *ca_file;              /* NULL/"" = the system's CA store */
         const char *etag, *last_modified; /* validators of the copy we hold, or NULL */
         size_t max_size;                  /* a larger body is cut off: -EFBIG */
         unsigned timeout_sec;             /* the whole download, connection included */
@@ -25,9 +25,9 @@ typedef struct FetchRequest {
 } FetchRequest;
 
 typedef struct FetchResult {
-        int error;    /* 0: an HTTP answer came (see status); <0: none (message says why) */
-        long status;  /* 200, 304, 404, … (0 without an answer) */
-        char *data;   /* the body of a 200 (not NUL-terminated), else NULL */
+        int error;   /* 0: an HTTP answer came (see status); <0: none (message says why) */
+        long status; /* 200, 304, 404, … (0 without an answer) */
+        char *data;  /* the body of a 200 (not NUL-terminated), else NULL */
         size_t size;
         char *etag, *last_modified; /* of the answer, or NULL */
         char *message; /* a sentence about a failure: "connection refused by 127.0.0.1:80", … */

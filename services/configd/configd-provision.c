@@ -41,10 +41,10 @@ struct Provision {
         ProvisionFile file[PROVISION_FILES_MAX];
         size_t n_files, n_pending;
         bool running, again;
-        uint64_t round;        /* the round running, or the last one */
-        char *early_error;     /* a round that ended before any download (no URL…) */
+        uint64_t round;    /* the round running, or the last one */
+        char *early_error; /* a round that ended before any download (no URL…) */
         guint early_id;
-        char *base_display;    /* the server, for messages */
+        char *base_display; /* the server, for messages */
         guint repeat_id;
         bool repeat_armed;
         uint32_t repeat_minutes;
@@ -71,7 +71,7 @@ static void file_reset(ProvisionFile *f) {
         free(f->meta);
         free(f->etag);
         free(f->last_modified);
-        *f = (ProvisionFile) {};
+        *f = (ProvisionFile){};
 }
 
 static void round_reset(Provision *p) {
@@ -131,8 +131,7 @@ static void file_load_stored(Provision *p, ProvisionFile *f) {
         }
         if (!p->m->layer[f->layer] || read_file_full(f->meta_path, META_MAX, &meta, &size) < 0)
                 return;
-        meta = g_realloc(meta, size + 1);
-        meta[size] = 0;
+        /* read_file_full() ends it with a NUL. */
         url = meta_field(meta, "url");
         sum = meta_field(meta, "sha256");
         actual = sha256_hex(f->stored, f->stored_size);
@@ -178,7 +177,8 @@ static void round_start(Provision *p) {
         }
         if (isempty(cfg.url)) {
                 sipr_provision_config_done(&cfg);
-                round_fail_early(p, strdup("no provisioning server: static.auto_provision.server.url is empty"));
+                round_fail_early(
+                        p, strdup("no provisioning server: static.auto_provision.server.url is empty"));
                 return;
         }
         {
@@ -217,7 +217,7 @@ static void round_start(Provision *p) {
                         break;
                 }
                 file_load_stored(p, f);
-                req = (FetchRequest) {
+                req = (FetchRequest){
                         .url = f->url,
                         .display_url = f->display_url,
                         .username = cfg.username,
@@ -255,7 +255,7 @@ static void on_file_done(Fetch *fetch, FetchResult *result, void *userdata) {
                 if (p->file[i].fetch == fetch) {
                         p->file[i].fetch = NULL;
                         p->file[i].result = *result;
-                        *result = (FetchResult) {}; /* ours now */
+                        *result = (FetchResult){}; /* ours now */
                         p->n_pending--;
                 }
         if (p->n_pending == 0)
@@ -299,7 +299,8 @@ static FileOutcome file_judge(Provision *p, ProvisionFile *f, bool have_credenti
         case 304:
                 if (f->stored && p->m->layer[f->layer])
                         return FILE_SAME;
-                r = asprintf(ret_error, "%s: HTTP 304 Not Modified, but sipr holds no copy of it", f->display_url);
+                r = asprintf(ret_error, "%s: HTTP 304 Not Modified, but sipr holds no copy of it",
+                             f->display_url);
                 break;
         case 401:
         case 407:
@@ -379,7 +380,8 @@ static void round_finish(Provision *p) {
                 goto done;
         }
         (void) provision_config(m, &cfg);
-        have_credentials = !isempty(cfg.username) || !isempty(cfg.password) || (cfg.url && strchr(cfg.url, '@'));
+        have_credentials =
+                !isempty(cfg.username) || !isempty(cfg.password) || (cfg.url && strchr(cfg.url, '@'));
         sipr_provision_config_done(&cfg);
 
         /* All or nothing: the first file that failed or was refused decides. */
@@ -395,7 +397,8 @@ static void round_finish(Provision *p) {
                         r = refused ? -EBADMSG : -EIO;
                         if (refused)
                                 for (size_t k = 1; k < p->file[i].parsed->n_problems; k++) {
-                                        _cleanup_free_ char *s = sipr_config_problem_format(p->file[i].parsed, k);
+                                        _cleanup_free_ char *s =
+                                                sipr_config_problem_format(p->file[i].parsed, k);
                                         log_error("%s", strempty(s));
                                 }
                 }
@@ -450,14 +453,15 @@ done:
                 sipr_config_file_free(layers[i]);
         if (r < 0) {
                 free(result);
-                if (asprintf(&result, "%s: %s; the configuration in effect stays", refused ? "refused" : "failed",
-                             strempty(error)) < 0)
+                if (asprintf(&result, "%s: %s; the configuration in effect stays",
+                             refused ? "refused" : "failed", strempty(error)) < 0)
                         result = NULL;
                 if (refused)
                         log_error("Provisioning refused a file, the configuration in effect stays: %s",
                                   strempty(error));
                 else
-                        log_warning("Provisioning failed, the configuration in effect stays: %s", strempty(error));
+                        log_warning("Provisioning failed, the configuration in effect stays: %s",
+                                    strempty(error));
         } else
                 log_info("Provisioning %s", strempty(result));
         free(m->provision_result);
@@ -588,7 +592,8 @@ void provision_remove_stale_temps(Manager *m) {
                 const char *dot = strrchr(name, '.');
                 _cleanup_free_ char *path = NULL;
 
-                if (!dot || strlen(dot + 1) != 6 || g_str_has_suffix(name, ".cfg") || g_str_has_suffix(name, META_SUFFIX))
+                if (!dot || strlen(dot + 1) != 6 || g_str_has_suffix(name, ".cfg") ||
+                    g_str_has_suffix(name, META_SUFFIX))
                         continue;
                 if (!strstr(name, ".cfg."))
                         continue;
