@@ -145,6 +145,9 @@ const SiprConfigKey sipr_config_keys[] = {
              AT_PV(ca_file, SIPR_FIELD_STRING)),
         UINT("sipr.provision.timeout", 5, 3600, "120", "longest one provisioning download may take (s)",
              AT_PV(timeout_sec, SIPR_FIELD_U32)),
+        BOOL("sipr.config.watch", "0", 0,
+             "reload when the common or device file in the config directory changes, without SIGHUP",
+             AT_PV(watch, SIPR_FIELD_BOOL)),
 };
 
 const size_t sipr_config_n_keys = ELEMENTSOF(sipr_config_keys);

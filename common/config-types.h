@@ -78,8 +78,8 @@ typedef struct SiprGlobalConfig {
         char *edge_allow; /* comma list of CIDRs */
 } SiprGlobalConfig;
 
-/* Fetching the provisioning files from a server: sipr-configd's own, never sent to the other
- * daemons (their config client skips these keys; the password never leaves configd). */
+/* sipr-configd's own keys, fetching the provisioning files from a server above all; never sent
+ * to the other daemons (their config client skips these keys; the password never leaves configd). */
 typedef struct SiprProvisionConfig {
         char *url;      /* the directory holding the files, http:// or https://; "" = no server */
         char *username; /* "" = the URL's user, if any */
@@ -89,6 +89,7 @@ typedef struct SiprProvisionConfig {
         uint32_t repeat_minutes;
         char *ca_file;        /* PEM bundle; "" = the system's CA store */
         uint32_t timeout_sec; /* longest a download may take */
+        bool watch;           /* reload when the files in the config directory change */
 } SiprProvisionConfig;
 
 typedef struct SiprConfig {

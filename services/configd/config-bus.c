@@ -11,6 +11,7 @@
 #include "config-schema.h"
 #include "configd-file.h"
 #include "configd-provision.h"
+#include "configd-watch.h"
 #include "log.h"
 #include "sipr-error.h"
 #include "util.h"
@@ -521,7 +522,15 @@ static const sd_bus_vtable config_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static void config_bus_files_changed(Manager *m) {
+        _cleanup_free_ char *e = NULL;
+
+        /* As SIGHUP: a broken file is logged and the running configuration stays. */
+        (void) config_bus_reload(m, &e);
+}
+
 int config_bus_export(Manager *m) {
+        m->files_changed = config_bus_files_changed;
         if (!m->provision_calls)
                 m->provision_calls = g_ptr_array_new_with_free_func(provision_call_free);
         m->provision_done = config_bus_provision_done;

@@ -9,6 +9,7 @@
 #include "config-schema.h"
 #include "configd-manager.h"
 #include "configd-provision.h"
+#include "configd-watch.h"
 #include "log.h"
 #include "util.h"
 
@@ -57,6 +58,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         provision_free(m);
+        watch_free(m);
         if (m->provision_calls)
                 g_ptr_array_unref(m->provision_calls);
         free(m->provision_dir);
@@ -311,6 +313,9 @@ int manager_replace_layers(Manager *m, SiprConfigFile **layers, const bool *repl
                 if (replace[i])
                         report_unknown(m, m->layer[i]);
         provision_config_changed(m);
+        /* Not while loading at start: the daemon begins following once it is ready. */
+        if (m->files_changed)
+                watch_config_changed(m);
         if (ret_changed)
                 *ret_changed = changed;
         else

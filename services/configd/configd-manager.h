@@ -28,6 +28,7 @@ enum {
 #define PROVISIONED_DIR   "provisioned"
 
 typedef struct Provision Provision;
+typedef struct ConfigWatch ConfigWatch;
 
 typedef struct Manager {
         Service service;
@@ -50,6 +51,10 @@ typedef struct Manager {
         /* The end of each provisioning round (the bus layer emits and replies): r < 0 and
          * error when nothing changed for a failure, changed = the keys that changed. */
         void (*provision_done)(struct Manager *m, uint64_t round, int r, const char *error, char **changed);
+
+        ConfigWatch *watch; /* sipr.config.watch */
+        /* A file in the config directory changed (the bus layer reloads and emits). */
+        void (*files_changed)(struct Manager *m);
 
         GPtrArray *provision_calls; /* Provision() calls waiting for their round (config-bus.c) */
 

@@ -8,6 +8,7 @@
 #include "configd-mac.h"
 #include "configd-manager.h"
 #include "configd-provision.h"
+#include "configd-watch.h"
 #include "log.h"
 #include "sipr-config.h"
 
@@ -105,6 +106,7 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto finish;
         service_status(s, "Serving generation %llu.", (unsigned long long) m->generation);
+        watch_config_changed(m);
         /* After READY: a slow or dead provisioning server never delays the start. */
         r = provision_init(m);
         if (r < 0) {

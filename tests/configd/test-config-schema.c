@@ -192,7 +192,8 @@ static void test_every_slot(void) {
                 if (scope == SIPR_CONFIG_GLOBAL)
                         /* configd's provisioning keys: global, but never in the daemons' view */
                         assert_se(k->in == (strneq(k->pattern, "static.auto_provision.", 22) ||
-                                                            strneq(k->pattern, "sipr.provision.", 15)
+                                                            strneq(k->pattern, "sipr.provision.", 15) ||
+                                                            streq(k->pattern, "sipr.config.watch")
                                                     ? SIPR_CONFIG_IN_PROVISION
                                                     : SIPR_CONFIG_IN_GLOBAL));
                 else if (scope == SIPR_CONFIG_ACCOUNT)
@@ -260,7 +261,7 @@ static void test_every_slot(void) {
 static void test_every_key(void) {
         size_t n_secret = 0;
 
-        assert_se(sipr_config_n_keys == 51);
+        assert_se(sipr_config_n_keys == 52);
         for (size_t i = 0; i < sipr_config_n_keys; i++) {
                 const SiprConfigKey *k = &sipr_config_keys[i];
                 char *key = sipr_config_key_format(k, 7, 3), *norm = NULL, *range;
