@@ -211,8 +211,9 @@ static void round_start(Provision *p) {
                 if (r < 0)
                         break;
                 f->stored_path = path_join(m->provision_dir, f->name);
-                f->meta_path = g_strconcat(strempty(f->stored_path), META_SUFFIX, NULL);
-                if (!f->stored_path) {
+                if (f->stored_path && asprintf(&f->meta_path, "%s%s", f->stored_path, META_SUFFIX) < 0)
+                        f->meta_path = NULL;
+                if (!f->stored_path || !f->meta_path) {
                         r = -ENOMEM;
                         break;
                 }
