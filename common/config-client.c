@@ -33,8 +33,11 @@ static int set_string(char **field, const char *value) {
 
 /* Stores one validated value into its typed field (the schema says where). */
 static int field_set(SiprConfig *c, SiprAccountConfig *a, const SiprConfigKey *k, unsigned y, const char *value) {
-        void *slot = sipr_config_slot(k, &c->global, a, y);
+        void *slot;
 
+        if (k->in == SIPR_CONFIG_IN_PROVISION)
+                return 0; /* configd's own: not part of the daemons' view */
+        slot = sipr_config_slot(k, &c->global, a, y);
         if (!slot)
                 return -ENOKEY; /* a key whose scope does not match its struct: a schema bug */
         return sipr_config_slot_set(k, slot, value);
@@ -141,7 +144,7 @@ int sipr_config_from_pairs(char **pairs, SiprConfig **ret) {
                         continue;
                 }
                 if (isempty(value) && k->type != SIPR_CONFIG_TEXT && k->type != SIPR_CONFIG_HOST &&
-                    k->type != SIPR_CONFIG_ADDRESS && k->type != SIPR_CONFIG_SIP_URI)
+                    k->type != SIPR_CONFIG_ADDRESS && k->type != SIPR_CONFIG_SIP_URI && k->type != SIPR_CONFIG_URL)
                         continue; /* unset: the default stays */
                 r = field_set(c, x ? &c->accounts[slot[x]] : NULL, k, y, value);
                 if (r < 0)
@@ -389,6 +392,12 @@ static int on_generation(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         return 0;
 }
 
+/* The provisioning server's password is configd's alone: no daemon asks for it. */
+static bool key_for_daemons(const char *key) {
+        const SiprConfigKey *k = sipr_config_lookup(key, NULL, NULL, NULL);
+        return !k || k->in != SIPR_CONFIG_IN_PROVISION;
+}
+
 static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         CallData *d = userdata;
         ConfigClient *c = d->c;
@@ -408,7 +417,7 @@ static int on_list(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         r = sd_bus_message_enter_container(m, 'a', "{ss}");
         while (r > 0 && (r = sd_bus_message_read(m, "{ss}", &k, &v)) > 0) {
                 g_ptr_array_add(c->next, g_strdup(k));
-                if (sipr_config_key_is_secret(k) && c->no_secrets)
+                if (sipr_config_key_is_secret(k) && (c->no_secrets || !key_for_daemons(k)))
                         g_ptr_array_add(c->next, g_strdup(""));
                 else if (sipr_config_key_is_secret(k) && streq(v, SIPR_CONFIG_SECRET_MASK)) {
                         /* The mask is no password: until GetSecret answers, the slot holds the

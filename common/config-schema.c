@@ -23,6 +23,7 @@ static const char *const method_names[] = { "options", "crlf", "connect", "none"
 #define AT_A(f, kind) SIPR_CONFIG_IN_ACCOUNT, kind, offsetof(SiprAccountConfig, f)
 #define AT_S(f, kind) SIPR_CONFIG_IN_SERVER, kind, offsetof(SiprServerConfig, f)
 #define AT_P(f, kind) SIPR_CONFIG_IN_PROXY, kind, offsetof(SiprProxyConfig, f)
+#define AT_PV(f, kind) SIPR_CONFIG_IN_PROVISION, kind, offsetof(SiprProvisionConfig, f)
 
 #define BOOL(p, d, f, desc, at) { p, SIPR_CONFIG_BOOL, 0, 1, NULL, d, f, desc, at }
 #define UINT(p, lo, hi, d, desc, at) { p, SIPR_CONFIG_UINT, lo, hi, NULL, d, 0, desc, at }
@@ -126,6 +127,27 @@ const SiprConfigKey sipr_config_keys[] = {
         { "sipr.edge.allow", SIPR_CONFIG_CIDR_LIST, 0, 0, NULL, "127.0.0.0/8,::1/128", 0,
           "sources allowed on the edge (comma list of IP/prefix); others get 403",
           AT_G(edge_allow, SIPR_FIELD_STRING) },
+        { "static.auto_provision.server.url", SIPR_CONFIG_URL, 0, 0, NULL, "", 0,
+          "provisioning server: the directory holding the common and the device file; empty = none",
+          AT_PV(url, SIPR_FIELD_STRING) },
+        TEXT("static.auto_provision.server.username", "", 0, "user name for the provisioning server (basic or digest)",
+             AT_PV(username, SIPR_FIELD_STRING)),
+        TEXT("static.auto_provision.server.password", "", SIPR_CONFIG_SECRET, "password for the provisioning server",
+             AT_PV(password, SIPR_FIELD_STRING)),
+        BOOL("static.auto_provision.power_on", "1", 0, "fetch from the provisioning server at start",
+             AT_PV(power_on, SIPR_FIELD_BOOL)),
+        BOOL("static.auto_provision.repeat.enable", "0", 0, "fetch from the provisioning server periodically",
+             AT_PV(repeat_enable, SIPR_FIELD_BOOL)),
+        UINT("static.auto_provision.repeat.minutes", 1, 43200, "1440", "period of the periodic fetch (min)",
+             AT_PV(repeat_minutes, SIPR_FIELD_U32)),
+        TEXT("sipr.provision.ca_file", "", 0,
+             "PEM file of the CAs trusted for an https provisioning server; empty = the system's CA store",
+             AT_PV(ca_file, SIPR_FIELD_STRING)),
+        UINT("sipr.provision.timeout", 5, 3600, "120", "longest one provisioning download may take (s)",
+             AT_PV(timeout_sec, SIPR_FIELD_U32)),
+        BOOL("sipr.config.watch", "0", 0,
+             "reload when the common or device file in the config directory changes, without SIGHUP",
+             AT_PV(watch, SIPR_FIELD_BOOL)),
 };
 
 const size_t sipr_config_n_keys = ELEMENTSOF(sipr_config_keys);
@@ -285,6 +307,8 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
                 return strdup("a comma-separated list of IP addresses or IP/prefix (e.g. 127.0.0.0/8,::1/128)");
         case SIPR_CONFIG_SIP_URI:
                 return strdup("a sip: or sips: URI (e.g. sip:1001@127.0.0.1:5062), or empty");
+        case SIPR_CONFIG_URL:
+                return strdup("a URL, http[s]://[user@]host[:port][/path] (no password in it), or empty");
         case SIPR_CONFIG_SECONDS:
                 lo = format_ms(k->min);
                 hi = format_ms(k->max);
@@ -489,6 +513,70 @@ bool sipr_sip_uri_valid(const char *s) {
         return true;
 }
 
+/* scheme://[user@]host[:port][/path…]: the phones' URL forms. The scheme is checked when
+ * fetching (only http and https are), so a phone's file naming a tftp:// server still loads. A
+ * password in the URL is refused: the URL is shown by Get, List and the logs, so the password
+ * goes in static.auto_provision.server.password. */
+bool sipr_url_valid(const char *s, const char **ret_reason) {
+        const char *p, *auth, *at, *host, *end;
+        char buf[256];
+        size_t hl;
+
+#define URL_FAIL(why)                       \
+        do {                                \
+                if (ret_reason)             \
+                        *ret_reason = why;  \
+                return false;               \
+        } while (0)
+
+        if (!s || !sipr_config_text_valid(s, SIPR_CONFIG_TEXT_MAX))
+                URL_FAIL("not valid UTF-8 text (or contains control characters)");
+        for (p = s; *p; p++)
+                if (*p == ' ' || *p == '\t' || *p == '"' || *p == '<' || *p == '>')
+                        URL_FAIL("a URL contains no blanks, quotes or angle brackets");
+        p = strstr(s, "://");
+        if (!p || p == s)
+                URL_FAIL("no scheme (write http://… or https://…)");
+        for (const char *q = s; q < p; q++)
+                if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (q > s && ((*q >= '0' && *q <= '9') ||
+                                                                                        *q == '+' || *q == '-' || *q == '.'))))
+                        URL_FAIL("the scheme is not a word (write http://… or https://…)");
+        auth = p + 3;
+        end = auth + strcspn(auth, "/?#");
+        at = memrchr(auth, '@', (size_t) (end - auth));
+        if (at && memchr(auth, ':', (size_t) (at - auth)))
+                URL_FAIL("a password in the URL would be shown wherever the URL is (Get, List, logs); "
+                         "put it in static.auto_provision.server.password");
+        host = at ? at + 1 : auth;
+        if (host[0] == '[') {
+                const char *rb = memchr(host, ']', (size_t) (end - host));
+                if (!rb)
+                        URL_FAIL("an IPv6 address without its closing ']'");
+                hl = (size_t) (rb + 1 - host);
+        } else
+                hl = strcspn(host, ":/?#");
+        if (hl == 0 || hl >= sizeof(buf))
+                URL_FAIL("no host name");
+        memcpy(buf, host, hl);
+        buf[hl] = 0;
+        if (!ip_valid(buf, true) && !host_name_valid(buf))
+                URL_FAIL("the host is neither a host name nor an IP address");
+        p = host + hl;
+        if (*p == ':') {
+                uint64_t port = 0;
+                size_t n = 0;
+
+                for (p++; *p >= '0' && *p <= '9'; p++, n++)
+                        port = port * 10 + (uint64_t) (*p - '0');
+                if (n == 0 || n > 5 || port < 1 || port > 65535)
+                        URL_FAIL("the port is not a number 1…65535");
+        }
+        if (*p && *p != '/' && *p != '?' && *p != '#')
+                URL_FAIL("garbage after the host");
+        return true;
+#undef URL_FAIL
+}
+
 static int parse_uint(const char *s, uint64_t *ret) {
         uint64_t v = 0;
         size_t n = 0;
@@ -509,6 +597,7 @@ static int parse_uint(const char *s, uint64_t *ret) {
 int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value,
                          char **ret_normalized, char **ret_error) {
         _cleanup_free_ char *norm = NULL;
+        const char *url_reason = NULL;
         uint64_t v;
         bool ok = false;
 
@@ -585,6 +674,11 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                 if (ok)
                         norm = strdup(value);
                 break;
+        case SIPR_CONFIG_URL:
+                ok = isempty(value) || sipr_url_valid(value, &url_reason);
+                if (ok)
+                        norm = strdup(value);
+                break;
         case SIPR_CONFIG_SECONDS:
                 if (sipr_config_parse_seconds_ms(value, &v) >= 0 && v >= k->min && v <= k->max) {
                         ok = true;
@@ -630,6 +724,11 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                                 snprintf(where, sizeof(where), "entry %zu: ", pos);
                         if (asprintf(ret_error, "%s: invalid value '%s': %s%s; permitted %s", key, v_log, where,
                                      strempty(why), strempty(range)) < 0)
+                                return -ENOMEM;
+                } else if (url_reason) {
+                        /* A URL refused for a password in it is not quoted: that would show it. */
+                        if (asprintf(ret_error, "%s: invalid value: %s; permitted %s", key, url_reason,
+                                     strempty(range)) < 0)
                                 return -ENOMEM;
                 } else if (asprintf(ret_error, "%s: invalid value '%s': permitted %s", key, v_log,
                                     strempty(range)) < 0)

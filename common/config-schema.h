@@ -28,6 +28,7 @@ typedef enum SiprConfigType {
         SIPR_CONFIG_IP,      /* an IPv4 or IPv6 literal (no brackets, no port) */
         SIPR_CONFIG_CIDR_LIST, /* comma-separated IP/prefix list (cidr.h), at least one */
         SIPR_CONFIG_SIP_URI, /* sip: or sips: URI, "" = unset */
+        SIPR_CONFIG_URL,     /* scheme://[user@]host[:port][/path] without a password, "" = unset */
         _SIPR_CONFIG_TYPE_MAX,
 } SiprConfigType;
 
@@ -110,6 +111,15 @@ bool sipr_global_config_differs(const SiprGlobalConfig *x, const SiprGlobalConfi
 
 /* A sip:/sips: URI as account.X.edge.contact accepts it. */
 bool sipr_sip_uri_valid(const char *s);
+
+/* The provisioning keys of the effective configuration: get(key) returns the effective value
+ * (NULL = the default). */
+int sipr_provision_config_load(SiprProvisionConfig *ret, const char *(*get)(const char *key, void *userdata),
+                               void *userdata);
+void sipr_provision_config_done(SiprProvisionConfig *p);
+
+/* A URL as static.auto_provision.server.url accepts it; *ret_reason says why not. */
+bool sipr_url_valid(const char *s, const char **ret_reason);
 
 /* Whether s is valid UTF-8 of at most len bytes without control characters (tab allowed). */
 bool sipr_config_text_valid(const char *s, size_t len);

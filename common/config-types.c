@@ -263,3 +263,41 @@ int sipr_global_config_defaults(SiprGlobalConfig *ret) {
         }
         return 0;
 }
+
+static const SiprConfigKey *provision_key(size_t i) {
+        const SiprConfigKey *k = &sipr_config_keys[i];
+        return k->in == SIPR_CONFIG_IN_PROVISION ? k : NULL;
+}
+
+void sipr_provision_config_done(SiprProvisionConfig *p) {
+        if (!p)
+                return;
+        for (size_t i = 0; i < sipr_config_n_keys; i++) {
+                const SiprConfigKey *k = provision_key(i);
+
+                if (k && k->field == SIPR_FIELD_STRING)
+                        string_free(k, (char **) ((char *) p + k->offset));
+        }
+}
+
+int sipr_provision_config_load(SiprProvisionConfig *ret, const char *(*get)(const char *key, void *userdata),
+                               void *userdata) {
+        *ret = (SiprProvisionConfig) {};
+        for (size_t i = 0; i < sipr_config_n_keys; i++) {
+                const SiprConfigKey *k = provision_key(i);
+                const char *v;
+                int r;
+
+                if (!k)
+                        continue;
+                v = get(k->pattern, userdata);
+                if (!v || streq(v, SIPR_CONFIG_NULL) || (isempty(v) && k->field != SIPR_FIELD_STRING))
+                        v = k->def;
+                r = sipr_config_slot_set(k, (char *) ret + k->offset, v);
+                if (r < 0) {
+                        sipr_provision_config_done(ret);
+                        return r;
+                }
+        }
+        return 0;
+}

@@ -78,6 +78,20 @@ typedef struct SiprGlobalConfig {
         char *edge_allow; /* comma list of CIDRs */
 } SiprGlobalConfig;
 
+/* sipr-configd's own keys, fetching the provisioning files from a server above all; never sent
+ * to the other daemons (their config client skips these keys; the password never leaves configd). */
+typedef struct SiprProvisionConfig {
+        char *url;      /* the directory holding the files, http:// or https://; "" = no server */
+        char *username; /* "" = the URL's user, if any */
+        char *password; /* secret */
+        bool power_on;  /* fetch at start */
+        bool repeat_enable;
+        uint32_t repeat_minutes;
+        char *ca_file;        /* PEM bundle; "" = the system's CA store */
+        uint32_t timeout_sec; /* longest a download may take */
+        bool watch;           /* reload when the files in the config directory change */
+} SiprProvisionConfig;
+
 typedef struct SiprConfig {
         uint64_t generation;
         SiprGlobalConfig global;
@@ -92,6 +106,7 @@ typedef enum SiprConfigStruct {
         SIPR_CONFIG_IN_ACCOUNT, /* SiprAccountConfig */
         SIPR_CONFIG_IN_SERVER,  /* SiprServerConfig, server[Y-1] */
         SIPR_CONFIG_IN_PROXY,   /* SiprProxyConfig, outbound_proxy[Y-1] */
+        SIPR_CONFIG_IN_PROVISION, /* SiprProvisionConfig: configd only */
 } SiprConfigStruct;
 
 typedef enum SiprConfigField {

@@ -10,6 +10,8 @@
 #include "config-bus.h"
 #include "config-schema.h"
 #include "configd-file.h"
+#include "configd-provision.h"
+#include "configd-watch.h"
 #include "log.h"
 #include "sipr-error.h"
 #include "util.h"
@@ -264,17 +266,51 @@ static int check_caller(sd_bus_message *msg, sd_bus_creds **ret_creds, FileCalle
 /* Above this, the parse of a Check leaves a heap peak worth giving back at once. */
 #define CHECK_TRIM_BYTES (256U * 1024U)
 
-static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* The answer of Check and CheckContents: (file, line, message) per problem; f NULL = no such file. */
+static int reply_problems(sd_bus_message *msg, const char *name, SiprConfigFile **f) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        size_t size = 0;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sus)");
+        if (r < 0)
+                return r;
+        if (!*f)
+                r = sd_bus_message_append(reply, "(sus)", name, 0, "No such file");
+        for (size_t i = 0; *f && i < (*f)->n_problems && r >= 0; i++)
+                r = sd_bus_message_append(reply, "(sus)", name, (*f)->problems[i].line, (*f)->problems[i].message);
+        if (r >= 0 && *f && (*f)->n_problems_total > (*f)->n_problems) {
+                char more[96];
+
+                snprintf(more, sizeof(more), "… and %zu more problems", (*f)->n_problems_total - (*f)->n_problems);
+                r = sd_bus_message_append(reply, "(sus)", name, 0, more);
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        if (*f) {
+                size = (*f)->size;
+                *f = sipr_config_file_free(*f);
+        }
+        if (size >= CHECK_TRIM_BYTES)
+                memory_trim();
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sipr_config_file_freep) SiprConfigFile *f = NULL;
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         _cleanup_free_ char *path = NULL, *why = NULL;
         _cleanup_close_ int fd = -1;
         Manager *m = userdata;
         FileCaller caller;
-        size_t size = 0;
         const char *arg;
-        int r;
+        int r = 0;
 
         r = sd_bus_message_read(msg, "s", &arg);
         if (r < 0)
@@ -299,10 +335,12 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         fd = configd_file_open(path, &caller, &why);
         if (fd == -EPERM)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                         "%s; check it as root, or a copy the caller may read.",
+                                         "%s; check it as root, or a copy the caller may read, or send its contents "
+                                         "with CheckContents.",
                                          why ?: "not readable by the caller");
         if (fd == -ENOMEM)
                 return fd;
+        r = 0;
         if (fd >= 0)
                 r = sipr_config_file_load_fd(fd, path, &f);
         else if (fd != -ENOENT) {
@@ -312,35 +350,100 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         }
         if (r < 0)
                 return r;
+        return reply_problems(msg, path, &f);
+}
 
-        r = sd_bus_message_new_method_return(msg, &reply);
+/* The caller sends the bytes: configd opens nothing, so any file the caller can read is checked
+ * and nothing the caller names can make configd wait (a FIFO, a stalled mount). */
+static int method_check_contents(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sipr_config_file_freep) SiprConfigFile *f = NULL;
+        const char *name;
+        const void *data = NULL;
+        size_t size = 0;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sus)");
+        r = sd_bus_message_read_array(msg, 'y', &data, &size);
         if (r < 0)
                 return r;
-        if (!f)
-                r = sd_bus_message_append(reply, "(sus)", path, 0, "No such file");
-        for (size_t i = 0; f && i < f->n_problems && r >= 0; i++)
-                r = sd_bus_message_append(reply, "(sus)", path, f->problems[i].line, f->problems[i].message);
-        if (r >= 0 && f && f->n_problems_total > f->n_problems) {
-                char more[96];
+        if (isempty(name) || !sipr_config_text_valid(name, 4096))
+                return sd_bus_error_set(error, SIPR_ERROR_INVALID_ARGS,
+                                        "CheckContents needs a name for the file (used in the messages).");
+        if (size > SIPR_CONFIG_FILE_MAX) {
+                char why[96];
 
-                snprintf(more, sizeof(more), "… and %zu more problems", f->n_problems_total - f->n_problems);
-                r = sd_bus_message_append(reply, "(sus)", path, 0, more);
+                snprintf(why, sizeof(why), "file is larger than %u KiB, the most sipr reads", SIPR_CONFIG_FILE_MAX / 1024);
+                r = sipr_config_file_new_problem(name, why, &f);
+        } else {
+                r = sipr_config_file_parse(name, data ?: "", size, &f);
+                if (r >= 0)
+                        f->size = size;
         }
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(reply);
+        return reply_problems(msg, name, &f);
+}
+
+/* Provision(): answered when the round that serves it ends (config_bus_provision_done). */
+typedef struct ProvisionCall {
+        sd_bus_message *msg;
+        uint64_t round;
+} ProvisionCall;
+
+static void provision_call_free(gpointer p) {
+        ProvisionCall *c = p;
+
+        sd_bus_message_unref(c->msg);
+        free(c);
+}
+
+static int method_provision(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        ProvisionCall *c;
+        uint64_t round = 0;
+        int r;
+
+        log_caller(msg, "Provision", 0);
+        r = provision_request(m, &round);
         if (r < 0)
-                return r;
-        if (f) {
-                size = f->size;
-                f = sipr_config_file_free(f);
+                return sd_bus_error_setf(error, SIPR_ERROR_FAILED, "Provisioning is not available: %s", strerror(-r));
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        *c = (ProvisionCall) { .msg = sd_bus_message_ref(msg), .round = round };
+        g_ptr_array_add(m->provision_calls, c);
+        return 1; /* the reply follows */
+}
+
+static void config_bus_provision_done(Manager *m, uint64_t round, int r, const char *error, char **changed) {
+        sd_bus *bus = m->service.bus;
+
+        for (guint i = 0; i < m->provision_calls->len;) {
+                ProvisionCall *c = m->provision_calls->pdata[i];
+                int k;
+
+                if (c->round > round) {
+                        i++;
+                        continue;
+                }
+                if (r >= 0)
+                        k = sd_bus_reply_method_return(c->msg, "s", m->provision_result);
+                else
+                        k = sd_bus_reply_method_errorf(c->msg, r == -EBADMSG ? SIPR_ERROR_INVALID_FILE : SIPR_ERROR_FAILED,
+                                                       "%s", m->provision_result);
+                if (k < 0)
+                        log_debug_errno(k, "Cannot answer a Provision call: %m");
+                g_ptr_array_remove_index(m->provision_calls, i);
         }
-        if (size >= CHECK_TRIM_BYTES)
-                memory_trim();
-        return sd_bus_send(NULL, reply, NULL);
+        if (bus) {
+                config_bus_emit_changed(m, changed);
+                (void) sd_bus_emit_properties_changed(bus, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE,
+                                                      "LastProvisionResult", "LastProvisionUsec", NULL);
+        }
+        if (changed && changed[0])
+                service_status(&m->service, "Serving generation %llu.", (unsigned long long) m->generation);
 }
 
 static int method_get_secret(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -377,11 +480,26 @@ static int property_mac(sd_bus *bus, const char *path, const char *interface, co
         return sd_bus_message_append(reply, "s", m->mac);
 }
 
+static int property_provision_result(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "s", strempty(m->provision_result));
+}
+
+static int property_provision_usec(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        return sd_bus_message_append(reply, "t", m->provision_usec);
+}
+
 static const sd_bus_vtable config_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Generation", "t", property_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sources", "as", property_sources, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Mac", "s", property_mac, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("LastProvisionResult", "s", property_provision_result, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastProvisionUsec", "t", property_provision_usec, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value), method_get,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_ARGS("s", prefix), SD_BUS_RESULT("a{ss}", values), method_list,
@@ -394,13 +512,28 @@ static const sd_bus_vtable config_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Check", SD_BUS_ARGS("s", path), SD_BUS_RESULT("a(sus)", problems), method_check,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckContents", SD_BUS_ARGS("s", name, "ay", contents),
+                                SD_BUS_RESULT("a(sus)", problems), method_check_contents, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Provision", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", result), method_provision,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetSecret", SD_BUS_ARGS("s", key), SD_BUS_RESULT("s", value), method_get_secret,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("Changed", SD_BUS_ARGS("as", keys), 0),
         SD_BUS_VTABLE_END,
 };
 
+static void config_bus_files_changed(Manager *m) {
+        _cleanup_free_ char *e = NULL;
+
+        /* As SIGHUP: a broken file is logged and the running configuration stays. */
+        (void) config_bus_reload(m, &e);
+}
+
 int config_bus_export(Manager *m) {
+        m->files_changed = config_bus_files_changed;
+        if (!m->provision_calls)
+                m->provision_calls = g_ptr_array_new_with_free_func(provision_call_free);
+        m->provision_done = config_bus_provision_done;
         return sd_bus_add_object_vtable(m->service.bus, &m->bus_slot, CONFIG_BUS_PATH,
                                         CONFIG_BUS_INTERFACE, config_vtable, m);
 }

@@ -8,15 +8,18 @@
 
 #include "config-schema.h"
 #include "configd-manager.h"
+#include "configd-provision.h"
+#include "configd-watch.h"
 #include "log.h"
 #include "util.h"
 
-#define COMMON_FILE "y000000000000.cfg"
 #define LOCAL_FILE "local.cfg"
 
 static const char *const layer_names[_LAYER_MAX] = {
         [LAYER_COMMON] = "common file",
         [LAYER_DEVICE] = "device file",
+        [LAYER_PROV_COMMON] = "provisioned common file",
+        [LAYER_PROV_DEVICE] = "provisioned device file",
         [LAYER_LOCAL] = "local overrides",
 };
 
@@ -27,12 +30,10 @@ int manager_new(const char *config_dir, const char *state_dir, const char *mac, 
         if (!m)
                 return -ENOMEM;
         m->config_dir = strdup(config_dir);
-        m->state_dir = strdup(state_dir);
-        if (asprintf(&m->local_path, "%s/%s", state_dir, LOCAL_FILE) < 0)
-                m->local_path = NULL;
+        m->provision_result = strdup("");
         m->effective = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
         m->reported_unknown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        if (!m->config_dir || !m->state_dir || !m->local_path) {
+        if (!m->config_dir || !m->provision_result || manager_set_state_dir(m, state_dir) < 0) {
                 manager_free(m);
                 return -ENOMEM;
         }
@@ -41,9 +42,27 @@ int manager_new(const char *config_dir, const char *state_dir, const char *mac, 
         return 0;
 }
 
+int manager_set_state_dir(Manager *m, const char *state_dir) {
+        free(m->state_dir);
+        free(m->local_path);
+        free(m->provision_dir);
+        m->state_dir = strdup(state_dir);
+        if (asprintf(&m->local_path, "%s/%s", state_dir, LOCAL_FILE) < 0)
+                m->local_path = NULL;
+        if (asprintf(&m->provision_dir, "%s/%s", state_dir, PROVISIONED_DIR) < 0)
+                m->provision_dir = NULL;
+        return m->state_dir && m->local_path && m->provision_dir ? 0 : -ENOMEM;
+}
+
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        provision_free(m);
+        watch_free(m);
+        if (m->provision_calls)
+                g_ptr_array_unref(m->provision_calls);
+        free(m->provision_dir);
+        free(m->provision_result);
         for (int i = 0; i < _LAYER_MAX; i++)
                 sipr_config_file_free(m->layer[i]);
         if (m->effective)
@@ -267,8 +286,7 @@ static void log_changes(Manager *m, const char *why, char **changed) {
                 log_info("%s: … and %zu more keys changed.", why, n - 20);
 }
 
-/* Replaces layers (taking ownership of the non-NULL ones marked in replace[]), recomputes. */
-static int manager_apply(Manager *m, SiprConfigFile **layers, const bool *replace, const char *why,
+int manager_replace_layers(Manager *m, SiprConfigFile **layers, const bool *replace, const char *why,
                          char ***ret_changed) {
         SiprConfigFile *next[_LAYER_MAX];
         GHashTable *eff;
@@ -294,6 +312,10 @@ static int manager_apply(Manager *m, SiprConfigFile **layers, const bool *replac
         for (int i = 0; i < _LAYER_MAX; i++)
                 if (replace[i])
                         report_unknown(m, m->layer[i]);
+        provision_config_changed(m);
+        /* Not while loading at start: the daemon begins following once it is ready. */
+        if (m->files_changed)
+                watch_config_changed(m);
         if (ret_changed)
                 *ret_changed = changed;
         else
@@ -336,6 +358,19 @@ static int layer_load(Manager *m, int layer, SiprConfigFile **ret) {
                         }
                 }
                 break;
+        case LAYER_PROV_COMMON:
+                path = path_join(m->provision_dir, COMMON_FILE);
+                break;
+        case LAYER_PROV_DEVICE:
+                if (isempty(m->mac))
+                        return 0;
+                {
+                        char name[32];
+
+                        snprintf(name, sizeof(name), "%s.cfg", m->mac);
+                        path = path_join(m->provision_dir, name);
+                }
+                break;
         case LAYER_LOCAL:
                 path = strdup(m->local_path);
                 break;
@@ -372,10 +407,11 @@ static void local_remove_stale_temps(Manager *m) {
 
 void manager_load_initial(Manager *m) {
         SiprConfigFile *layers[_LAYER_MAX] = {};
-        bool replace[_LAYER_MAX] = { true, true, true };
+        bool replace[_LAYER_MAX] = { true, true, true, true, true };
         int r;
 
         local_remove_stale_temps(m);
+        provision_remove_stale_temps(m);
 
         for (int i = 0; i < _LAYER_MAX; i++) {
                 r = layer_load(m, i, &layers[i]);
@@ -398,12 +434,18 @@ void manager_load_initial(Manager *m) {
                         layers[i] = sipr_config_file_free(layers[i]);
                 }
         }
-        r = manager_apply(m, layers, replace, "Loaded", NULL);
+        r = manager_replace_layers(m, layers, replace, "Loaded", NULL);
         if (r < 0)
                 log_oom();
-        for (int i = 0; i < _LAYER_MAX; i++)
-                if (!m->layer[i] && (i != LAYER_DEVICE || !isempty(m->mac)))
+        for (int i = 0; i < _LAYER_MAX; i++) {
+                bool device = i == LAYER_DEVICE || i == LAYER_PROV_DEVICE;
+                bool provisioned = i == LAYER_PROV_COMMON || i == LAYER_PROV_DEVICE;
+
+                /* Nothing provisioned is only worth a line where a server is set. */
+                if (!m->layer[i] && (!device || !isempty(m->mac)) &&
+                    (!provisioned || !isempty((const char *) g_hash_table_lookup(m->effective, "static.auto_provision.server.url"))))
                         log_info("No %s in effect.", layer_names[i]);
+        }
         {
                 g_auto(GStrv) sources = manager_sources(m);
                 _cleanup_free_ char *joined = g_strjoinv(", ", sources);
@@ -418,7 +460,7 @@ void manager_load_initial(Manager *m) {
 
 int manager_reload(Manager *m, char ***ret_changed, char **ret_error) {
         SiprConfigFile *layers[_LAYER_MAX] = {};
-        bool replace[_LAYER_MAX] = { true, true, true };
+        bool replace[_LAYER_MAX] = { true, true, true, true, true };
         int r = 0;
 
         for (int i = 0; i < _LAYER_MAX && r == 0; i++) {
@@ -430,7 +472,7 @@ int manager_reload(Manager *m, char ***ret_changed, char **ret_error) {
                         *ret_error = NULL;
         }
         if (r == 0) {
-                r = manager_apply(m, layers, replace, "Reloaded", ret_changed);
+                r = manager_replace_layers(m, layers, replace, "Reloaded", ret_changed);
                 if (r == 0)
                         g_clear_pointer(&m->local_broken, free);
         }
@@ -549,7 +591,7 @@ int manager_set(Manager *m, char **changes, char ***ret_changed, char **ret_erro
         r = local_save(m, kv, &layers[LAYER_LOCAL], ret_error);
         if (r < 0)
                 return r;
-        r = manager_apply(m, layers, replace, "Set", ret_changed);
+        r = manager_replace_layers(m, layers, replace, "Set", ret_changed);
         sipr_config_file_free(layers[LAYER_LOCAL]);
         return r;
 }
@@ -578,7 +620,7 @@ int manager_reset(Manager *m, char **keys, char ***ret_changed, char **ret_error
         r = local_save(m, kv, &layers[LAYER_LOCAL], ret_error);
         if (r < 0)
                 return r;
-        r = manager_apply(m, layers, replace, "Reset", ret_changed);
+        r = manager_replace_layers(m, layers, replace, "Reset", ret_changed);
         sipr_config_file_free(layers[LAYER_LOCAL]);
         return r;
 }

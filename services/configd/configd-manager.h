@@ -13,12 +13,22 @@
 #include "config-parser.h"
 #include "service.h"
 
+/* Lowest precedence first. The provisioned layers are the last good files fetched from the
+ * provisioning server, kept in the state directory (configd-provision.c). */
 enum {
         LAYER_COMMON,
         LAYER_DEVICE,
+        LAYER_PROV_COMMON,
+        LAYER_PROV_DEVICE,
         LAYER_LOCAL,
         _LAYER_MAX,
 };
+
+#define COMMON_FILE       "y000000000000.cfg"
+#define PROVISIONED_DIR   "provisioned"
+
+typedef struct Provision Provision;
+typedef struct ConfigWatch ConfigWatch;
 
 typedef struct Manager {
         Service service;
@@ -33,6 +43,20 @@ typedef struct Manager {
         uint64_t generation;
         char *local_broken; /* local.cfg refused at start: its first problem; Set/Reset refuse until fixed */
         GHashTable *reported_unknown; /* file name → count already reported */
+
+        char *provision_dir; /* state_dir/provisioned */
+        Provision *provision;
+        char *provision_result; /* LastProvisionResult: "" before the first round */
+        uint64_t provision_usec; /* LastProvisionUsec */
+        /* The end of each provisioning round (the bus layer emits and replies): r < 0 and
+         * error when nothing changed for a failure, changed = the keys that changed. */
+        void (*provision_done)(struct Manager *m, uint64_t round, int r, const char *error, char **changed);
+
+        ConfigWatch *watch; /* sipr.config.watch */
+        /* A file in the config directory changed (the bus layer reloads and emits). */
+        void (*files_changed)(struct Manager *m);
+
+        GPtrArray *provision_calls; /* Provision() calls waiting for their round (config-bus.c) */
 
         guint sighup_id;
         sd_bus_slot *bus_slot; /* the exported object */
@@ -60,6 +84,14 @@ int manager_get(Manager *m, const char *key, const char **ret_value, char **ret_
 
 /* Sorted strv k1,v1,… of the keys under prefix (real values; the bus layer masks). */
 char **manager_list(Manager *m, const char *prefix);
+
+/* Replaces the layers marked in replace[] (taking ownership of the non-NULL ones; NULL drops
+ * the layer) and recomputes the effective values; why goes to the log. */
+int manager_replace_layers(Manager *m, SiprConfigFile **layers, const bool *replace, const char *why,
+                           char ***ret_changed);
+
+/* The directories moved (--state-dir): recompute the derived paths. */
+int manager_set_state_dir(Manager *m, const char *state_dir);
 
 /* Files in effect, lowest precedence first. */
 char **manager_sources(Manager *m);

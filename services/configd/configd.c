@@ -7,6 +7,8 @@
 #include "config-bus.h"
 #include "configd-mac.h"
 #include "configd-manager.h"
+#include "configd-provision.h"
+#include "configd-watch.h"
 #include "log.h"
 #include "sipr-config.h"
 
@@ -36,8 +38,9 @@ static gboolean on_sighup(gpointer userdata) {
 static void configd_dump(Service *s, GString *line, void *userdata) {
         Manager *m = userdata;
 
-        g_string_append_printf(line, " keys=%u generation=%" PRIu64,
-                               m->effective ? g_hash_table_size(m->effective) : 0, m->generation);
+        g_string_append_printf(line, " keys=%u generation=%" PRIu64 " downloads=%u",
+                               m->effective ? g_hash_table_size(m->effective) : 0, m->generation,
+                               provision_fetches(m));
 }
 
 int main(int argc, char **argv) {
@@ -79,14 +82,11 @@ int main(int argc, char **argv) {
                 free(m->config_dir);
                 m->config_dir = strdup(arg_config_dir);
         }
-        if (arg_state_dir) {
-                free(m->state_dir);
-                free(m->local_path);
-                m->state_dir = strdup(arg_state_dir);
-                if (asprintf(&m->local_path, "%s/local.cfg", arg_state_dir) < 0)
-                        m->local_path = NULL;
+        if (arg_state_dir && manager_set_state_dir(m, arg_state_dir) < 0) {
+                r = log_oom();
+                goto finish;
         }
-        if (!m->config_dir || !m->state_dir || !m->local_path) {
+        if (!m->config_dir) {
                 r = log_oom();
                 goto finish;
         }
@@ -106,6 +106,13 @@ int main(int argc, char **argv) {
         if (r < 0)
                 goto finish;
         service_status(s, "Serving generation %llu.", (unsigned long long) m->generation);
+        watch_config_changed(m);
+        /* After READY: a slow or dead provisioning server never delays the start. */
+        r = provision_init(m);
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up provisioning: %m");
+                goto finish;
+        }
         r = service_run(s);
 
 finish:

@@ -182,6 +182,7 @@ static void test_new_types(void) {
 static void test_every_slot(void) {
         SiprGlobalConfig g = {};
         SiprAccountConfig a = {}, b = {};
+        SiprProvisionConfig pv = {};
 
         for (size_t i = 0; i < sipr_config_n_keys; i++) {
                 const SiprConfigKey *k = &sipr_config_keys[i];
@@ -189,7 +190,12 @@ static void test_every_slot(void) {
                 void *slot;
 
                 if (scope == SIPR_CONFIG_GLOBAL)
-                        assert_se(k->in == SIPR_CONFIG_IN_GLOBAL);
+                        /* configd's provisioning keys: global, but never in the daemons' view */
+                        assert_se(k->in == (strneq(k->pattern, "static.auto_provision.", 22) ||
+                                                            strneq(k->pattern, "sipr.provision.", 15) ||
+                                                            streq(k->pattern, "sipr.config.watch")
+                                                    ? SIPR_CONFIG_IN_PROVISION
+                                                    : SIPR_CONFIG_IN_GLOBAL));
                 else if (scope == SIPR_CONFIG_ACCOUNT)
                         assert_se(k->in == SIPR_CONFIG_IN_ACCOUNT);
                 else
@@ -209,7 +215,11 @@ static void test_every_slot(void) {
                         assert_se(k->field == SIPR_FIELD_STRING);
                         break;
                 }
-                slot = sipr_config_slot(k, &g, &a, 2);
+                if (k->in == SIPR_CONFIG_IN_PROVISION) {
+                        assert_se(!sipr_config_slot(k, &g, &a, 2));
+                        slot = (char *) &pv + k->offset;
+                } else
+                        slot = sipr_config_slot(k, &g, &a, 2);
                 assert_se(slot);
                 assert_se(sipr_config_slot_set(k, slot, !isempty(k->def) ? k->def : "1") == 0);
         }
@@ -219,6 +229,9 @@ static void test_every_slot(void) {
         assert_se(a.server[1].invite_retry_counts == 3 && a.server[1].port == 5060 && a.server[1].expires == 3600);
         assert_se(a.outbound_proxy[1].port == 5060 && a.server[0].port == 0);
         assert_se(a.udp_update_enable && a.udp_update_time == 30 && streq(a.edge_contact, "1"));
+        assert_se(pv.power_on && pv.repeat_minutes == 1440 && pv.timeout_sec == 120 && streq(pv.password, "1"));
+        sipr_provision_config_done(&pv);
+        assert_se(!pv.password && !pv.url);
 
         /* derived copy, compare, free */
         assert_se(sipr_account_config_copy(&b, &a) == 0);
@@ -248,7 +261,7 @@ static void test_every_slot(void) {
 static void test_every_key(void) {
         size_t n_secret = 0;
 
-        assert_se(sipr_config_n_keys == 43);
+        assert_se(sipr_config_n_keys == 52);
         for (size_t i = 0; i < sipr_config_n_keys; i++) {
                 const SiprConfigKey *k = &sipr_config_keys[i];
                 char *key = sipr_config_key_format(k, 7, 3), *norm = NULL, *range;
@@ -274,7 +287,7 @@ static void test_every_key(void) {
                 free(range);
                 free(key);
         }
-        assert_se(n_secret == 1);
+        assert_se(n_secret == 2); /* account.X.password, static.auto_provision.server.password */
 }
 
 static void test_for_log(void) {
@@ -282,10 +295,58 @@ static void test_for_log(void) {
         assert_se(streq(sipr_config_value_for_log("account.1.password", ""), ""));
         assert_se(streq(sipr_config_value_for_log("account.1.password", NULL), ""));
         assert_se(streq(sipr_config_value_for_log("account.1.label", "Alice"), "Alice"));
-        /* Phones' own secrets that sipr does not use are masked too. */
+        /* The provisioning password, a key sipr uses now (it was one of the phones' own before). */
         assert_se(streq(sipr_config_value_for_log("static.auto_provision.server.password", "x"), "********"));
         assert_se(sipr_config_key_is_secret("account.16.password"));
         assert_se(!sipr_config_key_is_secret("account.16.user_name"));
+}
+
+static const char *provision_get(const char *key, void *userdata) {
+        char **kv = userdata;
+
+        for (size_t i = 0; kv[i]; i += 2)
+                if (streq(kv[i], key))
+                        return kv[i + 1];
+        return NULL;
+}
+
+static void test_provision(void) {
+        const SiprConfigKey *k = sipr_config_lookup("static.auto_provision.server.url", NULL, NULL, NULL);
+        char *kv[] = { "static.auto_provision.server.url", "https://prov.example.com/sipr/",
+                       "static.auto_provision.server.password", "pw",
+                       "static.auto_provision.power_on", "",
+                       "static.auto_provision.repeat.minutes", "%NULL%",
+                       NULL };
+        const char *why = NULL;
+        char *e = NULL;
+        SiprProvisionConfig p;
+
+        /* The phones' URL forms, any scheme (only http/https are fetched), no password. */
+        assert_se(k && k->in == SIPR_CONFIG_IN_PROVISION);
+        assert_se(sipr_url_valid("http://192.0.2.1/", NULL));
+        assert_se(sipr_url_valid("https://prov.example.com:8443/dir/sub", NULL));
+        assert_se(sipr_url_valid("https://device@prov.example.com/", NULL));
+        assert_se(sipr_url_valid("http://[2001:db8::1]:8080/p", NULL));
+        assert_se(sipr_url_valid("tftp://192.0.2.1", NULL));
+        assert_se(!sipr_url_valid("prov.example.com/dir", &why) && strstr(why, "no scheme"));
+        assert_se(!sipr_url_valid("http://", &why) && strstr(why, "no host"));
+        assert_se(!sipr_url_valid("http://host:99999/", &why) && strstr(why, "port"));
+        assert_se(!sipr_url_valid("http://a b/", &why) && strstr(why, "blanks"));
+        assert_se(!sipr_url_valid("http://bad_host!/", &why));
+        assert_se(!sipr_url_valid("http://user:hunter2@prov.example.com/", &why) && strstr(why, "password"));
+        /* The refusal does not quote a password-bearing URL. */
+        assert_se(sipr_config_validate(k, "static.auto_provision.server.url", "http://u:hunter2@h/", NULL, &e) ==
+                  -EINVAL);
+        assert_se(strstr(e, "static.auto_provision.server.password") && !strstr(e, "hunter2"));
+        free(e);
+
+        assert_se(sipr_provision_config_load(&p, provision_get, kv) == 0);
+        assert_se(streq(p.url, "https://prov.example.com/sipr/"));
+        assert_se(streq(p.password, "pw") && streq(p.username, "") && streq(p.ca_file, ""));
+        assert_se(p.power_on);                /* empty: the default */
+        assert_se(p.repeat_minutes == 1440); /* %NULL%: the default */
+        assert_se(!p.repeat_enable && p.timeout_sec == 120);
+        sipr_provision_config_done(&p);
 }
 
 static void test_seconds(void) {
@@ -307,6 +368,7 @@ int main(void) {
         test_every_slot();
         test_for_log();
         test_seconds();
+        test_provision();
         printf("ok\n");
         return 0;
 }

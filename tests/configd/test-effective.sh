@@ -36,7 +36,10 @@ gen0=$(cfg_prop Generation)
 # List: globals and accounts 1 and 2 (the only ones any file mentions), nothing unknown.
 list=$(cfg_call List s "" | jq -c '.data[0]')
 lab_assert_eq 0 "$(jq '[keys[] | select(startswith("account.3."))] | length' <<<"$list")" "account 3 not listed"
-lab_assert_eq 0 "$(jq '[keys[] | select(startswith("linekey") or startswith("static.") or contains("codec"))] | length' <<<"$list")" "unknown keys not listed"
+lab_assert_eq 0 "$(jq '[keys[] | select(startswith("linekey") or (startswith("static.") and (startswith("static.auto_provision.") | not)) or contains("codec"))] | length' <<<"$list")" "unknown keys not listed"
+# The provisioning keys sipr acts on are listed, the password masked.
+lab_assert_eq '"https://prov.acme.example/yealink/"' "$(jq '."static.auto_provision.server.url"' <<<"$list")" "provisioning URL listed"
+lab_assert_eq '"********"' "$(jq '."static.auto_provision.server.password"' <<<"$list")" "provisioning password masked"
 lab_assert_eq '"********"' "$(jq '."account.2.password"' <<<"$list")" "List masks secrets"
 lab_assert_eq '"reg2.lab.test"' "$(jq '."account.2.sip_server.2.address"' <<<"$list")" "List value"
 n_acc=$(jq '[keys[] | select(startswith("account.1."))] | length' <<<"$list")

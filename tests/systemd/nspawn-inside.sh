@@ -139,6 +139,34 @@ if built configd; then
         out=$(systemctl reload sipr-configd.service 2>&1) && ok "systemctl reload sipr-configd with a good file" || fail "reload with a good file: $out"
 fi
 
+# Provisioning from the host's lighttpd under the unit's hardening, and sipr.config.watch (inotify
+# on the read-only /etc/sipr).
+get() { busctl call org.sipr.Config1 /org/sipr/Config1 org.sipr.Config1 Get s "$1" 2>/dev/null | sed -n 's/^s "\(.*\)"$/\1/p'; }
+if built configd && [[ -z "${PROV_URL:-}" ]]; then
+        skip "provisioning under the unit: no lighttpd on the host"
+elif built configd; then
+        siprctl set "static.auto_provision.server.url=$PROV_URL" >/dev/null 2>&1
+        out=$(siprctl provision 2>&1)
+        if [[ $out == applied:* && $(get account.1.label) == "From the provisioning server" ]]; then
+                ok "siprctl provision under the unit: $out"
+        else
+                fail "siprctl provision under the unit: $out; label '$(get account.1.label)'; $(journalctl -q -b -u sipr-configd.service --no-pager | tail -3)"
+        fi
+        s=$(stat -c '%U %a' /var/lib/sipr/provisioned/y000000000000.cfg 2>&1)
+        [[ $s == "sipr 600" ]] && ok "the provisioned file is stored by sipr, mode 600" || fail "provisioned file: expected 'sipr 600', got '$s'"
+        siprctl set sipr.config.watch=1 >/dev/null 2>&1
+        cp -p /etc/sipr/y000000000000.cfg /etc/sipr/.next
+        echo "account.1.display_name = Watched" >>/etc/sipr/.next
+        mv /etc/sipr/.next /etc/sipr/y000000000000.cfg
+        watched() { [[ $(get account.1.display_name) == Watched ]]; }
+        if wait_for 30 watched; then
+                ok "sipr.config.watch under the unit: a file renamed into /etc/sipr was reloaded by itself"
+        else
+                fail "sipr.config.watch under the unit: not reloaded; $(journalctl -q -b -u sipr-configd.service --no-pager | tail -3)"
+        fi
+        siprctl set sipr.config.watch=0 >/dev/null 2>&1
+fi
+
 # D-Bus activation: a call to a stopped service starts its unit (SystemdService=).
 if built resolverd; then
         systemctl stop sipr-resolverd.service

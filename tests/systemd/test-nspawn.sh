@@ -37,6 +37,18 @@ if [[ " ${built[*]} " == *" regd "* && " ${built[*]} " == *" configd "* ]]; then
         lab_registrar_start 1
         registrar=$(lab_registrar_addr 1)
 fi
+# A provisioning server on the host (the container shares its network): configd fetches from it
+# under the real unit's hardening (address families, system-call filter, read-only system).
+prov_url=
+if command -v lighttpd >/dev/null; then
+        source "$SIPR_SOURCE_ROOT/tests/configd/provision-lib.sh"
+        PROV_WWW=$LAB_DIR/www
+        PROV_ADDR=$LAB_NET.80
+        mkdir -p "$PROV_WWW/open"
+        prov_publish open y000000000000.cfg '#!version:1.0.0.1' 'account.1.label = From the provisioning server'
+        prov_http_start
+        prov_url=$(prov_url open)
+fi
 user=1001
 password=$(lab_user_password "$user" 2>/dev/null || echo "secret$user")
 cat >"$T/in/y000000000000.cfg" <<CFG
@@ -51,6 +63,7 @@ CFG
 cat >"$T/in/env" <<ENV
 BUILT="${built[*]}"
 REGISTRAR="$registrar"
+PROV_URL="$prov_url"
 ENV
 cp "$SIPR_SOURCE_ROOT/tests/systemd/nspawn-inside.sh" "$T/in/"
 cat >"$T/units/sipr-nspawn-test.service" <<'UNIT'

@@ -66,12 +66,15 @@ if sd_built configd; then
         allowed nobody "${C[@]}" org.sipr.Config1.Get string:account.1.user_name
         allowed nobody "${C[@]}" org.sipr.Config1.List string:account.1.
         allowed nobody "${C[@]}" org.sipr.Config1.Check string:"$LAB_DIR/etc/y000000000000.cfg"
+        allowed nobody "${C[@]}" org.sipr.Config1.CheckContents string:x.cfg array:byte:0x61,0x3d,0x31
         prop nobody "${C[@]}" org.sipr.Config1 Generation
+        prop nobody "${C[@]}" org.sipr.Config1 LastProvisionResult
         allowed nobody "${C[@]}" org.freedesktop.DBus.Introspectable.Introspect
         denied "${C[@]}" org.sipr.Config1.Set dict:string:string:account.1.label,x
         denied "${C[@]}" org.sipr.Config1.Reset array:string:account.1.label
         denied "${C[@]}" org.sipr.Config1.Reload
         denied "${C[@]}" org.sipr.Config1.GetSecret string:account.1.password
+        denied "${C[@]}" org.sipr.Config1.Provision
         # root may do all of it; the refusal above was the policy, not the method.
         allowed root "${C[@]}" org.sipr.Config1.Set dict:string:string:account.1.label,byroot
         out=$(call root "${C[@]}" org.sipr.Config1.Get string:account.1.label)

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bus-util.h"
+#include "config-parser.h"
 #include "config-schema.h"
+#include "sipr-config.h"
 #include "siprctl.h"
 
 #define CONFIG_SERVICE "sipr-configd"
@@ -150,19 +154,17 @@ static int verb_reload(SiprctlContext *c, int argc, char **argv) {
         return config_call(c, "Reload", &reply, NULL);
 }
 
-static int verb_check(SiprctlContext *c, int argc, char **argv) {
+/* Parsed here, with the caller's own rights and the same parser and messages as sipr-configd:
+ * no daemon needed, and nothing a hardened service cannot open is out of reach. */
+/* configd's Check, for a bare name that is not in the current directory: configd takes it from
+ * its own config directory (what siprctl check always did). */
+static int check_via_configd(SiprctlContext *c, const char *name) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        char abs[PATH_MAX];
-        const char *path = argv[0], *file, *msg;
-        unsigned line;
-        unsigned n = 0;
+        const char *file, *msg;
+        unsigned line, n = 0;
         int r;
 
-        /* A relative path means the caller's directory when the file is there; otherwise configd
-         * looks it up in its config directory. */
-        if (path[0] != '/' && access(path, F_OK) == 0 && realpath(path, abs))
-                path = abs;
-        r = config_call(c, "Check", &reply, "s", path);
+        r = config_call(c, "Check", &reply, "s", name);
         if (r != 0)
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "(sus)");
@@ -186,12 +188,111 @@ static int verb_check(SiprctlContext *c, int argc, char **argv) {
         if (r < 0)
                 return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
         if (n > 0) {
-                fprintf(stderr, "siprctl: %s: %u problem%s; sipr-configd would refuse this file.\n", argv[0], n,
+                fprintf(stderr, "siprctl: %s: %u problem%s; sipr-configd would refuse this file.\n", name, n,
                         n == 1 ? "" : "s");
                 return SIPRCTL_EXIT_FAILURE;
         }
         if (!c->json)
+                printf("%s (in sipr-configd's config directory): OK\n", name);
+        return SIPRCTL_EXIT_OK;
+}
+
+/* Parsed here, with the caller's own rights and the same parser and messages as sipr-configd:
+ * no daemon needed, and nothing a hardened service cannot open is out of reach. */
+static int verb_check(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sipr_config_file_freep) SiprConfigFile *f = NULL;
+        _cleanup_free_ char *fallback = NULL;
+        char abs[PATH_MAX];
+        const char *path = argv[0];
+        unsigned n = 0;
+        int r;
+
+        if (path[0] != '/' && access(path, F_OK) == 0 && realpath(path, abs))
+                path = abs;
+        else if (path[0] != '/' && !strchr(path, '/')) {
+                /* A bare name not found here: the config directory, where the phones' files live;
+                 * configd's own when it runs (the unit may pass another one), else the default. */
+                if (!c->bus && bus_open(c->user_bus, "siprctl", &c->bus) >= 0) {
+                        r = check_via_configd(c, path);
+                        if (r != SIPRCTL_EXIT_NOT_RUNNING)
+                                return r;
+                }
+                if (asprintf(&fallback, "%s/%s", SIPR_SYSCONFDIR, path) < 0)
+                        return SIPRCTL_EXIT_FAILURE;
+                path = fallback;
+        }
+        r = sipr_config_file_load(path, &f);
+        if (r == -ENOENT)
+                r = sipr_config_file_new_problem(path, "No such file", &f);
+        if (r < 0) {
+                fprintf(stderr, "siprctl: %s: %s\n", path, strerror(-r));
+                return SIPRCTL_EXIT_FAILURE;
+        }
+        if (c->json)
+                printf("[");
+        for (size_t i = 0; i < f->n_problems; i++, n++) {
+                if (c->json) {
+                        printf("%s{\"file\":", n ? "," : "");
+                        siprctl_json_string(path);
+                        printf(",\"line\":%u,\"message\":", f->problems[i].line);
+                        siprctl_json_string(f->problems[i].message);
+                        printf("}");
+                } else {
+                        _cleanup_free_ char *line = sipr_config_problem_format(f, i);
+                        printf("%s\n", strempty(line));
+                }
+        }
+        if (f->n_problems_total > f->n_problems) {
+                char more[96];
+
+                snprintf(more, sizeof(more), "… and %zu more problems", f->n_problems_total - f->n_problems);
+                if (c->json) {
+                        printf(",{\"file\":");
+                        siprctl_json_string(path);
+                        printf(",\"line\":0,\"message\":");
+                        siprctl_json_string(more);
+                        printf("}");
+                } else
+                        printf("%s: %s\n", path, more);
+                n++;
+        }
+        if (c->json)
+                printf("]\n");
+        if (n > 0) {
+                fprintf(stderr, "siprctl: %s: %zu problem%s; sipr-configd would refuse this file.\n", argv[0],
+                        f->n_problems_total, f->n_problems_total == 1 ? "" : "s");
+                return SIPRCTL_EXIT_FAILURE;
+        }
+        if (!c->json)
                 printf("%s: OK\n", path);
+        return SIPRCTL_EXIT_OK;
+}
+
+/* A round downloads two files, each bounded by sipr.provision.timeout (at most 3600 s). */
+#define PROVISION_CALL_USEC (2ULL * 3700ULL * USEC_PER_SEC)
+
+static int verb_provision(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *result;
+        int r;
+
+        r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE,
+                                           "Provision");
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        r = sd_bus_call(c->bus, m, PROVISION_CALL_USEC, &error, &reply);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, &error, r);
+        r = sd_bus_message_read(reply, "s", &result);
+        if (r < 0)
+                return siprctl_call_failed(CONFIG_SERVICE, CONFIG_BUS_NAME, NULL, r);
+        if (c->json) {
+                printf("{\"result\":");
+                siprctl_json_string(result);
+                printf("}\n");
+        } else
+                printf("%s\n", result);
         return SIPRCTL_EXIT_OK;
 }
 
@@ -236,7 +337,10 @@ const SiprctlCommand siprctl_config_commands[] = {
         { "reset", "KEY...", "drop local overrides, back to the files' values", 1, -1, verb_reset },
         { "list", "[PREFIX]", "every key (under PREFIX) with its effective value", 0, 1, verb_list },
         { "reload", NULL, "re-read the provisioning files", 0, 0, verb_reload },
-        { "check", "FILE", "validate a provisioning file without applying it", 1, 1, verb_check },
+        { "check", "FILE", "validate a provisioning file without applying it (no daemon needed)", 1, 1, verb_check,
+          .offline = true },
+        { "provision", NULL, "fetch the files from the provisioning server now and apply them", 0, 0,
+          verb_provision },
         { "keys", "[WORD]", "the configuration keys sipr uses: values, default, meaning", 0, 1, verb_keys, .offline = true },
         {},
 };

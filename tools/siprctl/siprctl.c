@@ -236,8 +236,13 @@ int main(int argc, char **argv) {
                 return SIPRCTL_EXIT_USAGE;
         }
 
-        if (cmd->offline)
-                return cmd->run(&ctx, nargs, args);
+        if (cmd->offline) {
+                /* It may still open the bus itself (check: a name only configd can resolve). */
+                r = cmd->run(&ctx, nargs, args);
+                if (ctx.bus)
+                        sd_bus_flush_close_unref(ctx.bus);
+                return r;
+        }
 
         r = bus_open(ctx.user_bus, "siprctl", &ctx.bus);
         if (r < 0) {
