@@ -38,6 +38,8 @@ expected=(
         "$unitdir/sipr-regd.service" "$unitdir/sipr.target"
         "$sysusersdir/sipr.conf" "$tmpfilesdir/sipr.conf"
         "$bindir/siprctl"
+        # for integrators: the API reference, siprctl's JSON, the example client's source
+        "$datadir/doc/sipr/dbus-api.md" "$datadir/doc/sipr/siprctl-json.md" "$datadir/doc/sipr/examples/sipr-watch.c"
 )
 for n in Config1 Resolver1 Health1 Registration1; do
         expected+=("$datadir/dbus-1/system.d/org.sipr.$n.conf" "$servicesdir/org.sipr.$n.service")
@@ -48,7 +50,7 @@ done
 for f in "${expected[@]}"; do
         [[ -f "$dest$f" ]] || fail "not installed: $f (DESTDIR has: $(cd "$dest" && find . -type f | sort | tr '\n' ' '))"
 done
-echo "ok: ${#expected[@]} systemd/D-Bus/siprctl files installed"
+echo "ok: ${#expected[@]} systemd/D-Bus/siprctl/documentation files installed"
 
 # Nothing escaped DESTDIR: meson would have written to the real paths.
 for f in "${expected[@]}"; do
