@@ -273,7 +273,7 @@ static void log_transition(const Account *a, const AccountView *old, const Accou
                 }
                 /* the reason is what the address it left last answered (or the local 408/503) */
                 reason[0] = 0;
-                if (from && view_rank(v, from) < v->n_servers && v->servers[view_rank(v, from)].status)
+                if (from && view_rank(v, from) < v->n_servers && v->servers[view_rank(v, from)].status >= 300)
                         snprintf(reason, sizeof(reason), "%u", v->servers[view_rank(v, from)].status);
                 log_struct(LOG_WARNING, SIPR_MESSAGE_FAILOVER,
                            LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index), LOG_FIELD("SIPR_SERVER", v->working),
