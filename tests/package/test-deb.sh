@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The Debian package as an integrator gets it: dpkg-buildpackage -us -uc -b on a copy of the
 # source tree, lintian clean (errors and warnings; the overrides say why), the files where Debian
-# wants them; then installed with dpkg into a booted systemd container (the host's OS with a
-# throw-away overlay, systemd-nspawn --volatile=overlay): sysusers and tmpfiles applied by the
+# wants them; then installed with dpkg into a booted systemd container (the host's OS under a
+# throw-away overlay on a tmpfs, booted with systemd-nspawn): sysusers and tmpfiles applied by the
 # postinst, the units enabled and started by it, an account provisioned in /etc/sipr registers at
 # a lab Kamailio, and dpkg -r stops every service.
 set -euo pipefail
@@ -92,9 +92,18 @@ Type=oneshot
 ExecStart=/sipr-test/in/deb-inside.sh
 TimeoutStartSec=400
 UNIT
-# The host's OS under a tmpfs overlay: dpkg may write /usr, /etc and /var, all of it thrown away.
-# /etc/systemd/system is replaced by the test's unit (nothing the host enabled starts in there).
-args=(-q -D / --volatile=overlay --register=no --keep-unit -M "sipr-pkg-$LAB_SLOT"
+# The host's root file system under an overlay whose upper layer is a tmpfs: dpkg may write /usr,
+# /etc and /var, and all of it is thrown away. (nspawn's own --volatile=overlay refuses the host's
+# root directory.) /etc/systemd/system is replaced by the test's unit, so nothing the host enabled
+# starts in there.
+ovl=$T/overlay
+mkdir -p "$ovl"
+mount -t tmpfs -o size=2g,mode=0755 sipr-package-test "$ovl"
+trap 'umount -l "$ovl/root" 2>/dev/null; umount -l "$ovl" 2>/dev/null; lab_cleanup' EXIT
+mkdir -p "$ovl/upper" "$ovl/work" "$ovl/root"
+mount -t overlay sipr-package-root -o lowerdir=/,upperdir="$ovl/upper",workdir="$ovl/work" "$ovl/root" ||
+        { echo "SKIP: cannot mount an overlay of / here"; exit 77; }
+args=(-q -D "$ovl/root" --register=no --keep-unit -M "sipr-pkg-$LAB_SLOT"
         --tmpfs=/var/log/journal
         --bind="$T/units:/etc/systemd/system"
         --bind-ro="$T/in:/sipr-test/in"
