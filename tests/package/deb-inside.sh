@@ -70,6 +70,11 @@ for u in "${services[@]}"; do
         fi
 done
 
+# systemd's trigger read the journal catalog: journalctl -x explains sipr's MESSAGE_IDs
+c=$(journalctl --list-catalog 2>/dev/null | grep -c ' sipr: ')
+((c >= 6)) && ok "journal catalog installed: $c sipr entries in journalctl --list-catalog" ||
+        fail "journalctl --list-catalog has $c sipr entries after install"
+
 # 3. Provision an account as the integration guide says; configd picks it up on reload.
 install -m 0640 -o root -g sipr /sipr-test/in/y000000000000.cfg /etc/sipr/
 out=$(systemctl reload sipr-configd.service 2>&1) && ok "systemctl reload sipr-configd" || fail "reload: $out"

@@ -52,7 +52,7 @@ echo "ok: lintian clean (errors and warnings)$(grep -q '^[IPX]:' "$T/lintian.log
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$T/contents"
 for f in /lib/systemd/system/sipr-configd.service /lib/systemd/system/sipr-resolverd.service \
         /lib/systemd/system/sipr-healthd.service /lib/systemd/system/sipr-regd.service /lib/systemd/system/sipr.target \
-        /usr/lib/sysusers.d/sipr.conf /usr/lib/tmpfiles.d/sipr.conf /usr/bin/siprctl /usr/libexec/sipr-regd \
+        /usr/lib/sysusers.d/sipr.conf /usr/lib/tmpfiles.d/sipr.conf /usr/lib/systemd/catalog/sipr.catalog /usr/bin/siprctl /usr/libexec/sipr-regd \
         /usr/share/dbus-1/system.d/org.sipr.Registration1.conf /usr/share/dbus-1/system-services/org.sipr.Config1.service \
         /usr/share/dbus-1/interfaces/org.sipr.Registration1.Account.xml /usr/share/man/man1/siprctl.1.gz \
         /usr/share/man/man8/sipr-regd.8.gz /usr/share/bash-completion/completions/siprctl \
