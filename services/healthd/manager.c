@@ -186,14 +186,15 @@ static void target_log_change(Target *t, unsigned changed, const char *detail) {
         if (!(changed & TARGET_PROP_STATE))
                 return;
         manager_update_status(t->manager);
-        snprintf(uri, sizeof(uri), "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", t->address, v6 ? "]" : "", t->port, tr);
+        snprintf(uri, sizeof(uri), "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", t->address, v6 ? "]" : "",
+                 t->port, tr);
         if (t->health.state == TARGET_DOWN) {
                 const char *reason = target_event_to_string(t->health.last_error);
                 log_struct(LOG_WARNING, SIPR_MESSAGE_SERVER_DOWN,
                            LOG_FIELDS(LOG_FIELD("SIPR_SERVER", uri), LOG_FIELD("SIPR_REASON", reason),
                                       LOG_FIELD("SIPR_DETAIL", detail)),
-                           "Target %s %s:%u is down (%s%s%s).", tr, t->address, t->port, reason, detail ? ": " : "",
-                           strempty(detail));
+                           "Target %s %s:%u is down (%s%s%s).", tr, t->address, t->port, reason,
+                           detail ? ": " : "", strempty(detail));
         } else if (t->health.state == TARGET_UP)
                 log_struct(LOG_NOTICE, SIPR_MESSAGE_SERVER_UP, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", uri)),
                            "Target %s %s:%u is up.", tr, t->address, t->port);

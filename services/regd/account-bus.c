@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.sipr.Registration1.Account: one fallback vtable serving every account object. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,40 +267,57 @@ static void log_transition(const Account *a, const AccountView *old, const Accou
                                 from = v->servers[i].uri;
                 if (from && view_rank(v, from) > to_rank) {
                         log_struct(LOG_NOTICE, SIPR_MESSAGE_FAILBACK,
-                                   LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index), LOG_FIELD("SIPR_SERVER", v->working),
+                                   LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                              LOG_FIELD("SIPR_SERVER", v->working),
                                               LOG_FIELD("SIPR_SERVER_FROM", from)),
-                                   "Account %u: %s via %s (failback from %s).", a->index, v->state, v->working, from);
+                                   "Account %u: %s via %s (failback from %s).", a->index, v->state,
+                                   v->working, from);
                         return;
                 }
-                /* the reason is what the address it left last answered (or the local 408/503) */
+                /* the reason is what the address it left last answered (or the local 408/503), or
+                 * that healthd saw it down (a proactive failover, before any request failed) */
                 reason[0] = 0;
-                if (from && view_rank(v, from) < v->n_servers && v->servers[view_rank(v, from)].status >= 300)
+                if (from && view_rank(v, from) < v->n_servers &&
+                    v->servers[view_rank(v, from)].status >= 300)
                         snprintf(reason, sizeof(reason), "%u", v->servers[view_rank(v, from)].status);
+                else if (from) {
+                        RedHop hops[RED_SERVER_MAX * RED_ADDR_MAX];
+                        size_t n = redundancy_next_hops(a->red, hops, ELEMENTSOF(hops));
+                        for (size_t i = 0; i < n; i++)
+                                if (hops[i].down && streq(hops[i].uri, from))
+                                        snprintf(reason, sizeof(reason), "down (sipr-healthd)");
+                }
+                const char *sep = !reason[0] ? "" : isdigit((unsigned char) reason[0]) ? ", which answered " : ": ";
                 log_struct(LOG_WARNING, SIPR_MESSAGE_FAILOVER,
-                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index), LOG_FIELD("SIPR_SERVER", v->working),
-                                      LOG_FIELD("SIPR_SERVER_FROM", from), LOG_FIELD("SIPR_REASON", reason[0] ? reason : NULL)),
+                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                      LOG_FIELD("SIPR_SERVER", v->working),
+                                      LOG_FIELD("SIPR_SERVER_FROM", from),
+                                      LOG_FIELD("SIPR_REASON", reason[0] ? reason : NULL)),
                            "Account %u: %s via %s (failover from %s%s%s).", a->index, v->state, v->working,
-                           from ?: "an unknown server", reason[0] ? ", which answered " : "", reason);
+                           from ?: "an unknown server", sep, reason);
                 return;
         }
         if (streq(strempty(v->state), "failed") && !streq(strempty(old->state), "failed")) {
                 log_struct(LOG_WARNING, SIPR_MESSAGE_ACCOUNT_FAILED,
-                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index), LOG_FIELD("SIPR_SERVER", old->working),
+                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                      LOG_FIELD("SIPR_SERVER", old->working),
                                       LOG_FIELD("SIPR_REASON", reason)),
                            "Account %u: failed: %s.", a->index, reason);
                 return;
         }
         if (streq(strempty(old->state), "registered") && !isempty(old->working) && isempty(v->working)) {
                 /* the working server is gone; where it goes next is the failover line */
-                log_struct(LOG_WARNING, NULL,
-                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index), LOG_FIELD("SIPR_SERVER", old->working),
-                                      LOG_FIELD("SIPR_REASON", reason)),
-                           "Account %u: %s, lost %s: %s.", a->index, strempty(v->state), old->working, reason);
+                log_struct(
+                        LOG_WARNING, NULL,
+                        LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                   LOG_FIELD("SIPR_SERVER", old->working), LOG_FIELD("SIPR_REASON", reason)),
+                        "Account %u: %s, lost %s: %s.", a->index, strempty(v->state), old->working, reason);
                 return;
         }
         if (streq(strempty(v->state), "registered") && !streq(strempty(old->state), "registered")) {
                 log_struct(LOG_NOTICE, SIPR_MESSAGE_ACCOUNT_REGISTERED,
-                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index), LOG_FIELD("SIPR_SERVER", v->working)),
+                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                      LOG_FIELD("SIPR_SERVER", v->working)),
                            "Account %u: registered via %s.", a->index, strempty(v->working));
                 return;
         }

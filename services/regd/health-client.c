@@ -65,9 +65,10 @@ static void target_deliver(Target *t, RedHealth health) {
                 return;
         t->health = health;
         /* down is an outage's first sign (warning); healthd's own entry carries the reason */
-        log_struct(health == RED_HEALTH_DOWN ? LOG_WARNING : health == RED_HEALTH_UP ? LOG_NOTICE : LOG_INFO, NULL,
-                   LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)), "Health of %s: %s (sipr-healthd).", t->uri,
-                   health == RED_HEALTH_UP ? "up" : health == RED_HEALTH_DOWN ? "down" : "unknown");
+        bool down = health == RED_HEALTH_DOWN, up = health == RED_HEALTH_UP;
+        int level = down ? LOG_WARNING : up ? LOG_NOTICE : LOG_INFO;
+        log_struct(level, NULL, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)), "Health of %s: %s (sipr-healthd).",
+                   t->uri, up ? "up" : down ? "down" : "unknown");
         /* A watcher's reaction may unwatch others, or drop the target itself: each one is
          * looked up again, by uri, before it is told. */
         HealthClient *h = t->h;

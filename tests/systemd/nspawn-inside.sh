@@ -317,7 +317,7 @@ if [[ -n "$REGISTRAR" && -n "$REGISTRAR2" ]] && built regd && built healthd && b
                 check_entry "server down" "$ID_DOWN" ".SIPR_SERVER == \"$uri1\"" \
                         '.PRIORITY == "4" and ._SYSTEMD_UNIT == "sipr-healthd.service" and .SYSLOG_IDENTIFIER == "sipr-healthd" and (.SIPR_REASON | length > 0)'
                 check_entry "failover" "$ID_FAILOVER" '.SIPR_ACCOUNT == "2"' \
-                        ".PRIORITY == \"4\" and ._SYSTEMD_UNIT == \"sipr-regd.service\" and .SIPR_SERVER == \"$uri2\" and .SIPR_SERVER_FROM == \"$uri1\""
+                        ".PRIORITY == \"4\" and ._SYSTEMD_UNIT == \"sipr-regd.service\" and .SIPR_SERVER == \"$uri2\" and .SIPR_SERVER_FROM == \"$uri1\" and (.SIPR_REASON | length > 0)"
                 check_entry "account failed" "$ID_FAILED" '.SIPR_ACCOUNT == "1"' \
                         '.PRIORITY == "4" and ._SYSTEMD_UNIT == "sipr-regd.service" and (.SIPR_REASON | test("^[0-9]{3} "))'
                 check_entry "server up" "$ID_UP" ".SIPR_SERVER == \"$uri1\"" '.PRIORITY == "5" and ._SYSTEMD_UNIT == "sipr-healthd.service"'
