@@ -236,7 +236,8 @@ static void json_pretty_filter(int in, FILE *out) {
         fflush(out);
 }
 
-/* Starts the pretty filter as a child reading what we write to stdout; returns its pid. */
+/* Starts the pretty filter as a child reading what we write to stdout; returns its pid. A child,
+ * so that every command keeps printing its JSON as it does and monitor's lines still stream. */
 static pid_t json_pretty_start(void) {
         int fds[2];
         pid_t pid;
