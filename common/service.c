@@ -15,6 +15,7 @@
 
 #include "bus-glib.h"
 #include "bus-util.h"
+#include "log-control-bus.h"
 #include "log.h"
 #include "service.h"
 #include "timer.h"
@@ -181,6 +182,9 @@ int service_init(Service *s, int argc, char **argv, const GOptionEntry *extra) {
         r = bus_glib_attach(s->bus, NULL, on_bus_disconnect, s, &s->bus_source);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the main loop: %m");
+        r = log_control_bus_add(s->bus, &s->log_control_slot);
+        if (r < 0)
+                return log_error_errno(r, "Failed to export org.freedesktop.LogControl1: %m");
 
         /* A peer that resets a connection mid-write (TLS handshake, TCP probe, SIP flow) must
          * cost an EPIPE, not the whole daemon. */
@@ -240,6 +244,7 @@ void service_done(Service *s) {
                         g_source_remove(*ids[i]);
                         *ids[i] = 0;
                 }
+        s->log_control_slot = sd_bus_slot_unref(s->log_control_slot);
         if (s->bus) {
                 (void) sd_bus_flush(s->bus);
                 if (s->bus_source) {

@@ -8,7 +8,7 @@
 #include "macro.h"
 
 /* The skeleton every sipr daemon shares: options (--bus, --log-level, --help, --version),
- * bus connection in the GLib loop, name ownership, sd_notify READY/STATUS/WATCHDOG, and
+ * bus connection in the GLib loop, org.freedesktop.LogControl1, name ownership, sd_notify READY/STATUS/WATCHDOG, and
  * a clean exit on SIGTERM/SIGINT. A daemon: service_init(), export its objects,
  * service_ready(), service_run(), service_done(). */
 typedef struct Service Service;
@@ -29,6 +29,7 @@ struct Service {
         GMainLoop *loop;
         sd_bus *bus;
         GSource *bus_source;
+        sd_bus_slot *log_control_slot; /* org.freedesktop.LogControl1 */
         bool user_bus;
         int exit_status;
         bool stopping;

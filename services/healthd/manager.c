@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "log.h"
 #include "manager.h"
 #include "probe.h"
+#include "sipr-messages.h"
 #include "target-bus.h"
 #include "util.h"
 
@@ -173,16 +175,31 @@ static void manager_update_status(Manager *m) {
         m->status_cb(buf, m->status_userdata);
 }
 
+/* down at warning and up at notice, with the reason and fixed MESSAGE_IDs, so that
+ * "journalctl -p warning" tells an outage and "journalctl MESSAGE_ID=…" lists every one. The
+ * target as the SIP URI regd uses for the same address (SIPR_SERVER= matches across daemons). */
 static void target_log_change(Target *t, unsigned changed, const char *detail) {
+        const char *tr = target_transport_to_string(t->transport);
+        bool v6 = strchr(t->address, ':');
+        char uri[INET6_ADDRSTRLEN + 40];
+
         if (!(changed & TARGET_PROP_STATE))
                 return;
         manager_update_status(t->manager);
-        if (t->health.state == TARGET_DOWN)
-                log_info("Target %s %s:%u is down (%s%s%s).", target_transport_to_string(t->transport), t->address,
-                         t->port, target_event_to_string(t->health.last_error), detail ? ": " : "", strempty(detail));
+        snprintf(uri, sizeof(uri), "sip:%s%s%s:%u;transport=%s", v6 ? "[" : "", t->address, v6 ? "]" : "",
+                 t->port, tr);
+        if (t->health.state == TARGET_DOWN) {
+                const char *reason = target_event_to_string(t->health.last_error);
+                log_struct(LOG_WARNING, SIPR_MESSAGE_SERVER_DOWN,
+                           LOG_FIELDS(LOG_FIELD("SIPR_SERVER", uri), LOG_FIELD("SIPR_REASON", reason),
+                                      LOG_FIELD("SIPR_DETAIL", detail)),
+                           "Target %s %s:%u is down (%s%s%s).", tr, t->address, t->port, reason,
+                           detail ? ": " : "", strempty(detail));
+        } else if (t->health.state == TARGET_UP)
+                log_struct(LOG_NOTICE, SIPR_MESSAGE_SERVER_UP, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", uri)),
+                           "Target %s %s:%u is up.", tr, t->address, t->port);
         else
-                log_info("Target %s %s:%u is %s.", target_transport_to_string(t->transport), t->address, t->port,
-                         target_state_to_string(t->health.state));
+                log_info("Target %s %s:%u is %s.", tr, t->address, t->port, target_state_to_string(t->health.state));
 }
 
 void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const char *detail) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.sipr.Registration1.Account: one fallback vtable serving every account object. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "log.h"
 #include "macro.h"
 #include "sipr-error.h"
+#include "sipr-messages.h"
 #include "util.h"
 
 #define ACCOUNT_PREFIX "/org/sipr/Registration1/account"
@@ -239,6 +241,89 @@ static bool servers_equal(const AccountView *x, const AccountView *y) {
         return true;
 }
 
+/* Position of uri among the Servers rows (priority order); n_servers when absent. */
+static size_t view_rank(const AccountView *v, const char *uri) {
+        for (size_t i = 0; i < v->n_servers; i++)
+                if (v->servers[i].uri && streq(v->servers[i].uri, uri))
+                        return i;
+        return v->n_servers;
+}
+
+/* The journal's story of the account: failover and a failed account at warning, failback and
+ * registering again at notice, with fixed MESSAGE_IDs, SIPR_ACCOUNT=, SIPR_SERVER= and the reason. */
+static void log_transition(const Account *a, const AccountView *old, const AccountView *v) {
+        char reason[300];
+        const char *from = NULL;
+
+        snprintf(reason, sizeof(reason), "%u %s", v->last_status, strempty(v->last_reason));
+        if (v->failovers > old->failovers && !isempty(v->working)) {
+                size_t to_rank = view_rank(v, v->working);
+                /* When the working server was lost first (registering without one), the one it
+                 * left is the first row ahead of the new one that failed. */
+                if (!isempty(old->working) && !streq(old->working, v->working))
+                        from = old->working;
+                for (size_t i = 0; !from && i < to_rank; i++)
+                        if (streq(v->servers[i].state, "failed") && v->servers[i].uri)
+                                from = v->servers[i].uri;
+                if (from && view_rank(v, from) > to_rank) {
+                        log_struct(LOG_NOTICE, SIPR_MESSAGE_FAILBACK,
+                                   LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                              LOG_FIELD("SIPR_SERVER", v->working),
+                                              LOG_FIELD("SIPR_SERVER_FROM", from)),
+                                   "Account %u: %s via %s (failback from %s).", a->index, v->state,
+                                   v->working, from);
+                        return;
+                }
+                /* the reason is what the address it left last answered (or the local 408/503), or
+                 * that healthd saw it down (a proactive failover, before any request failed) */
+                reason[0] = 0;
+                if (from && view_rank(v, from) < v->n_servers &&
+                    v->servers[view_rank(v, from)].status >= 300)
+                        snprintf(reason, sizeof(reason), "%u", v->servers[view_rank(v, from)].status);
+                else if (from) {
+                        RedHop hops[RED_SERVER_MAX * RED_ADDR_MAX];
+                        size_t n = redundancy_next_hops(a->red, hops, ELEMENTSOF(hops));
+                        for (size_t i = 0; i < n; i++)
+                                if (hops[i].down && streq(hops[i].uri, from))
+                                        snprintf(reason, sizeof(reason), "down (sipr-healthd)");
+                }
+                const char *sep = !reason[0] ? "" : isdigit((unsigned char) reason[0]) ? ", which answered " : ": ";
+                log_struct(LOG_WARNING, SIPR_MESSAGE_FAILOVER,
+                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                      LOG_FIELD("SIPR_SERVER", v->working),
+                                      LOG_FIELD("SIPR_SERVER_FROM", from),
+                                      LOG_FIELD("SIPR_REASON", reason[0] ? reason : NULL)),
+                           "Account %u: %s via %s (failover from %s%s%s).", a->index, v->state, v->working,
+                           from ?: "an unknown server", sep, reason);
+                return;
+        }
+        if (streq(strempty(v->state), "failed") && !streq(strempty(old->state), "failed")) {
+                log_struct(LOG_WARNING, SIPR_MESSAGE_ACCOUNT_FAILED,
+                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                      LOG_FIELD("SIPR_SERVER", old->working),
+                                      LOG_FIELD("SIPR_REASON", reason)),
+                           "Account %u: failed: %s.", a->index, reason);
+                return;
+        }
+        if (streq(strempty(old->state), "registered") && !isempty(old->working) && isempty(v->working)) {
+                /* the working server is gone; where it goes next is the failover line */
+                log_struct(
+                        LOG_WARNING, NULL,
+                        LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                   LOG_FIELD("SIPR_SERVER", old->working), LOG_FIELD("SIPR_REASON", reason)),
+                        "Account %u: %s, lost %s: %s.", a->index, strempty(v->state), old->working, reason);
+                return;
+        }
+        if (streq(strempty(v->state), "registered") && !streq(strempty(old->state), "registered")) {
+                log_struct(LOG_NOTICE, SIPR_MESSAGE_ACCOUNT_REGISTERED,
+                           LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
+                                      LOG_FIELD("SIPR_SERVER", v->working)),
+                           "Account %u: registered via %s.", a->index, strempty(v->working));
+                return;
+        }
+        log_account_info(a, "%s%s%s.", v->state, isempty(v->working) ? "" : " via ", strempty(v->working));
+}
+
 void account_bus_emit_changes(Account *a) {
         AccountView v;
         const char *names[16];
@@ -287,7 +372,7 @@ void account_bus_emit_changes(Account *a) {
 
         if (!streq(strempty(v.state), strempty(a->published.state)) ||
             !streq(strempty(v.working), strempty(a->published.working)))
-                log_account_info(a, "%s%s%s.", v.state, isempty(v.working) ? "" : " via ", strempty(v.working));
+                log_transition(a, &a->published, &v);
         account_view_clear(&a->published);
         a->published = v;
         if (n == 0)

@@ -23,7 +23,10 @@ static uint64_t mono(void) {
 }
 
 static void on_phase(void *userdata, unsigned server, const char *from, const char *to) {
-        log_account_debug((Account *) userdata, "server %u: %s -> %s.", server + 1, from, to);
+        Account *a = userdata;
+        /* SIPR_ACCOUNT= so that "journalctl SIPR_ACCOUNT=X" (with debug on) shows every step */
+        log_struct(LOG_DEBUG, NULL, LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index)),
+                   "Account %u: server %u: %s -> %s.", a->index, server + 1, from, to);
 }
 
 static gboolean on_timer(gpointer userdata) {

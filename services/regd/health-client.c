@@ -64,8 +64,11 @@ static void target_deliver(Target *t, RedHealth health) {
         if (t->health == health)
                 return;
         t->health = health;
-        log_info("Health of %s: %s.", t->uri,
-                 health == RED_HEALTH_UP ? "up" : health == RED_HEALTH_DOWN ? "down" : "unknown");
+        /* down is an outage's first sign (warning); healthd's own entry carries the reason */
+        bool down = health == RED_HEALTH_DOWN, up = health == RED_HEALTH_UP;
+        int level = down ? LOG_WARNING : up ? LOG_NOTICE : LOG_INFO;
+        log_struct(level, NULL, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)), "Health of %s: %s (sipr-healthd).",
+                   t->uri, up ? "up" : down ? "down" : "unknown");
         /* A watcher's reaction may unwatch others, or drop the target itself: each one is
          * looked up again, by uri, before it is told. */
         HealthClient *h = t->h;

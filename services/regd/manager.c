@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <sofia-sip/su_log.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,10 +18,30 @@
 #include "registration.h"
 #include "util.h"
 
+/* sofia-sip writes its own lines to stderr, in pieces and without a priority, which journald
+ * would file at info: gather each line into ours, at debug (regd logs what they mean itself). */
+static void sofia_logger(void *stream, char const *fmt, va_list ap) {
+        static char line[512];
+        size_t n = strlen(line);
+
+        if (n < sizeof(line) - 1)
+                vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+        n = strlen(line);
+        if (n > 0 && (line[n - 1] == '\n' || n >= sizeof(line) - 1)) {
+                while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\t'))
+                        line[--n] = 0;
+                log_debug("sofia-sip: %s", line);
+                line[0] = 0;
+        }
+}
+
 static int sip_setup(Manager *m) {
         uint16_t port = m->sip_port;
         bool saved = false;
         int r = -EADDRINUSE;
+
+        su_log_redirect(su_log_default, sofia_logger, NULL);
+        su_log_redirect(su_log_global, sofia_logger, NULL);
 
         /* The same local port across restarts keeps the same Contact, so registrars update our
          * binding instead of keeping a stale second one. */

@@ -68,7 +68,13 @@ if policy_dir:
         denied = set()
         for policy in ET.parse(conf).getroot().iter('policy'):
             if policy.get('context') == 'default':
-                denied |= {d.get('send_member') for d in policy.iter('deny') if d.get('send_member')}
+                for d in policy.iter('deny'):
+                    if d.get('send_interface') == 'org.freedesktop.DBus.Properties':
+                        # property writes (LogControl1) are said once for all services, below the table
+                        if 'Set` of org.freedesktop.DBus.Properties' not in access:
+                            errors.append(f'{service}: the policy denies writing properties; the Access control section does not say so')
+                    elif d.get('send_member'):
+                        denied.add(d.get('send_member'))
         documented = table.get(service, set())
         for m in sorted(denied - documented):
             errors.append(f'{service}: the policy denies {m} by default; the Access control table does not say so')

@@ -20,17 +20,23 @@ complete_line() {
         printf '%s\n' "${COMPREPLY[@]}" | sort
 }
 
-lab_assert_eq "status" "$(complete_line siprctl st)" "siprctl st"
+lab_assert_eq "$(printf '%s\n' stats status)" "$(complete_line siprctl st)" "siprctl st"
+lab_assert_eq "status" "$(complete_line siprctl statu)" "siprctl statu"
 lab_assert_eq "$(printf '%s\n' check | sort)" "$(complete_line siprctl ch)" "siprctl ch"
 all=$(complete_line siprctl "")
-for c in status monitor failover get set reset list reload check keys resolve health; do
+for c in status monitor failover register unregister reregister get set reset list reload check keys resolve health stats; do
         grep -qx "$c" <<<"$all" || lab_fail "command $c not offered; got: $all"
 done
-lab_assert_eq "--json" "$(complete_line siprctl --j)" "siprctl --j"
+lab_assert_eq "$(printf '%s\n' --json --json=)" "$(complete_line siprctl --j)" "siprctl --j"
+lab_assert_eq "$(printf '%s\n' off pretty short)" "$(complete_line siprctl --json = "")" "siprctl --json="
+lab_assert_eq "pretty" "$(complete_line siprctl --json = p)" "siprctl --json=p"
+lab_assert_eq "status" "$(complete_line siprctl --json = pretty statu)" "siprctl --json=pretty statu"
+lab_assert_eq "--prometheus" "$(complete_line siprctl stats --p)" "siprctl stats --p"
+lab_assert_eq "$(printf '%s\n' --json --json=)" "$(complete_line siprctl status --)" "siprctl status --"
 lab_assert_eq "$(printf '%s\n' session system)" "$(complete_line siprctl --bus = "")" "siprctl --bus="
 lab_assert_eq "$(printf '%s\n' session system)" "$(complete_line siprctl --bus =)" "siprctl --bus= (cursor on the =)"
 lab_assert_eq "session" "$(complete_line siprctl --bus = se)" "siprctl --bus=se"
-lab_assert_eq "status" "$(complete_line siprctl --bus = system st)" "siprctl --bus=system st"
+lab_assert_eq "status" "$(complete_line siprctl --bus = system statu)" "siprctl --bus=system statu"
 
 got=$(complete_line siprctl get account.1.sip_)
 expected=$(lab_siprctl list account.1.sip_ | sed 's/ = .*//' | sort)

@@ -61,6 +61,20 @@ lab_siprctl --json list account.1.sip_server.1.p >"$o" || docs_err "list failed"
 lab_assert_eq '{"account.1.sip_server.1.port":"5060"}' "$(cat "$o")" "list --json"
 lab_assert_eq '{}' "$(lab_siprctl --json list no.such.prefix)" "list --json of an unmatched prefix"
 
+lab_siprctl --json stats >"$o" || docs_err "stats failed"
+check "stats" "$o"
+jq -e '.regd.running and .healthd.running and .resolverd.running' "$o" >/dev/null || docs_err "stats: a service not running: $(cat "$o")"
+
+# --json=pretty is the same JSON as --json, indented (for outputs that do not move on their own).
+for cmd in "get account.1.user_name" "keys failback" "list account.1.sip_server.1" "resolve 127.0.0.1 5060 tcp"; do
+        # shellcheck disable=SC2086
+        short=$(lab_siprctl --json $cmd) && pretty=$(lab_siprctl $cmd --json=pretty) || docs_err "$cmd --json=pretty failed"
+        [[ "$(jq -cS . <<<"$pretty")" == "$(jq -cS . <<<"$short")" ]] || docs_err "$cmd: --json=pretty is not --json's JSON: $pretty"
+        [[ "$pretty" == *$'\n  '* || "$short" == "[]" || "$short" == "{}" ]] || docs_err "$cmd: --json=pretty is not indented: $pretty"
+done
+lab_siprctl --json=pretty status >"$o" || docs_err "status --json=pretty failed"
+check "status" "$o"
+
 # monitor: JSON Lines, "now" first, then one "changed" line for Unregister.
 lab_spawn monitor "$LAB_DIR/monitor.json" "$SIPR_BUILD_ROOT/tools/siprctl/siprctl" --json monitor >/dev/null
 lab_wait_for 10 "monitor's first line" docs_grep "$LAB_DIR/monitor.json" '"event":"now"' || docs_err "monitor printed no 'now' line"

@@ -3,12 +3,14 @@
 # Runs inside the systemd-nspawn container booted by test-nspawn.sh, as the unit
 # sipr-nspawn-test.service. Writes "ok:/FAIL:/SKIP:" lines to /sipr-test/out/results and
 # "DONE" last; the container powers off when this script ends (SuccessAction/FailureAction).
-# /sipr-test/in/env gives BUILT (daemons installed), REGISTRAR (address or empty), USER1.
+# /sipr-test/in/env gives BUILT (daemons installed), REGISTRAR and REGISTRAR2 (addresses or empty).
+# `host registrar-kill 1` (nspawn-host.sh) asks the test outside for a lab action.
 set -u
 export PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin
 OUT=/sipr-test/out/results
 : >"$OUT"
 source /sipr-test/in/env
+source /sipr-test/in/nspawn-host.sh
 ok() { echo "ok: $*" >>"$OUT"; }
 fail() { echo "FAIL: $*" >>"$OUT"; }
 skip() { echo "SKIP: $*" >>"$OUT"; }
@@ -283,7 +285,104 @@ if built configd; then
         out=$(as tester siprctl status 2>&1) && ok "tester: siprctl status works" || fail "tester: siprctl status: $out"
 fi
 
-# 7. systemctl stop sipr.target stops every service (PartOf=).
+# 7. An outage, as the journal tells it. Registrar 1 dies (killed outside, on our request) and
+#    comes back: healthd logs it down and up, account 2 (registered at both registrars) fails over
+#    to registrar 2 and back, account 1 (registrar 1 only) fails and registers again. Each of these
+#    is one entry with a fixed MESSAGE_ID and SIPR_* fields, read back with journalctl -o json.
+#    Meanwhile sipr-regd logs at debug, switched on at run time with systemctl service-log-level.
+ID_FAILOVER=f485754ba75842239ded9a7bd7567c74
+ID_FAILBACK=f332e1682f7541cdab6531fa6db05cd6
+ID_DOWN=9d81269b604d4c50ad9d88384d2a7ac7
+ID_UP=58e77e5a53714483a201a5ed2651cacb
+ID_FAILED=21f5fa855baa4e7eb917e56782ded9bb
+ID_REGISTERED=ed454c0b55bb41ff82832aa630589af3
+aprop() { # X PROPERTY → the value (strings unquoted)
+        busctl --json=short get-property org.sipr.Registration1 "/org/sipr/Registration1/account/$1" \
+                org.sipr.Registration1.Account "$2" 2>/dev/null | jq -r .data
+}
+aprop_is() { [[ $(aprop "$1" "$2") == "$3" ]]; }
+# entry ID JQ-FILTER — the first journal entry of this boot with MESSAGE_ID=ID that matches, as JSON
+# (logged since OUTAGE, CLOCK_REALTIME µs when the outage started)
+entry() {
+        journalctl -b -o json --no-pager "MESSAGE_ID=$1" |
+                jq -c --argjson t "$OUTAGE" "select(((._SOURCE_REALTIME_TIMESTAMP // .__REALTIME_TIMESTAMP) | tonumber) >= \$t and ($2))" | head -1
+}
+# check_entry WHAT ID JQ-SELECT JQ-CHECK — an entry exists and has the fields JQ-CHECK wants
+check_entry() {
+        local e
+        if ! wait_for 60 test -n "$(entry "$2" "$3")"; then
+                fail "journal: no $1 entry (MESSAGE_ID=$2, $3): $(journalctl -b -o json --no-pager "MESSAGE_ID=$2" | head -c 600)"
+                return
+        fi
+        e=$(entry "$2" "$3")
+        if jq -e "$4" <<<"$e" >/dev/null; then
+                ok "journal: $1: $(jq -r '"\(.MESSAGE) [PRIORITY=\(.PRIORITY) \(._SYSTEMD_UNIT) SIPR_ACCOUNT=\(.SIPR_ACCOUNT // "-") SIPR_SERVER=\(.SIPR_SERVER) SIPR_REASON=\(.SIPR_REASON // "-")]"' <<<"$e")"
+        else
+                fail "journal: $1 entry lacks $4: $e"
+        fi
+}
+if [[ -n "$REGISTRAR" && -n "$REGISTRAR2" ]] && built regd && built healthd && built configd; then
+        uri1="sip:$REGISTRAR:5060;transport=udp"
+        uri2="sip:$REGISTRAR2:5060;transport=udp"
+        out=$(systemctl service-log-level sipr-regd debug 2>&1) || fail "systemctl service-log-level sipr-regd debug: $out"
+        lvl=$(systemctl service-log-level sipr-regd 2>&1)
+        [[ $lvl == debug ]] && ok "systemctl service-log-level sipr-regd debug: now '$lvl', without a restart (PID $(prop sipr-regd.service MainPID))" ||
+                fail "systemctl service-log-level sipr-regd reads '$lvl' after setting debug"
+        if wait_for 60 aprop_is 2 WorkingServer "$uri1" && wait_for 60 aprop_is 2 State registered; then
+                OUTAGE=$(date +%s%6N)
+                host registrar-kill 1 || fail "registrar 1 could not be killed outside"
+                wait_for 90 aprop_is 2 WorkingServer "$uri2" && ok "account 2 failed over to $uri2" ||
+                        fail "account 2 did not fail over: WorkingServer '$(aprop 2 WorkingServer)'"
+                wait_for 90 aprop_is 1 State failed && ok "account 1 (registrar 1 only) failed" ||
+                        fail "account 1 did not fail: State '$(aprop 1 State)'"
+                host registrar-start 1 || fail "registrar 1 could not be started again outside"
+                wait_for 90 aprop_is 2 WorkingServer "$uri1" && ok "account 2 failed back to $uri1" ||
+                        fail "account 2 did not fail back: WorkingServer '$(aprop 2 WorkingServer)'"
+                wait_for 90 aprop_is 1 State registered && ok "account 1 registered again" ||
+                        fail "account 1 not registered again: State '$(aprop 1 State)'"
+                echo "registered after the outage" >>/sipr-test/out/events
+
+                check_entry "server down" "$ID_DOWN" ".SIPR_SERVER == \"$uri1\"" \
+                        '.PRIORITY == "4" and ._SYSTEMD_UNIT == "sipr-healthd.service" and .SYSLOG_IDENTIFIER == "sipr-healthd" and (.SIPR_REASON | length > 0)'
+                check_entry "failover" "$ID_FAILOVER" '.SIPR_ACCOUNT == "2"' \
+                        ".PRIORITY == \"4\" and ._SYSTEMD_UNIT == \"sipr-regd.service\" and .SIPR_SERVER == \"$uri2\" and .SIPR_SERVER_FROM == \"$uri1\" and (.SIPR_REASON | length > 0)"
+                check_entry "account failed" "$ID_FAILED" '.SIPR_ACCOUNT == "1"' \
+                        '.PRIORITY == "4" and ._SYSTEMD_UNIT == "sipr-regd.service" and (.SIPR_REASON | test("^[0-9]{3} "))'
+                check_entry "server up" "$ID_UP" ".SIPR_SERVER == \"$uri1\"" '.PRIORITY == "5" and ._SYSTEMD_UNIT == "sipr-healthd.service"'
+                check_entry "failback" "$ID_FAILBACK" '.SIPR_ACCOUNT == "2"' \
+                        ".PRIORITY == \"5\" and .SIPR_SERVER == \"$uri1\" and .SIPR_SERVER_FROM == \"$uri2\""
+                check_entry "account registered again" "$ID_REGISTERED" '.SIPR_ACCOUNT == "1"' \
+                        ".PRIORITY == \"5\" and .SIPR_SERVER == \"$uri1\""
+                # journalctl MESSAGE_ID=… lists every failover; -p warning tells the outage
+                n=$(journalctl -b -o json --no-pager "MESSAGE_ID=$ID_FAILOVER" SIPR_ACCOUNT=2 | wc -l)
+                ((n >= 1)) && ok "journalctl MESSAGE_ID=$ID_FAILOVER SIPR_ACCOUNT=2: $n failover(s)" || fail "no failover of account 2 by MESSAGE_ID"
+                w=$(journalctl -b -q --no-pager -p warning -u sipr-regd -u sipr-healthd -o cat)
+                for want in "is down" "failover from $uri1" "Account 1: failed"; do
+                        grep -qF "$want" <<<"$w" && ok "journalctl -p warning shows '$want'" || fail "journalctl -p warning lacks '$want': $w"
+                done
+                # debug, as set at run time: the engine's steps, each with SIPR_ACCOUNT=
+                n=$(journalctl -b -o json --no-pager -u sipr-regd PRIORITY=7 SIPR_ACCOUNT=2 | wc -l)
+                ((n > 0)) && ok "sipr-regd logged $n debug entries with SIPR_ACCOUNT=2 after service-log-level debug" ||
+                        fail "no debug entry from sipr-regd after service-log-level debug"
+        else
+                fail "account 2 not registered on $uri1 before the outage: $(aprop 2 State) $(aprop 2 WorkingServer)"
+        fi
+        out=$(systemctl service-log-level sipr-regd info 2>&1) && [[ $(systemctl service-log-level sipr-regd) == info ]] &&
+                ok "systemctl service-log-level sipr-regd info" || fail "service-log-level back to info: $out"
+        # and nothing at debug after it: a reregister makes the engine step again, logged no more
+        mark=$(date +%s%6N)
+        since0=$(aprop 1 RegisteredSinceUsec)
+        busctl call org.sipr.Registration1 /org/sipr/Registration1 org.sipr.Registration1 Reregister
+        anew() { [[ $(aprop 1 State) == registered && $(aprop 1 RegisteredSinceUsec) -gt $since0 ]]; }
+        wait_for 60 anew || fail "account 1 not registered anew after Reregister"
+        n=$(journalctl -b -u sipr-regd -o json --no-pager PRIORITY=7 |
+                jq -c --argjson t "$mark" 'select(((._SOURCE_REALTIME_TIMESTAMP // .__REALTIME_TIMESTAMP) | tonumber) >= $t)' | wc -l)
+        [[ $n == 0 ]] && ok "at info again: no debug entries while the accounts registered anew" || fail "$n debug entries after service-log-level info"
+else
+        skip "the outage and journal case needs regd, healthd, configd and two registrars"
+fi
+
+# 8. systemctl stop sipr.target stops every service (PartOf=).
 systemctl stop sipr.target
 for s in configd resolverd healthd regd; do
         built "$s" || continue

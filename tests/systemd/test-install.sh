@@ -19,11 +19,13 @@ if [[ $prefix == /usr ]]; then
         unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
         sysusersdir=$(pkg-config --variable=sysusersdir systemd)
         tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
+        catalogdir=$(pkg-config --variable=catalogdir systemd)
         servicesdir=$(pkg-config --variable=system_bus_services_dir dbus-1 2>/dev/null || echo "$datadir/dbus-1/system-services")
 else
         unitdir=$prefix/lib/systemd/system
         sysusersdir=$prefix/lib/sysusers.d
         tmpfilesdir=$prefix/lib/tmpfiles.d
+        catalogdir=$prefix/lib/systemd/catalog
         servicesdir=$datadir/dbus-1/system-services
 fi
 echo "prefix $prefix: units in $unitdir"
@@ -36,8 +38,10 @@ rm -f "$dest.log"
 expected=(
         "$unitdir/sipr-configd.service" "$unitdir/sipr-resolverd.service" "$unitdir/sipr-healthd.service"
         "$unitdir/sipr-regd.service" "$unitdir/sipr.target"
-        "$sysusersdir/sipr.conf" "$tmpfilesdir/sipr.conf"
+        "$sysusersdir/sipr.conf" "$tmpfilesdir/sipr.conf" "$catalogdir/sipr.catalog"
         "$bindir/siprctl"
+        # for integrators: the API reference, siprctl's JSON, the example client's source
+        "$datadir/doc/sipr/dbus-api.md" "$datadir/doc/sipr/siprctl-json.md" "$datadir/doc/sipr/examples/sipr-watch.c"
 )
 for n in Config1 Resolver1 Health1 Registration1; do
         expected+=("$datadir/dbus-1/system.d/org.sipr.$n.conf" "$servicesdir/org.sipr.$n.service")
@@ -48,7 +52,7 @@ done
 for f in "${expected[@]}"; do
         [[ -f "$dest$f" ]] || fail "not installed: $f (DESTDIR has: $(cd "$dest" && find . -type f | sort | tr '\n' ' '))"
 done
-echo "ok: ${#expected[@]} systemd/D-Bus/siprctl files installed"
+echo "ok: ${#expected[@]} systemd/D-Bus/siprctl/documentation files installed"
 
 # Nothing escaped DESTDIR: meson would have written to the real paths.
 for f in "${expected[@]}"; do

@@ -4,9 +4,12 @@
 # network) with sipr installed from a DESTDIR, and runs nspawn-inside.sh there as a unit: sysusers/
 # tmpfiles, systemd-analyze verify, systemctl start sipr.target, SIGKILL → restart, SIGSTOP →
 # watchdog → restart, the bus policy for users in and outside sipr-admin, registration at a lab
-# registrar across all of it. Daemons not built yet are skipped with a printed reason.
+# registrar across all of it; an outage (registrar 1 killed and started again, outside, on the
+# container's request) and the journal entries that tell it, read back with journalctl -o json;
+# the log level changed at run time with systemctl service-log-level. Daemons not built yet are
+# skipped with a printed reason.
 set -euo pipefail
-source "$SIPR_LAB/lab.sh"
+source "$(dirname "$0")/nspawn-lib.sh"
 
 [[ $(id -u) == 0 ]] || { echo "SKIP: needs root to run systemd-nspawn"; exit 77; }
 command -v systemd-nspawn >/dev/null || { echo "SKIP: systemd-nspawn not installed (Debian package systemd-container)"; exit 77; }
@@ -32,10 +35,12 @@ for s in configd resolverd healthd regd; do
         built+=("$s")
 done
 
-registrar=
+registrar= registrar2=
 if [[ " ${built[*]} " == *" regd "* && " ${built[*]} " == *" configd "* ]]; then
         lab_registrar_start 1
+        lab_registrar_start 2
         registrar=$(lab_registrar_addr 1)
+        registrar2=$(lab_registrar_addr 2)
 fi
 # A provisioning server on the host (the container shares its network): configd fetches from it
 # under the real unit's hardening (address families, system-call filter, read-only system).
@@ -59,13 +64,26 @@ account.1.password = $password
 account.1.sip_server.1.address = ${registrar:-$LAB_NET.2}
 account.1.sip_server.1.port = 5060
 account.1.sip_server.1.expires = 300
+account.1.reg_fail_retry_interval = 2
+# the outage: account 2 registers at both registrars (concurrent); healthd probes quickly
+account.2.enable = 1
+account.2.user_name = 1002
+account.2.password = $(lab_user_password 1002 2>/dev/null || echo secret1002)
+account.2.sip_server.1.address = ${registrar:-$LAB_NET.2}
+account.2.sip_server.2.address = ${registrar2:-$LAB_NET.3}
+account.2.reg_fail_retry_interval = 2
+sipr.health.interval = 500
+sipr.health.down_after = 2
+sipr.health.up_after = 1
+sipr.failback.hold_down = 1
 CFG
 cat >"$T/in/env" <<ENV
 BUILT="${built[*]}"
 REGISTRAR="$registrar"
 PROV_URL="$prov_url"
+REGISTRAR2="$registrar2"
 ENV
-cp "$SIPR_SOURCE_ROOT/tests/systemd/nspawn-inside.sh" "$T/in/"
+cp "$SIPR_SOURCE_ROOT/tests/systemd/nspawn-inside.sh" "$SIPR_SOURCE_ROOT/tests/systemd/nspawn-host.sh" "$T/in/"
 cat >"$T/units/sipr-nspawn-test.service" <<'UNIT'
 [Unit]
 Description=sipr integration test inside the container
@@ -75,7 +93,7 @@ FailureAction=poweroff-force
 [Service]
 Type=oneshot
 ExecStart=/sipr-test/in/nspawn-inside.sh
-TimeoutStartSec=400
+TimeoutStartSec=600
 UNIT
 
 # Installed tree over /usr/local (binaries, units, sysusers.d, tmpfiles.d, activation files);
@@ -88,8 +106,9 @@ args=(-q -D / --volatile=yes --register=no --keep-unit -M "sipr-test-$LAB_SLOT"
         --bind="$T/out:/sipr-test/out")
 echo "booting: systemd-nspawn ${args[*]} -b -- systemd.unit=sipr-nspawn-test.service"
 rc=0
-timeout 500 systemd-nspawn "${args[@]}" -b -- systemd.unit=sipr-nspawn-test.service systemd.firstboot=off \
-        >"$T/console.log" 2>&1 </dev/null || rc=$?
+# in the background, answering the container's requests to kill and start registrar 1
+nspawn_run_serving "$T/out" 700 "$T/console.log" "${args[@]}" -b -- systemd.unit=sipr-nspawn-test.service \
+        systemd.firstboot=off || rc=$?
 if [[ ! -s "$T/out/results" ]]; then
         if grep -q -i 'operation not permitted\|not supported\|failed to' "$T/console.log" && ((rc != 0 && rc != 124)); then
                 echo "SKIP: systemd-nspawn cannot boot a container here (exit $rc): $(grep -i -m3 'operation not permitted\|not supported\|failed to' "$T/console.log")"

@@ -3,7 +3,8 @@
 # The D-Bus policy (dbus/system.d) on a private system bus: an unprivileged user (nobody) may read
 # properties and call the read-only methods, but every mutating method (and GetSecret) is refused
 # by the bus with org.freedesktop.DBus.Error.AccessDenied; root may call them; nobody may not own
-# a sipr name; siprctl turns the refusal into a clear message. Services not built yet are skipped.
+# a sipr name; siprctl turns the refusal into a clear message; org.freedesktop.LogControl1 is
+# read by anyone, written by root only. Services not built yet are skipped.
 # (Members of sipr-admin are covered by the nspawn test, where sysusers creates the group.)
 set -euo pipefail
 source "$(dirname "$0")/systemd-lib.sh"
@@ -147,5 +148,18 @@ if sd_built regd; then
         done
         allowed root "${G[@]}" org.sipr.Registration1.Reregister
 fi
+
+# org.freedesktop.LogControl1 (systemctl service-log-level): anyone reads, only root writes.
+for s in configd resolverd healthd regd; do
+        sd_built "$s" || continue
+        L=("$(_lab_service_busname "$s")" /org/freedesktop/LogControl1)
+        prop nobody "${L[@]}" org.freedesktop.LogControl1 LogLevel
+        denied "${L[@]}" org.freedesktop.DBus.Properties.Set string:org.freedesktop.LogControl1 string:LogLevel variant:string:debug
+        allowed root "${L[@]}" org.freedesktop.DBus.Properties.Set string:org.freedesktop.LogControl1 string:LogLevel variant:string:debug
+        out=$(call nobody "${L[@]}" org.freedesktop.DBus.Properties.Get string:org.freedesktop.LogControl1 string:LogLevel)
+        grep -q '"debug"' <<<"$out" || lab_fail "sipr-$s: LogLevel after root set it to debug: $out"
+        allowed root "${L[@]}" org.freedesktop.DBus.Properties.Set string:org.freedesktop.LogControl1 string:LogLevel variant:string:info
+        echo "ok: sipr-$s: LogLevel readable by nobody, written by root only"
+done
 
 echo PASS

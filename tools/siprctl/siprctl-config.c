@@ -100,11 +100,8 @@ static int verb_list(SiprctlContext *c, int argc, char **argv) {
         return SIPRCTL_EXIT_OK;
 }
 
-static int verb_set(SiprctlContext *c, int argc, char **argv) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        int r;
-
-        /* Check the syntax of every argument before sending anything (all or nothing). */
+/* The syntax of every argument, before anything is sent (all or nothing) or the bus is opened. */
+static int check_set(const char *command, int argc, char **argv) {
         for (int i = 0; i < argc; i++) {
                 const char *eq = strchr(argv[i], '=');
                 if (!eq || eq == argv[i]) {
@@ -113,6 +110,13 @@ static int verb_set(SiprctlContext *c, int argc, char **argv) {
                         return SIPRCTL_EXIT_USAGE;
                 }
         }
+        return 0;
+}
+
+static int verb_set(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
         r = sd_bus_message_new_method_call(c->bus, &m, CONFIG_BUS_NAME, CONFIG_BUS_PATH, CONFIG_BUS_INTERFACE, "Set");
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "{ss}");
@@ -333,7 +337,7 @@ static int verb_keys(SiprctlContext *c, int argc, char **argv) {
 
 const SiprctlCommand siprctl_config_commands[] = {
         { "get", "KEY", "effective value of a configuration key", 1, 1, verb_get },
-        { "set", "KEY=VALUE...", "set local overrides (all or nothing, persisted)", 1, -1, verb_set },
+        { "set", "KEY=VALUE...", "set local overrides (all or nothing, persisted)", 1, -1, verb_set, .check = check_set },
         { "reset", "KEY...", "drop local overrides, back to the files' values", 1, -1, verb_reset },
         { "list", "[PREFIX]", "every key (under PREFIX) with its effective value", 0, 1, verb_list },
         { "reload", NULL, "re-read the provisioning files", 0, 0, verb_reload },

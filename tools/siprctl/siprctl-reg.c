@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* siprctl status / monitor / failover: org.sipr.Registration1. */
+/* siprctl status / monitor / failover / register / unregister / reregister: org.sipr.Registration1. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -291,11 +291,8 @@ static int run_status(SiprctlContext *c, int argc, char **argv) {
         int r, ret = SIPRCTL_EXIT_OK;
         bool found = false;
 
-        if (argc == 1 && (safe_atou32(argv[0], &want) < 0 || want == 0)) {
-                fprintf(stderr, "siprctl: status: '%s' is not an account number (1…%d)\n", argv[0],
-                        SIPR_CONFIG_ACCOUNT_MAX);
+        if (argc == 1 && siprctl_parse_account("status", argv[0], &want) != 0)
                 return SIPRCTL_EXIT_USAGE;
-        }
         r = get_accounts(c, &l, &n);
         if (r != SIPRCTL_EXIT_OK)
                 return r;
@@ -534,19 +531,18 @@ static int run_monitor(SiprctlContext *c, int argc, char **argv) {
         return SIPRCTL_EXIT_OK;
 }
 
-static int run_failover(SiprctlContext *c, int argc, char **argv) {
+/* Calls one method of account X; an exit code. */
+static int account_call(SiprctlContext *c, const char *command, const char *arg, const char *method,
+                        const char *done) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         char path[64];
         uint32_t idx;
         int r;
 
-        if (safe_atou32(argv[0], &idx) < 0 || idx == 0) {
-                fprintf(stderr, "siprctl: failover: '%s' is not an account number (1…%d)\n", argv[0],
-                        SIPR_CONFIG_ACCOUNT_MAX);
+        if (siprctl_parse_account(command, arg, &idx) != 0)
                 return SIPRCTL_EXIT_USAGE;
-        }
         snprintf(path, sizeof(path), REG_PATH "/account/%u", idx);
-        r = sd_bus_call_method(c->bus, REG_BUS_NAME, path, ACCOUNT_IFACE, "Failover", &error, NULL, NULL);
+        r = sd_bus_call_method(c->bus, REG_BUS_NAME, path, ACCOUNT_IFACE, method, &error, NULL, NULL);
         if (r < 0) {
                 if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
                                            SD_BUS_ERROR_UNKNOWN_METHOD)) {
@@ -556,13 +552,49 @@ static int run_failover(SiprctlContext *c, int argc, char **argv) {
                 return siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
         }
         if (!c->json)
-                printf("account %u: leaving its working server.\n", idx);
+                printf("account %u: %s.\n", idx, done);
         return SIPRCTL_EXIT_OK;
 }
 
+static int run_failover(SiprctlContext *c, int argc, char **argv) {
+        return account_call(c, "failover", argv[0], "Failover", "leaving its working server");
+}
+
+static int run_register(SiprctlContext *c, int argc, char **argv) {
+        return account_call(c, "register", argv[0], "Register", "registering");
+}
+
+static int run_unregister(SiprctlContext *c, int argc, char **argv) {
+        return account_call(c, "unregister", argv[0], "Unregister", "removing its bindings");
+}
+
+static int run_reregister(SiprctlContext *c, int argc, char **argv) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.sipr.Registration1", "Reregister", &error, NULL,
+                               NULL);
+        if (r < 0)
+                return siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
+        if (!c->json)
+                printf("every account: registering again.\n");
+        return SIPRCTL_EXIT_OK;
+}
+
+static int check_account(const char *command, int argc, char **argv) {
+        uint32_t idx;
+        return argc == 0 ? 0 : siprctl_parse_account(command, argv[0], &idx);
+}
+
 const SiprctlCommand siprctl_reg_commands[] = {
-        { "status", "[X]", "registration state of every account, or of account X", 0, 1, run_status },
+        { "status", "[X]", "registration state of every account, or of account X", 0, 1, run_status,
+          .check = check_account },
         { "monitor", "", "follow registration transitions live, one line each", 0, 0, run_monitor },
-        { "failover", "X", "make account X leave its working server now", 1, 1, run_failover },
+        { "failover", "X", "make account X leave its working server now", 1, 1, run_failover,
+          .check = check_account },
+        { "register", "X", "register account X (again) now", 1, 1, run_register, .check = check_account },
+        { "unregister", "X", "remove account X's bindings and stay unregistered", 1, 1, run_unregister,
+          .check = check_account },
+        { "reregister", "", "register every account again now", 0, 0, run_reregister },
         {},
 };

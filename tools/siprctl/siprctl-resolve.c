@@ -17,6 +17,40 @@ static bool is_transport(const char *s) {
         return strcasecmp(s, "udp") == 0 || strcasecmp(s, "tcp") == 0 || strcasecmp(s, "tls") == 0;
 }
 
+/* [PORT] [TRANSPORT]: 0, or SIPRCTL_EXIT_USAGE with the message printed. */
+static int parse_port_transport(int argc, char **argv, uint16_t *port, const char **transport) {
+        *port = 0;
+        *transport = "";
+        if (argc >= 2) {
+                /* "siprctl resolve lab.test tcp" reads naturally too: a transport in PORT's place. */
+                if (argc == 2 && is_transport(argv[1]))
+                        *transport = argv[1];
+                else if (safe_atou16(argv[1], port) < 0) {
+                        fprintf(stderr, "siprctl: resolve: invalid PORT '%s': a number 0…65535 (0 = use SRV)\n", argv[1]);
+                        return SIPRCTL_EXIT_USAGE;
+                }
+        }
+        if (argc >= 3) {
+                if (!isempty(argv[2]) && !is_transport(argv[2])) {
+                        fprintf(stderr, "siprctl: resolve: invalid TRANSPORT '%s': udp, tcp, tls or \"\" (choose by NAPTR/SRV)\n", argv[2]);
+                        return SIPRCTL_EXIT_USAGE;
+                }
+                *transport = argv[2];
+        }
+        return 0;
+}
+
+static int check_resolve(const char *command, int argc, char **argv) {
+        const char *transport;
+        uint16_t port;
+
+        if (isempty(argv[0])) {
+                fprintf(stderr, "siprctl: resolve: HOST is empty\n");
+                return SIPRCTL_EXIT_USAGE;
+        }
+        return parse_port_transport(argc, argv, &port, &transport);
+}
+
 static int run_resolve(SiprctlContext *c, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -25,17 +59,9 @@ static int run_resolve(SiprctlContext *c, int argc, char **argv) {
         unsigned n = 0;
         int r;
 
-        if (argc >= 2) {
-                /* "siprctl resolve lab.test tcp" reads naturally too: a transport in PORT's place. */
-                if (argc == 2 && is_transport(argv[1]))
-                        transport = argv[1];
-                else if (safe_atou16(argv[1], &port) < 0) {
-                        fprintf(stderr, "siprctl: resolve: invalid PORT '%s': a number 0…65535 (0 = use SRV)\n", argv[1]);
-                        return SIPRCTL_EXIT_USAGE;
-                }
-        }
-        if (argc >= 3)
-                transport = argv[2];
+        r = parse_port_transport(argc, argv, &port, &transport);
+        if (r != 0)
+                return r;
 
         r = sd_bus_call_method(c->bus, RESOLVER_BUS, RESOLVER_PATH, RESOLVER_IFACE, "Resolve", &error, &reply, "sqs",
                                host, port, transport);
@@ -90,6 +116,6 @@ bad:
 const SiprctlCommand siprctl_resolve_commands[] = {
         { "resolve", "HOST [PORT] [TRANSPORT]",
           "RFC 3263 server location: addresses in the order to try (PORT 0 = SRV; TRANSPORT udp/tcp/tls)",
-          1, 3, run_resolve },
+          1, 3, run_resolve, .check = check_resolve },
         {},
 };

@@ -3,11 +3,14 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bus-util.h"
+#include "config-schema.h"
 #include "log.h"
 #include "siprctl.h"
 #include "util.h"
@@ -17,6 +20,7 @@ static const SiprctlCommand *const families[] = {
         siprctl_config_commands,
         siprctl_resolve_commands,
         siprctl_health_commands,
+        siprctl_stats_commands,
 };
 
 static void help(void) {
@@ -25,9 +29,9 @@ static void help(void) {
                "Commands:\n");
         for (size_t f = 0; f < ELEMENTSOF(families); f++)
                 for (const SiprctlCommand *c = families[f]; c->name; c++)
-                        printf("  %-9s %-24s %s\n", c->name, c->args ?: "", c->summary);
+                        printf("  %-10s %-24s %s\n", c->name, c->args ?: "", c->summary);
         printf("\nOptions:\n"
-               "  --json            machine-readable output (read commands)\n"
+               "  --json[=FORMAT]   machine-readable output (read commands): short (default) or pretty\n"
                "  --bus=BUS         system (default) or session\n"
                "  -h --help         show this help\n"
                "  --version         show the version\n\n"
@@ -154,6 +158,15 @@ int siprctl_for_each_object(sd_bus_message *reply, const char *iface,
         return sd_bus_message_exit_container(reply);
 }
 
+int siprctl_parse_account(const char *command, const char *arg, uint32_t *ret) {
+        if (safe_atou32(arg, ret) < 0 || *ret == 0 || *ret > SIPR_CONFIG_ACCOUNT_MAX) {
+                fprintf(stderr, "siprctl: %s: '%s' is not an account number (1…%d)\n", command, arg,
+                        SIPR_CONFIG_ACCOUNT_MAX);
+                return SIPRCTL_EXIT_USAGE;
+        }
+        return 0;
+}
+
 void siprctl_format_time(uint64_t usec, char *buf, size_t size) {
         time_t sec = (time_t) (usec / USEC_PER_SEC);
         struct tm tm;
@@ -162,10 +175,127 @@ void siprctl_format_time(uint64_t usec, char *buf, size_t size) {
                 snprintf(buf, size, "-");
 }
 
+/* --json=pretty: the compact JSON the commands print, indented as it streams through (monitor's
+ * lines come out as they happen). Valid JSON in, the same JSON out. */
+static void json_pretty_filter(int in, FILE *out) {
+        unsigned depth = 0;
+        bool in_string = false, escaped = false, opened = false;
+        char buf[4096];
+        ssize_t n;
+
+        while ((n = read(in, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+                for (ssize_t i = 0; i < n; i++) {
+                        char ch = buf[i];
+
+                        if (in_string) {
+                                fputc(ch, out);
+                                if (escaped)
+                                        escaped = false;
+                                else if (ch == '\\')
+                                        escaped = true;
+                                else if (ch == '"')
+                                        in_string = false;
+                                continue;
+                        }
+                        if (ch == ' ' || ch == '\t' || ch == '\r')
+                                continue;
+                        /* an empty object or array stays on one line */
+                        if (opened && ch != '}' && ch != ']')
+                                fprintf(out, "\n%*s", (int) depth * 2, "");
+                        if (ch == '}' || ch == ']') {
+                                depth = depth > 0 ? depth - 1 : 0;
+                                if (!opened)
+                                        fprintf(out, "\n%*s", (int) depth * 2, "");
+                        }
+                        opened = false;
+                        switch (ch) {
+                        case '{':
+                        case '[':
+                                fputc(ch, out);
+                                depth++;
+                                opened = true;
+                                break;
+                        case ',':
+                                fprintf(out, ",\n%*s", (int) depth * 2, "");
+                                break;
+                        case ':':
+                                fputs(": ", out);
+                                break;
+                        case '"':
+                                in_string = true;
+                                fputc(ch, out);
+                                break;
+                        case '\n':
+                                fputc(ch, out);
+                                fflush(out);
+                                break;
+                        default:
+                                fputc(ch, out);
+                        }
+                }
+        fflush(out);
+}
+
+/* Starts the pretty filter as a child reading what we write to stdout; returns its pid. A child,
+ * so that every command keeps printing its JSON as it does and monitor's lines still stream. */
+static pid_t json_pretty_start(void) {
+        int fds[2];
+        pid_t pid;
+
+        fflush(stdout);
+        if (pipe(fds) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(fds[0]);
+                close(fds[1]);
+                return -e;
+        }
+        if (pid == 0) {
+                /* the filter ends when siprctl closes the pipe, not on the user's ^C */
+                (void) signal(SIGINT, SIG_IGN);
+                (void) signal(SIGTERM, SIG_IGN);
+                close(fds[1]);
+                json_pretty_filter(fds[0], stdout);
+                _exit(0);
+        }
+        close(fds[0]);
+        if (dup2(fds[1], STDOUT_FILENO) < 0) {
+                int e = errno;
+                close(fds[1]);
+                return -e;
+        }
+        close(fds[1]);
+        return pid;
+}
+
+static void json_pretty_finish(pid_t pid) {
+        fflush(stdout);
+        close(STDOUT_FILENO);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* --json, --json=short, --json=pretty, --json=off: 0, or SIPRCTL_EXIT_USAGE. */
+static int parse_json_option(SiprctlContext *ctx, const char *arg) {
+        if (!arg || streq(arg, "short") || streq(arg, "pretty")) {
+                ctx->json = true;
+                ctx->json_pretty = arg && streq(arg, "pretty");
+                return 0;
+        }
+        if (streq(arg, "off")) {
+                ctx->json = ctx->json_pretty = false;
+                return 0;
+        }
+        fprintf(stderr, "siprctl: invalid --json=%s: use short, pretty or off\n", arg);
+        return SIPRCTL_EXIT_USAGE;
+}
+
 int main(int argc, char **argv) {
         enum { ARG_JSON = 0x100, ARG_BUS, ARG_VERSION };
         static const struct option options[] = {
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -192,7 +322,8 @@ int main(int argc, char **argv) {
                         printf("siprctl %s\n", SIPR_VERSION);
                         return 0;
                 case ARG_JSON:
-                        ctx.json = true;
+                        if (parse_json_option(&ctx, optarg) != 0)
+                                return SIPRCTL_EXIT_USAGE;
                         break;
                 case ARG_BUS:
                         if (streq(optarg, "session") || streq(optarg, "user"))
@@ -222,18 +353,31 @@ int main(int argc, char **argv) {
                 return SIPRCTL_EXIT_USAGE;
         }
 
-        /* Accept "--json" anywhere after the command too: "siprctl status --json". */
+        /* Accept "--json[=FORMAT]" anywhere after the command too: "siprctl status --json". */
         char **args = argv + optind + 1;
         nargs = 0;
         for (int i = optind + 1; i < argc; i++) {
-                if (streq(argv[i], "--json"))
-                        ctx.json = true;
-                else
+                if (streq(argv[i], "--json") || strneq(argv[i], "--json=", strlen("--json="))) {
+                        if (parse_json_option(&ctx, argv[i][6] == '=' ? argv[i] + 7 : NULL) != 0)
+                                return SIPRCTL_EXIT_USAGE;
+                } else
                         args[nargs++] = argv[i];
         }
+        /* Every usage error is found here, before the bus: exit 2 whether or not anything runs. */
         if (nargs < cmd->min_args || (cmd->max_args >= 0 && nargs > cmd->max_args)) {
                 fprintf(stderr, "siprctl: usage: siprctl %s %s\n", cmd->name, cmd->args ?: "");
                 return SIPRCTL_EXIT_USAGE;
+        }
+        if (cmd->check && cmd->check(cmd->name, nargs, args) != 0)
+                return SIPRCTL_EXIT_USAGE;
+
+        pid_t filter = 0;
+        if (ctx.json && ctx.json_pretty) {
+                filter = json_pretty_start();
+                if (filter < 0) {
+                        fprintf(stderr, "siprctl: cannot set up --json=pretty: %s\n", strerror((int) -filter));
+                        return SIPRCTL_EXIT_FAILURE;
+                }
         }
 
         if (cmd->offline) {
@@ -241,16 +385,18 @@ int main(int argc, char **argv) {
                 r = cmd->run(&ctx, nargs, args);
                 if (ctx.bus)
                         sd_bus_flush_close_unref(ctx.bus);
-                return r;
+        } else {
+                r = bus_open(ctx.user_bus, "siprctl", &ctx.bus);
+                if (r < 0) {
+                        fprintf(stderr, "siprctl: cannot connect to the %s bus: %s\n",
+                                ctx.user_bus ? "session" : "system", strerror(-r));
+                        r = SIPRCTL_EXIT_NOT_RUNNING;
+                } else {
+                        r = cmd->run(&ctx, nargs, args);
+                        sd_bus_flush_close_unref(ctx.bus);
+                }
         }
-
-        r = bus_open(ctx.user_bus, "siprctl", &ctx.bus);
-        if (r < 0) {
-                fprintf(stderr, "siprctl: cannot connect to the %s bus: %s\n",
-                        ctx.user_bus ? "session" : "system", strerror(-r));
-                return SIPRCTL_EXIT_NOT_RUNNING;
-        }
-        r = cmd->run(&ctx, nargs, args);
-        sd_bus_flush_close_unref(ctx.bus);
+        if (filter > 0)
+                json_pretty_finish(filter);
         return r;
 }

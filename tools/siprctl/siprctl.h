@@ -21,7 +21,8 @@ enum {
 
 typedef struct SiprctlContext {
         sd_bus *bus;
-        bool json;
+        bool json;        /* --json, --json=short or --json=pretty */
+        bool json_pretty; /* --json=pretty: indented (siprctl.c filters stdout) */
         bool user_bus;
         bool color; /* stdout is a terminal, and neither NO_COLOR nor TERM=dumb is set */
 } SiprctlContext;
@@ -32,6 +33,9 @@ typedef struct SiprctlCommand {
         const char *summary; /* one line for --help */
         int min_args, max_args;
         int (*run)(SiprctlContext *c, int argc, char **argv); /* returns an exit code */
+        /* Checks the arguments before anything connects to the bus, so a usage error exits 2
+         * even when no service runs: 0 or SIPRCTL_EXIT_USAGE (message printed). May be NULL. */
+        int (*check)(const char *command, int argc, char **argv);
         bool offline; /* needs no bus (c->bus is NULL) */
 } SiprctlCommand;
 
@@ -54,6 +58,9 @@ int siprctl_read_properties(sd_bus_message *m, SiprctlPropertyReader read_one, v
 int siprctl_for_each_object(sd_bus_message *reply, const char *iface,
                             int (*add)(const char *path, sd_bus_message *m, void *userdata), void *userdata);
 
+/* Argument checks shared by the commands: print the usage message and return SIPRCTL_EXIT_USAGE. */
+int siprctl_parse_account(const char *command, const char *arg, uint32_t *ret);
+
 /* Local "YYYY-MM-DD HH:MM:SS", or "-" for 0 (never set). */
 void siprctl_format_time(uint64_t usec, char *buf, size_t size);
 
@@ -62,3 +69,4 @@ extern const SiprctlCommand siprctl_config_commands[];
 extern const SiprctlCommand siprctl_resolve_commands[];
 extern const SiprctlCommand siprctl_health_commands[];
 extern const SiprctlCommand siprctl_reg_commands[];
+extern const SiprctlCommand siprctl_stats_commands[];
