@@ -14,7 +14,7 @@
 #include "util.h"
 
 #define ACCOUNT_PREFIX "/org/sipr/Registration1/account"
-#define ACCOUNT_IFACE "org.sipr.Registration1.Account"
+#define ACCOUNT_IFACE  "org.sipr.Registration1.Account"
 
 static int property_get_index(sd_bus *bus, const char *path, const char *interface, const char *property,
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -28,14 +28,21 @@ static int property_get_enabled(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "b", a->published.enabled);
 }
 
+static int property_get_usable(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Account *a = userdata;
+        return sd_bus_message_append(reply, "b", a->published.usable);
+}
+
 static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Account *a = userdata;
         const AccountView *v = &a->published;
-        const char *s = streq(property, "Aor") ? v->aor :
-                        streq(property, "Mode") ? v->mode :
-                        streq(property, "State") ? v->state :
-                        streq(property, "WorkingServer") ? v->working : v->last_reason;
+        const char *s = streq(property, "Aor")             ? v->aor
+                        : streq(property, "Mode")          ? v->mode
+                        : streq(property, "State")         ? v->state
+                        : streq(property, "WorkingServer") ? v->working
+                                                           : v->last_reason;
         return sd_bus_message_append(reply, "s", strempty(s));
 }
 
@@ -50,16 +57,17 @@ static int property_get_servers(sd_bus *bus, const char *path, const char *inter
                 return r;
         for (size_t i = 0; i < v->n_servers; i++) {
                 const AccountServerRow *row = &v->servers[i];
-                r = sd_bus_message_append(reply, "(ssssqt)", strempty(row->name), strempty(row->uri), row->role,
-                                          row->state, row->status, row->since_realtime);
+                r = sd_bus_message_append(reply, "(ssssqt)", strempty(row->name), strempty(row->uri),
+                                          row->role, row->state, row->status, row->since_realtime);
                 if (r < 0)
                         return r;
         }
         return sd_bus_message_close_container(reply);
 }
 
-static int property_get_last_status(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_last_status(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error) {
         Account *a = userdata;
         return sd_bus_message_append(reply, "q", (uint16_t) a->published.last_status);
 }
@@ -76,18 +84,19 @@ static int property_get_since(sd_bus *bus, const char *path, const char *interfa
         return sd_bus_message_append(reply, "t", a->published.registered_since);
 }
 
-static int property_get_edge_contacts(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_edge_contacts(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error) {
         Account *a = userdata;
-        return sd_bus_message_append_strv(reply, a->published.edge_contacts ?: (char *[]) { NULL });
+        return sd_bus_message_append_strv(reply, a->published.edge_contacts ?: (char *[]){NULL});
 }
 
 static int property_get_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Account *a = userdata;
         return sd_bus_message_append(reply, "t",
-                                     streq(property, "Requests") ? a->published.requests :
-                                                                   a->published.request_failovers);
+                                     streq(property, "Requests") ? a->published.requests
+                                                                 : a->published.request_failovers);
 }
 
 static int method_register(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -95,7 +104,8 @@ static int method_register(sd_bus_message *m, void *userdata, sd_bus_error *erro
         int r = account_register(a);
         if (r == -EPERM)
                 return sd_bus_error_setf(error, SIPR_ERROR_FAILED,
-                                         "account %u is disabled (account.%u.enable = 0)", a->index, a->index);
+                                         "account %u is disabled (account.%u.enable = 0)", a->index,
+                                         a->index);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "account %u: cannot register: %m", a->index);
         return sd_bus_reply_method_return(m, NULL);
@@ -129,15 +139,20 @@ static const sd_bus_vtable account_vtable[] = {
         SD_BUS_PROPERTY("Mode", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("State", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("WorkingServer", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Servers", "a(ssssqt)", property_get_servers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Usable", "b", property_get_usable, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Servers", "a(ssssqt)", property_get_servers, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastStatus", "q", property_get_last_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastReason", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Failovers", "u", property_get_failovers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("RegisteredSinceUsec", "t", property_get_since, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("EdgeContacts", "as", property_get_edge_contacts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("RegisteredSinceUsec", "t", property_get_since, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("EdgeContacts", "as", property_get_edge_contacts, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Requests", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RequestFailovers", "t", property_get_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_SIGNAL_WITH_ARGS("RequestFailover", SD_BUS_ARGS("s", method, "s", from, "s", reason, "s", to), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("RequestFailover", SD_BUS_ARGS("s", method, "s", from, "s", reason, "s", to),
+                                0),
         SD_BUS_METHOD("Register", NULL, NULL, method_register, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Unregister", NULL, NULL, method_unregister, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Failover", NULL, NULL, method_failover, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -167,8 +182,8 @@ int account_bus_path_index(const char *path, unsigned *ret) {
         return 0;
 }
 
-static int account_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
-                               sd_bus_error *error) {
+static int account_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                               void **found, sd_bus_error *error) {
         Manager *m = userdata;
         unsigned idx;
         Account *a;
@@ -203,8 +218,8 @@ static int account_node_enumerator(sd_bus *bus, const char *path, void *userdata
 int account_bus_register(Manager *m) {
         int r;
 
-        r = sd_bus_add_fallback_vtable(m->bus, &m->account_slot, ACCOUNT_PREFIX, ACCOUNT_IFACE, account_vtable,
-                                       account_object_find, m);
+        r = sd_bus_add_fallback_vtable(m->bus, &m->account_slot, ACCOUNT_PREFIX, ACCOUNT_IFACE,
+                                       account_vtable, account_object_find, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the account objects: %m");
         r = sd_bus_add_node_enumerator(m->bus, &m->enum_slot, ACCOUNT_PREFIX, account_node_enumerator, m);
@@ -233,8 +248,9 @@ static bool servers_equal(const AccountView *x, const AccountView *y) {
                 return false;
         for (size_t i = 0; i < x->n_servers; i++) {
                 const AccountServerRow *a = &x->servers[i], *b = &y->servers[i];
-                if (!streq(strempty(a->name), strempty(b->name)) || !streq(strempty(a->uri), strempty(b->uri)) ||
-                    !streq(a->role, b->role) || !streq(a->state, b->state) || a->status != b->status ||
+                if (!streq(strempty(a->name), strempty(b->name)) ||
+                    !streq(strempty(a->uri), strempty(b->uri)) || !streq(a->role, b->role) ||
+                    !streq(a->state, b->state) || a->status != b->status ||
                     a->since_realtime != b->since_realtime)
                         return false;
         }
@@ -287,7 +303,9 @@ static void log_transition(const Account *a, const AccountView *old, const Accou
                                 if (hops[i].down && streq(hops[i].uri, from))
                                         snprintf(reason, sizeof(reason), "down (sipr-healthd)");
                 }
-                const char *sep = !reason[0] ? "" : isdigit((unsigned char) reason[0]) ? ", which answered " : ": ";
+                const char *sep = !reason[0]                           ? ""
+                                  : isdigit((unsigned char) reason[0]) ? ", which answered "
+                                                                       : ": ";
                 log_struct(LOG_WARNING, SIPR_MESSAGE_FAILOVER,
                            LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
                                       LOG_FIELD("SIPR_SERVER", v->working),
@@ -302,7 +320,10 @@ static void log_transition(const Account *a, const AccountView *old, const Accou
                            LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
                                       LOG_FIELD("SIPR_SERVER", old->working),
                                       LOG_FIELD("SIPR_REASON", reason)),
-                           "Account %u: failed: %s.", a->index, reason);
+                           "Account %u: failed: %s%s%s%s.", a->index, reason,
+                           v->working_bound || isempty(v->working) ? "" : "; new requests go to ",
+                           v->working_bound ? "" : strempty(v->working),
+                           v->working_bound || isempty(v->working) ? "" : " without a registration");
                 return;
         }
         if (streq(strempty(old->state), "registered") && !isempty(old->working) && isempty(v->working)) {
@@ -321,12 +342,18 @@ static void log_transition(const Account *a, const AccountView *old, const Accou
                            "Account %u: registered via %s.", a->index, strempty(v->working));
                 return;
         }
-        log_account_info(a, "%s%s%s.", v->state, isempty(v->working) ? "" : " via ", strempty(v->working));
+        if (isempty(v->working) || v->working_bound)
+                log_account_info(a, "%s%s%s.", v->state, isempty(v->working) ? "" : " via ",
+                                 strempty(v->working));
+        else
+                /* register_on_enable = 0: nothing is registered at the server requests go to */
+                log_account_info(a, "%s; new requests go to %s without a registration.", v->state,
+                                 v->working);
 }
 
 void account_bus_emit_changes(Account *a) {
         AccountView v;
-        const char *names[16];
+        const char *names[20];
         size_t n = 0;
         int r;
 
@@ -345,13 +372,17 @@ void account_bus_emit_changes(Account *a) {
                 a->published = v;
                 return;
         }
-#define CHANGED_STR(f, name) if (!streq(strempty(v.f), strempty(a->published.f))) names[n++] = name
+#define CHANGED_STR(f, name)                                                                                \
+        if (!streq(strempty(v.f), strempty(a->published.f)))                                                \
+        names[n++] = name
         if (v.enabled != a->published.enabled)
                 names[n++] = "Enabled";
         CHANGED_STR(aor, "Aor");
         CHANGED_STR(mode, "Mode");
         CHANGED_STR(state, "State");
         CHANGED_STR(working, "WorkingServer");
+        if (v.usable != a->published.usable)
+                names[n++] = "Usable";
         if (servers && !servers_equal(&v, &a->published))
                 names[n++] = "Servers";
         if (v.last_status != a->published.last_status)
@@ -388,8 +419,8 @@ void account_bus_emit_request_failover(Account *a, const char *method, const cha
 
         if (!a->published.state)
                 return;
-        r = sd_bus_emit_signal(a->manager->bus, a->path, ACCOUNT_IFACE, "RequestFailover", "ssss", strempty(method),
-                               strempty(from), strempty(reason), strempty(to));
+        r = sd_bus_emit_signal(a->manager->bus, a->path, ACCOUNT_IFACE, "RequestFailover", "ssss",
+                               strempty(method), strempty(from), strempty(reason), strempty(to));
         if (r < 0)
                 log_debug_errno(r, "Failed to emit RequestFailover for %s: %m", a->path);
 }

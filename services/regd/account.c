@@ -192,7 +192,8 @@ void account_update_globals(Account *a) {
 int account_register(Account *a) {
         if (!a->cfg.enable)
                 return -EPERM;
-        if (redundancy_state(a->red) == RED_STATE_REGISTERED || redundancy_state(a->red) == RED_STATE_REGISTERING)
+        if (redundancy_state(a->red) == RED_STATE_REGISTERED ||
+            redundancy_state(a->red) == RED_STATE_REGISTERING)
                 return 0;
         redundancy_stop(a->red, mono());
         redundancy_start(a->red, mono());
@@ -255,7 +256,7 @@ static void account_view_servers(Account *a, AccountView *v) {
                 for (size_t k = 0; a->proxy && k < a->proxy->n_map; k++)
                         if (streq(a->proxy->map[k].uri, info[i].uri))
                                 name = a->cfg.outbound_proxy[a->proxy->map_of[k]].address;
-                v->servers[i] = (AccountServerRow) {
+                v->servers[i] = (AccountServerRow){
                         .server = info[i].server,
                         .name = strdup(strempty(name)),
                         .uri = strdup(info[i].uri),
@@ -272,7 +273,7 @@ void account_view(Account *a, AccountView *v, bool servers) {
         char aor[512];
         RedState st = redundancy_state(a->red);
 
-        *v = (AccountView) {
+        *v = (AccountView){
                 .enabled = a->cfg.enable,
                 .aor = strdup(account_aor(a, aor, sizeof(aor))),
                 .mode = strdup(red_mode_to_string(redundancy_mode(a->red))),
@@ -286,6 +287,8 @@ void account_view(Account *a, AccountView *v, bool servers) {
                 .requests = edge_account_requests(a->manager->edge, a->index),
                 .request_failovers = edge_account_request_failovers(a->manager->edge, a->index),
         };
+        v->working_bound = redundancy_working_bound(a->red);
+        v->usable = !a->problem && a->cfg.enable && !isempty(v->working);
         if (servers)
                 account_view_servers(a, v);
 }
@@ -302,5 +305,5 @@ void account_view_clear(AccountView *v) {
         }
         free(v->servers);
         g_strfreev(v->edge_contacts);
-        *v = (AccountView) {};
+        *v = (AccountView){};
 }

@@ -18,11 +18,11 @@
 
 /* Log lines about one account carry its index, as systemd's log_link_*() carry the link. */
 #define log_account_index(index, level, fmt, ...) log_full(level, "Account %u: " fmt, (index), ##__VA_ARGS__)
-#define log_account_full(a, level, fmt, ...) log_account_index((a)->index, level, fmt, ##__VA_ARGS__)
-#define log_account_debug(a, ...) log_account_full(a, LOG_DEBUG, __VA_ARGS__)
-#define log_account_info(a, ...) log_account_full(a, LOG_INFO, __VA_ARGS__)
-#define log_account_notice(a, ...) log_account_full(a, LOG_NOTICE, __VA_ARGS__)
-#define log_account_warning(a, ...) log_account_full(a, LOG_WARNING, __VA_ARGS__)
+#define log_account_full(a, level, fmt, ...)      log_account_index((a)->index, level, fmt, ##__VA_ARGS__)
+#define log_account_debug(a, ...)                 log_account_full(a, LOG_DEBUG, __VA_ARGS__)
+#define log_account_info(a, ...)                  log_account_full(a, LOG_INFO, __VA_ARGS__)
+#define log_account_notice(a, ...)                log_account_full(a, LOG_NOTICE, __VA_ARGS__)
+#define log_account_warning(a, ...)               log_account_full(a, LOG_WARNING, __VA_ARGS__)
 
 /* One row of the Servers property. */
 typedef struct AccountServerRow {
@@ -37,6 +37,8 @@ typedef struct AccountServerRow {
  * a new view is compared with it to emit one PropertiesChanged. */
 typedef struct AccountView {
         bool enabled;
+        bool usable;        /* new requests have somewhere to go: working is set */
+        bool working_bound; /* working holds our binding (else: unregistered requests) */
         char *aor, *mode, *state, *working, *last_reason;
         unsigned last_status, failovers;
         uint64_t registered_since; /* CLOCK_REALTIME µs */

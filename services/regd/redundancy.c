@@ -44,7 +44,7 @@ typedef struct RServer {
         unsigned index;
         RedServerConfig cfg;
         ServerPhase phase;
-        bool active;     /* the account policy wants a registration here */
+        bool active; /* the account policy wants a registration here */
         bool resolved, resolving;
         RAddr *addrs; /* room for the largest answer so far (+2 kept), at most RED_ADDR_MAX */
         size_t n_addrs, n_alloc;
@@ -90,7 +90,8 @@ static void server_set_phase(Redundancy *r, RServer *s, ServerPhase phase) {
         if (s->phase == phase)
                 return;
         if (r->trace)
-                r->trace(r->trace_userdata, s->index, server_phase_names[s->phase], server_phase_names[phase]);
+                r->trace(r->trace_userdata, s->index, server_phase_names[s->phase],
+                         server_phase_names[phase]);
         s->phase = phase;
         r->changes |= RED_CHANGED_SERVERS;
 }
@@ -108,6 +109,33 @@ static bool server_in_flight(const RServer *s) {
 
 static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t now);
 static void server_failed(Redundancy *r, RServer *s, uint64_t now);
+static const RServer *working_server(const Redundancy *r, int *ret_addr);
+
+/* Whether any server of the account holds a binding. */
+static bool account_bound(const Redundancy *r) {
+        for (size_t i = 0; i < r->n_order; i++)
+                if (r->servers[r->order[i]].bound >= 0)
+                        return true;
+        return false;
+}
+
+/* register_on_enable = 0 and the primary failed: new requests go to the first other address
+ * not known down, without a registration (none when every one is down). only_signal_with_registered
+ * does not apply then (Yealink: only with register_on_enable = 1 and failback modes 1–3, see
+ * redundancy_next_hops()). */
+static void server_pick_send_to(Redundancy *r, RServer *s) {
+        int to = -1;
+
+        if (!s->cfg.register_on_enable && s->failed && s->bound < 0)
+                for (size_t i = 1; i < s->n_addrs; i++)
+                        if (s->addrs[i].health != RED_HEALTH_DOWN) {
+                                to = (int) i;
+                                break;
+                        }
+        if (to != s->send_to)
+                r->changes |= RED_CHANGED_SERVERS; /* where new requests go (WorkingServer) */
+        s->send_to = to;
+}
 
 uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2) {
         uint64_t total = 0, interval = t1;
@@ -157,7 +185,7 @@ static void queue_action(Redundancy *r, RedActionType type, RServer *s, int addr
                 r->n_alloc = n;
         }
         RedAction *a = &r->queue[r->n_queue++];
-        *a = (RedAction) { .type = type, .server = s->index, .expires = expires };
+        *a = (RedAction){.type = type, .server = s->index, .expires = expires};
         if (addr >= 0)
                 snprintf(a->uri, sizeof(a->uri), "%s", s->addrs[addr].a.uri);
 }
@@ -252,7 +280,10 @@ static void server_attempt(Redundancy *r, RServer *s, int addr, ServerPhase phas
         bool last;
 
         if (phase == SERVER_ROUND)
-                last = s->round_pos + 1 >= s->n_round;
+                /* the last of the round, and of the server's list: with register_on_enable = 0 a
+                 * round is the primary alone, but new requests would go on to the next address,
+                 * so the primary is not the last (only the last gets the full timer) */
+                last = s->round_pos + 1 >= s->n_round && (s->cfg.register_on_enable || s->n_addrs <= 1);
         else if (phase == SERVER_FAILING_BACK)
                 last = false; /* the binding elsewhere is still there to fall back on */
         else
@@ -306,14 +337,16 @@ static void server_schedule_failback_retry(Redundancy *r, RServer *s, uint64_t n
         /* 0 and 2: at the next refresh (0 also when healthd sees the primary come up again) */
 }
 
-/* The primary may be tried again: not known down, and up for hold_down when health knows it. */
-static bool server_failback_allowed(Redundancy *r, RServer *s, uint64_t now) {
-        RAddr *p = &s->addrs[0];
+/* Whether the primary may be tried again now: not known down, and up for hold_down when health
+ * knows it. When only the hold-down is missing, *ret_when is when it will be over (else 0). */
+static bool server_failback_ready(const Redundancy *r, const RServer *s, uint64_t now, uint64_t *ret_when) {
+        const RAddr *p = &s->addrs[0];
 
+        *ret_when = 0;
         if (p->health == RED_HEALTH_DOWN)
                 return false;
         if (p->health == RED_HEALTH_UP && p->up_since + sec(r->cfg.hold_down) > now) {
-                s->failback_at = p->up_since + sec(r->cfg.hold_down);
+                *ret_when = p->up_since + sec(r->cfg.hold_down);
                 return false;
         }
         return true;
@@ -491,14 +524,7 @@ static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
         s->n_round = 0;
         server_set_phase(r, s, SERVER_FAILED);
 
-        s->send_to = -1;
-        if (!s->cfg.register_on_enable && !s->cfg.only_signal_with_registered)
-                for (size_t i = 1; i < s->n_addrs; i++)
-                        if (s->addrs[i].health != RED_HEALTH_DOWN) {
-                                s->send_to = (int) i;
-                                break;
-                        }
-        r->changes |= RED_CHANGED_SERVERS; /* where new requests go (WorkingServer) */
+        server_pick_send_to(r, s);
 
         if (r->mode != RED_MODE_SUCCESSIVE) {
                 server_set_retry(r, s, now + retry);
@@ -545,13 +571,19 @@ void redundancy_set_tracer(Redundancy *r, RedTraceFunc f, void *userdata) {
         r->trace_userdata = userdata;
 }
 
+/* Failovers counts the moves of the registration: a working server that holds a binding, then
+ * another. Where unregistered requests go (register_on_enable = 0) is not a failover. */
 static void update_working(Redundancy *r) {
-        const char *w = redundancy_working_uri(r);
+        int a;
+        const RServer *s = working_server(r, &a);
 
-        if (isempty(w))
+        if (!s || s->bound != a)
                 return;
-        if (!isempty(r->last_working) && !streq(r->last_working, w))
+        const char *w = s->addrs[a].a.uri;
+        if (!isempty(r->last_working) && !streq(r->last_working, w)) {
                 r->failovers++;
+                r->changes |= RED_CHANGED_SERVERS;
+        }
         snprintf(r->last_working, sizeof(r->last_working), "%s", w);
 }
 
@@ -591,7 +623,8 @@ void redundancy_stop(Redundancy *r, uint64_t now) {
         r->started = false;
 }
 
-void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now) {
+void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n,
+                              uint64_t now) {
         RServer *s = server_get(r, server);
         RAddr old[RED_ADDR_MAX];
         size_t n_old, max;
@@ -624,7 +657,7 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
                         dup = dup || streq(s->addrs[j].a.uri, addrs[i].uri);
                 if (dup)
                         continue;
-                *a = (RAddr) { .a = addrs[i] };
+                *a = (RAddr){.a = addrs[i]};
                 for (size_t j = 0; j < n_old; j++)
                         if (streq(old[j].a.uri, a->a.uri)) {
                                 a->failed = old[j].failed;
@@ -636,7 +669,7 @@ void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *
         }
 
         /* A binding or transaction on an address no longer listed is still ours: keep it last. */
-        int keep[2] = { s->bound, s->trying };
+        int keep[2] = {s->bound, s->trying};
         for (int k = 0; k < 2; k++) {
                 if (keep[k] < 0)
                         continue;
@@ -743,6 +776,7 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
         if (health == RED_HEALTH_UP)
                 s->addrs[a].up_since = now;
         s->addrs[a].health = health;
+        server_pick_send_to(r, s); /* unregistered requests avoid what healthd sees down */
 
         if (health == RED_HEALTH_DOWN && r->cfg.proactive_failover && s->active) {
                 if (s->trying == a) {
@@ -757,13 +791,22 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
                         server_drop_binding(r, s, false);
                         server_start_round(r, s, a, now);
                 }
-        } else if (health == RED_HEALTH_UP && a == 0 && s->active) {
-                if (s->bound > 0 && s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS)
+        } else if (health == RED_HEALTH_UP) {
+                RServer *retry = NULL;
+
+                if (a == 0 && s->active && s->bound > 0 &&
+                    s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS)
                         server_schedule_failback(r, s, now);
-                else if (s->phase == SERVER_FAILED && r->cfg.proactive_failover)
+                else if (r->cfg.proactive_failover && s->phase == SERVER_FAILED && !account_bound(r))
+                        /* nothing holds a binding, and an address of a failed server is up again:
+                         * that server (successive: the round from the working server) now */
+                        retry = r->mode == RED_MODE_SUCCESSIVE ? &r->servers[r->order[0]] : s;
+                else if (r->cfg.proactive_failover && s->phase == SERVER_FAILED && a == 0 && s->active)
+                        retry = s; /* the primary is back while another server holds */
+                if (retry)
                         /* back: no need to wait for reg_fail_retry_interval, but a server that
                          * just came up must stay up for hold_down (flapping) */
-                        s->retry_at = MIN(s->retry_at ?: UINT64_MAX, now + sec(r->cfg.hold_down));
+                        retry->retry_at = MIN(retry->retry_at ?: UINT64_MAX, now + sec(r->cfg.hold_down));
         }
         update_working(r);
 }
@@ -852,18 +895,29 @@ void redundancy_timer(Redundancy *r, uint64_t now) {
                         s->retry_at = 0;
                         server_start_round(r, s, -1, now);
                 } else if (s->bound >= 0 && now >= s->refresh_at) {
-                        bool fb = s->bound > 0 && (s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS || s->cfg.failback_mode == SIPR_FAILBACK_REGISTRATION ||
-                                                   (s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL && s->addrs[s->bound].a.ttl == 0));
-                        if (fb && server_failback_allowed(r, s, now))
+                        bool fb = s->bound > 0 && (s->cfg.failback_mode == SIPR_FAILBACK_NEW_REQUESTS ||
+                                                   s->cfg.failback_mode == SIPR_FAILBACK_REGISTRATION ||
+                                                   (s->cfg.failback_mode == SIPR_FAILBACK_DNS_TTL &&
+                                                    s->addrs[s->bound].a.ttl == 0));
+                        uint64_t when = 0;
+                        if (fb && server_failback_ready(r, s, now, &when))
                                 server_attempt(r, s, 0, SERVER_FAILING_BACK, now);
-                        else
+                        else {
+                                if (fb && when)
+                                        s->failback_at = when; /* once the hold-down is over */
                                 server_attempt(r, s, s->bound, SERVER_REFRESHING, now);
+                        }
                 } else if (s->bound > 0 && s->failback_at > 0 && now >= s->failback_at) {
+                        uint64_t when = 0;
                         s->failback_at = 0;
-                        if (server_failback_allowed(r, s, now))
+                        if (server_failback_ready(r, s, now, &when))
                                 server_attempt(r, s, 0, SERVER_FAILING_BACK, now);
-                        else if (s->failback_at == 0 && s->cfg.failback_mode == SIPR_FAILBACK_DURATION)
-                                s->failback_at = now + sec(s->cfg.failback_timeout);
+                        else if (when)
+                                s->failback_at = when;
+                        else
+                                /* known down now: ask again one TTL (mode 1) or one duration
+                                 * (mode 3) later, as after a failed attempt; never give up */
+                                server_schedule_failback_retry(r, s, now);
                 }
         }
         update_working(r);
@@ -940,6 +994,13 @@ const char *redundancy_working_uri(const Redundancy *r) {
         return s ? s->addrs[a].a.uri : "";
 }
 
+bool redundancy_working_bound(const Redundancy *r) {
+        int a;
+        const RServer *s = working_server(r, &a);
+
+        return s && s->bound == a;
+}
+
 unsigned redundancy_last_status(const Redundancy *r) {
         return r->last_status;
 }
@@ -967,13 +1028,14 @@ size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max) {
         for (size_t i = 0; i < r->n_order && n < max; i++) {
                 const RServer *s = &r->servers[r->order[i]];
                 if (s->n_addrs == 0) {
-                        ret[n++] = (RedServerInfo) {
+                        ret[n++] = (RedServerInfo){
                                 .server = s->index,
                                 .uri = "",
                                 .role = "candidate",
-                                .state = s->failed ? RED_ADDR_FAILED :
-                                         (s->resolving || s->phase == SERVER_RESOLVING) ? RED_ADDR_REGISTERING :
-                                                                                         RED_ADDR_IDLE,
+                                .state = s->failed ? RED_ADDR_FAILED
+                                         : (s->resolving || s->phase == SERVER_RESOLVING)
+                                                 ? RED_ADDR_REGISTERING
+                                                 : RED_ADDR_IDLE,
                                 .last_status = r->last_status,
                         };
                         continue;
@@ -981,14 +1043,16 @@ size_t redundancy_servers(const Redundancy *r, RedServerInfo *ret, size_t max) {
                 for (size_t j = 0; j < s->n_addrs && n < max; j++) {
                         const RAddr *a = &s->addrs[j];
                         RedServerInfo *info = &ret[n++];
-                        *info = (RedServerInfo) {
+                        *info = (RedServerInfo){
                                 .server = s->index,
                                 .uri = a->a.uri,
-                                .role = (s == ws && (int) j == wa) ? "working" :
-                                        (s->bound == (int) j) ? "fallback" : "candidate",
-                                .state = s->bound == (int) j ? RED_ADDR_REGISTERED :
-                                         s->trying == (int) j ? RED_ADDR_REGISTERING :
-                                         a->failed ? RED_ADDR_FAILED : RED_ADDR_IDLE,
+                                .role = (s == ws && (int) j == wa) ? "working"
+                                        : (s->bound == (int) j)    ? "fallback"
+                                                                   : "candidate",
+                                .state = s->bound == (int) j    ? RED_ADDR_REGISTERED
+                                         : s->trying == (int) j ? RED_ADDR_REGISTERING
+                                         : a->failed            ? RED_ADDR_FAILED
+                                                                : RED_ADDR_IDLE,
                                 .last_status = a->last_status,
                                 .registered_since = s->bound == (int) j ? s->bound_since : 0,
                         };
@@ -1039,7 +1103,7 @@ size_t redundancy_next_hops(const Redundancy *r, RedHop *ret, size_t max) {
                                         continue;
                                 if (server_signals_registered_only(s) && s->bound != a)
                                         continue;
-                                ret[n++] = (RedHop) {
+                                ret[n++] = (RedHop){
                                         .server = s->index,
                                         .uri = s->addrs[a].a.uri,
                                         .bound = s->bound == a,
@@ -1059,7 +1123,7 @@ size_t redundancy_bindings(const Redundancy *r, RedAction *ret, size_t max) {
                 const RServer *s = &r->servers[r->order[i]];
                 if (s->bound < 0)
                         continue;
-                ret[n] = (RedAction) { .type = RED_ACTION_UNREGISTER, .server = s->index };
+                ret[n] = (RedAction){.type = RED_ACTION_UNREGISTER, .server = s->index};
                 snprintf(ret[n].uri, sizeof(ret[n].uri), "%s", s->addrs[s->bound].a.uri);
                 n++;
         }
@@ -1068,10 +1132,8 @@ size_t redundancy_bindings(const Redundancy *r, RedAction *ret, size_t max) {
 
 const char *red_state_to_string(RedState s) {
         static const char *const t[] = {
-                [RED_STATE_DISABLED] = "disabled",
-                [RED_STATE_UNREGISTERED] = "unregistered",
-                [RED_STATE_REGISTERING] = "registering",
-                [RED_STATE_REGISTERED] = "registered",
+                [RED_STATE_DISABLED] = "disabled",       [RED_STATE_UNREGISTERED] = "unregistered",
+                [RED_STATE_REGISTERING] = "registering", [RED_STATE_REGISTERED] = "registered",
                 [RED_STATE_FAILED] = "failed",
         };
         return (unsigned) s < ELEMENTSOF(t) ? t[s] : "unknown";

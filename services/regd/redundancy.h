@@ -14,8 +14,8 @@
 #include "config-types.h"
 
 #define RED_SERVER_MAX 4
-#define RED_ADDR_MAX 16
-#define RED_URI_MAX 256
+#define RED_ADDR_MAX   16
+#define RED_URI_MAX    256
 
 typedef enum RedMode {
         RED_MODE_FAILOVER,   /* one server: failover among its addresses */
@@ -73,7 +73,7 @@ typedef struct RedServerConfig {
 
 typedef struct RedConfig {
         bool enabled;
-        unsigned redundancy_type; /* 0 concurrent, 1 successive */
+        unsigned redundancy_type;         /* 0 concurrent, 1 successive */
         uint32_t fallback_timeout;        /* s */
         uint32_t reg_fail_retry_interval; /* s */
         uint64_t t1_usec, t2_usec;
@@ -113,7 +113,8 @@ void redundancy_start(Redundancy *r, uint64_t now);
 void redundancy_stop(Redundancy *r, uint64_t now);
 
 /* Answer to RED_ACTION_RESOLVE (or a spontaneous re-resolution). */
-void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n, uint64_t now);
+void redundancy_set_addresses(Redundancy *r, unsigned server, const RedAddress *addrs, size_t n,
+                              uint64_t now);
 void redundancy_resolve_failed(Redundancy *r, unsigned server, const char *reason, uint64_t now);
 
 /* Final response to a REGISTER on (server, uri). status 2xx with the granted expiry (s) of our
@@ -150,6 +151,9 @@ bool redundancy_pop_action(Redundancy *r, RedAction *ret);
 RedMode redundancy_mode(const Redundancy *r);
 RedState redundancy_state(const Redundancy *r);
 const char *redundancy_working_uri(const Redundancy *r); /* "" when none */
+/* Whether the working server holds our binding; false when new requests would go there without a
+ * registration (register_on_enable = 0 after the primary failed) or when there is none. */
+bool redundancy_working_bound(const Redundancy *r);
 unsigned redundancy_last_status(const Redundancy *r);
 const char *redundancy_last_reason(const Redundancy *r);
 unsigned redundancy_failovers(const Redundancy *r);
@@ -158,7 +162,7 @@ uint64_t redundancy_registered_since(const Redundancy *r); /* monotonic µs, 0 =
 /* Every (server, address) in priority order, for the Servers property. */
 typedef struct RedServerInfo {
         unsigned server;
-        const char *uri; /* "" when the server is not resolved */
+        const char *uri;  /* "" when the server is not resolved */
         const char *role; /* working, fallback, candidate */
         RedAddrState state;
         unsigned last_status;

@@ -7,18 +7,18 @@
 #include "macro.h"
 #include "redundancy.h"
 
-#define S(x) ((uint64_t) (x) * USEC_PER_SEC)
-#define MS(x) ((uint64_t) (x) * USEC_PER_MSEC)
+#define S(x)  ((uint64_t) (x) *USEC_PER_SEC)
+#define MS(x) ((uint64_t) (x) *USEC_PER_MSEC)
 
 static unsigned failures;
 
-#define check(expr)                                                                       \
-        do {                                                                              \
-                if (!(expr)) {                                                            \
-                        fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, \
-                                __func__, #expr);                                         \
-                        failures++;                                                       \
-                }                                                                         \
+#define check(expr)                                                                                         \
+        do {                                                                                                \
+                if (!(expr)) {                                                                              \
+                        fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, __func__,      \
+                                #expr);                                                                     \
+                        failures++;                                                                         \
+                }                                                                                           \
         } while (0)
 
 #define A0 "sip:10.0.0.1:5060;transport=udp"
@@ -37,7 +37,7 @@ static RedConfig config_default(unsigned n_servers) {
                 .proactive_failover = true,
         };
         for (unsigned i = 0; i < n_servers; i++)
-                c.server[i] = (RedServerConfig) {
+                c.server[i] = (RedServerConfig){
                         .set = true,
                         .expires = 3600,
                         .retry_counts = 3,
@@ -57,8 +57,8 @@ static bool expect_(Redundancy *r, RedActionType type, unsigned server, const ch
                 return false;
         }
         if (a.type != type || a.server != server || (uri && !streq(a.uri, uri))) {
-                fprintf(stderr, "line %d: expected action %d server %u %s, got %d server %u %s\n", line, type,
-                        server, strempty(uri), a.type, a.server, a.uri);
+                fprintf(stderr, "line %d: expected action %d server %u %s, got %d server %u %s\n", line,
+                        type, server, strempty(uri), a.type, a.server, a.uri);
                 failures++;
                 return false;
         }
@@ -69,7 +69,8 @@ static bool expect_(Redundancy *r, RedActionType type, unsigned server, const ch
 static void expect_none_(Redundancy *r, int line) {
         RedAction a;
         if (redundancy_pop_action(r, &a)) {
-                fprintf(stderr, "line %d: expected no action, got %d server %u %s\n", line, a.type, a.server, a.uri);
+                fprintf(stderr, "line %d: expected no action, got %d server %u %s\n", line, a.type, a.server,
+                        a.uri);
                 failures++;
         }
 }
@@ -89,7 +90,8 @@ static void ok(Redundancy *r, unsigned server, const char *uri, uint32_t granted
         redundancy_register_result(r, server, uri, 200, "OK", false, granted, now);
 }
 
-static void fail(Redundancy *r, unsigned server, const char *uri, unsigned status, bool local, uint64_t now) {
+static void fail(Redundancy *r, unsigned server, const char *uri, unsigned status, bool local,
+                 uint64_t now) {
         redundancy_register_result(r, server, uri, status, "failed", local, 0, now);
 }
 
@@ -116,10 +118,10 @@ static void test_arithmetic(void) {
         check(red_invite_deadline_usec(3, MS(500)) == MS(7400));
         check(red_invite_deadline_usec(6, MS(500)) == MS(63400)); /* no T2 cap: 0.5·(2^7 − 1) */
         check(red_invite_deadline_usec(1, MS(500)) == MS(1400));
-        check(red_refresh_delay_usec(3600) == S(3240));   /* 90 % < expires − 60 */
-        check(red_refresh_delay_usec(300) == S(240));     /* expires − 60 < 90 % */
+        check(red_refresh_delay_usec(3600) == S(3240)); /* 90 % < expires − 60 */
+        check(red_refresh_delay_usec(300) == S(240));   /* expires − 60 < 90 % */
         check(red_refresh_delay_usec(1000) == S(900));
-        check(red_refresh_delay_usec(30) == S(15));       /* too short for either: half */
+        check(red_refresh_delay_usec(30) == S(15)); /* too short for either: half */
         check(red_refresh_delay_usec(12) == S(6));
         /* A tiny grant is refreshed no sooner than RED_REFRESH_MIN_SEC (5 s). */
         check(red_refresh_delay_usec(10) == S(5));
@@ -129,13 +131,13 @@ static void test_arithmetic(void) {
 
 static void test_failover_order(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
 
         check(redundancy_mode(r) == RED_MODE_FAILOVER);
-        expect(r, RED_ACTION_REGISTER, 0, A0);              /* primary first */
-        fail(r, 0, A0, 503, true, S(1));                    /* ICMP: at once */
+        expect(r, RED_ACTION_REGISTER, 0, A0); /* primary first */
+        fail(r, 0, A0, 503, true, S(1));       /* ICMP: at once */
         expect(r, RED_ACTION_REGISTER, 0, A1);
-        fail(r, 0, A1, 503, false, S(2));                   /* a real 503 hops too */
+        fail(r, 0, A1, 503, false, S(2)); /* a real 503 hops too */
         expect(r, RED_ACTION_REGISTER, 0, A2);
         check(redundancy_state(r) == RED_STATE_REGISTERING);
         ok(r, 0, A2, 3600, S(3));
@@ -159,7 +161,7 @@ static void test_failover_order(void) {
 
 static void test_ok_without_binding(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         /* A 200 that does not list our Contact (granted 0) is no registration: next address. */
         expect(r, RED_ACTION_REGISTER, 0, A0);
@@ -177,7 +179,7 @@ static void test_ok_without_binding(void) {
 static void test_retry_counts(void) {
         RedConfig c = config_default(1);
         uint64_t d = red_retry_deadline_usec(3, MS(500), S(4));
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         expect(r, RED_ACTION_REGISTER, 0, A0);
         check(redundancy_next_wakeup(r) == d);
@@ -211,7 +213,7 @@ static void test_retry_counts(void) {
         /* retry_counts = 0: only the initial send. */
         redundancy_free(r);
         c.server[0].retry_counts = 0;
-        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         check(redundancy_next_wakeup(r) == MS(450));
         redundancy_free(r);
@@ -247,7 +249,7 @@ static void test_request_sent_late(void) {
 
 static void test_final_errors(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         /* 401: credentials once, then success. */
         expect(r, RED_ACTION_REGISTER, 0, A0);
@@ -269,7 +271,7 @@ static void test_final_errors(void) {
         redundancy_free(r);
 
         /* 403: the server answered; fail without trying other addresses, retry later. */
-        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 403, false, S(1));
         expect_none(r);
@@ -283,7 +285,7 @@ static void test_final_errors(void) {
         redundancy_free(r);
 
         /* 503 with Retry-After and 408 from the server: next address. */
-        r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, false, S(1));
         expect(r, RED_ACTION_REGISTER, 0, A1);
@@ -295,7 +297,7 @@ static void test_final_errors(void) {
 /* Registered on A1 after the primary failed at t=0; returns the engine. */
 static Redundancy *on_secondary(RedConfig *c, uint32_t ttl, uint32_t expires) {
         c->server[0].expires = expires;
-        Redundancy *r = start_failover(c, (const char *const[]) { A0, A1, NULL }, ttl);
+        Redundancy *r = start_failover(c, (const char *const[]){A0, A1, NULL}, ttl);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, 0);
         expect(r, RED_ACTION_REGISTER, 0, A1);
@@ -357,7 +359,7 @@ static void test_failback_new_requests(void) {
 
 static void test_failback_stale_up(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         redundancy_health(r, 0, A0, RED_HEALTH_UP, S(1));
         expect(r, RED_ACTION_REGISTER, 0, A0);
@@ -472,7 +474,7 @@ static void test_hold_down_blocks_failback(void) {
 
 static void test_proactive_failover(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 3600, S(1));
@@ -487,7 +489,7 @@ static void test_proactive_failover(void) {
 
         /* Without proactive_failover only the record changes. */
         c.proactive_failover = false;
-        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 3600, S(1));
         redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
@@ -499,7 +501,7 @@ static void test_proactive_failover(void) {
 static void test_register_on_enable_off(void) {
         RedConfig c = config_default(1);
         c.server[0].register_on_enable = false;
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, S(1));
@@ -508,11 +510,91 @@ static void test_register_on_enable_off(void) {
         check(streq(redundancy_working_uri(r), A1)); /* but new requests go there */
         redundancy_free(r);
 
+        /* Yealink applies only_signal_with_registered with register_on_enable = 1 (and failback
+         * modes 1–3) only: here new requests still go to the next address (issue 23, 3) */
         c.server[0].only_signal_with_registered = true;
-        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, S(1));
-        check(streq(redundancy_working_uri(r), ""));
+        check(streq(redundancy_working_uri(r), A1));
+        /* where unregistered requests go is no failover: nothing was ever registered (23, 5) */
+        check(redundancy_failovers(r) == 0);
+        redundancy_free(r);
+
+        /* with several addresses the primary is not the last: a silent one is left after
+         * retry_counts retransmissions, not after timer F (issue 23, 2) */
+        c.server[0].only_signal_with_registered = false;
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        check(redundancy_next_wakeup(r) == red_retry_deadline_usec(3, MS(500), S(4)));
+        redundancy_free(r);
+        /* alone, it is the last: the full timer */
+        r = start_failover(&c, (const char *const[]){A0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        check(redundancy_next_wakeup(r) == 64 * MS(500) + S(1));
+        redundancy_free(r);
+}
+
+static Redundancy *start_two(RedConfig *c);
+
+/* Issue 23, 1: failback mode 1 (DNSTTL) with health: the primary was down when its TTL ran out;
+ * it must still come back later (before, the failback was never armed again). */
+static void test_failback_dns_ttl_with_health(void) {
+        RedConfig c = config_default(1);
+        c.server[0].failback_mode = SIPR_FAILBACK_DNS_TTL;
+        Redundancy *r = on_secondary(&c, 20, 3600);
+
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(5));
+        expect_none(r);
+        redundancy_timer(r, S(20)); /* the TTL ran out, the primary is known down: not now */
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(40)); /* but one TTL later */
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(30));
+        redundancy_timer(r, S(40));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        failback_succeeds(r, S(40));
+        redundancy_free(r);
+}
+
+/* Issue 23, 7: every server died; one that is not the primary comes back up: tried at once
+ * (after hold_down), not at the next reg_fail_retry_interval round. */
+static void test_recovery_any_server(void) {
+        RedConfig c = config_default(2);
+        c.reg_fail_retry_interval = 1800;
+        Redundancy *r = start_two(&c);
+
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        fail(r, 0, A0, 503, true, S(1));
+        fail(r, 1, B0, 503, true, S(1));
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        check(redundancy_next_wakeup(r) == S(1801));
+        redundancy_health(r, 1, B0, RED_HEALTH_UP, S(10)); /* the fallback server is back */
+        check(redundancy_next_wakeup(r) == S(10));
+        redundancy_timer(r, S(10));
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        redundancy_free(r);
+
+        /* successive: the round starts over from the working server */
+        c.redundancy_type = 1;
+        r = start_two(&c);
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 503, true, S(1));
+        expect(r, RED_ACTION_REGISTER, 1, B0);
+        fail(r, 1, B0, 503, true, S(1));
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        redundancy_health(r, 1, B0, RED_HEALTH_UP, S(10));
+        check(redundancy_next_wakeup(r) == S(10));
+        redundancy_timer(r, S(10));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
         redundancy_free(r);
 }
 
@@ -530,9 +612,9 @@ static void test_concurrent(void) {
         check(redundancy_mode(r) == RED_MODE_CONCURRENT);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
         expect(r, RED_ACTION_RESOLVE, 1, NULL);
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 1, B0);
         ok(r, 1, B0, 3600, S(1));
         check(streq(redundancy_working_uri(r), B0)); /* working not registered yet */
@@ -587,9 +669,9 @@ static void test_successive(void) {
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
         expect(r, RED_ACTION_RESOLVE, 1, NULL); /* known from the start, for the UA's requests */
         expect_none(r);
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
         expect_none(r); /* registered with only when the working server fails */
         fail(r, 0, A0, 503, true, S(1));
         expect(r, RED_ACTION_REGISTER, 1, B0);
@@ -619,11 +701,11 @@ static void test_successive(void) {
         r = start_two(&c);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
         expect(r, RED_ACTION_RESOLVE, 1, NULL);
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, 0);
         expect_none(r); /* server 2 not resolved yet: it registers once it is */
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 1, B0);
         fail(r, 1, B0, 503, true, 0);
         expect_none(r);
@@ -638,7 +720,7 @@ static void test_successive(void) {
 
 static void test_manual_failover(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 3600, S(1));
@@ -666,7 +748,7 @@ static void test_resolve_failed(void) {
         /* resolverd came back: no need to wait for reg_fail_retry_interval */
         redundancy_retry_failed(r, S(5));
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, S(5));
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, S(5));
         expect(r, RED_ACTION_REGISTER, 0, A0);
         redundancy_free(r);
 
@@ -681,7 +763,7 @@ static void test_resolve_failed(void) {
 
 static void test_reresolve(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 5);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 5);
 
         /* Names (TTL > 0) are looked up again before the retry after every address failed. */
         expect(r, RED_ACTION_REGISTER, 0, A0);
@@ -694,13 +776,13 @@ static void test_reresolve(void) {
         expect_none(r);
         check(redundancy_state(r) == RED_STATE_REGISTERING);
         /* the new answer has a different order and a new address */
-        set_addrs(r, 0, 5, (const char *const[]) { A2, A0, NULL }, S(31));
+        set_addrs(r, 0, 5, (const char *const[]){A2, A0, NULL}, S(31));
         expect(r, RED_ACTION_REGISTER, 0, A2);
         ok(r, 0, A2, 3600, S(32));
         check(streq(redundancy_working_uri(r), A2));
 
         /* An answer without the bound address keeps the binding (it still exists). */
-        set_addrs(r, 0, 5, (const char *const[]) { A0, NULL }, S(40));
+        set_addrs(r, 0, 5, (const char *const[]){A0, NULL}, S(40));
         check(streq(redundancy_working_uri(r), A2));
         RedServerInfo info[8];
         check(redundancy_servers(r, info, 8) == 2);
@@ -738,7 +820,7 @@ static void test_answer_during_round(void) {
 
 static void test_refresh_challenge(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 300, S(1));
@@ -771,7 +853,7 @@ static void test_tiny_grant(void) {
         RedAction a;
 
         c.server[0].expires = 60;
-        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 1, now);
         expect_none(r);
@@ -797,7 +879,7 @@ static void test_tiny_grant(void) {
 
 static void test_flow_closed(void) {
         RedConfig c = config_default(1);
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
 
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 3600, S(1));
@@ -822,8 +904,11 @@ static bool hops_are_(Redundancy *r, const char *want, int line) {
         char got[1024] = "";
 
         for (size_t i = 0; i < n; i++) {
-                const char *name = streq(h[i].uri, A0) ? "A0" : streq(h[i].uri, A1) ? "A1" :
-                                   streq(h[i].uri, A2) ? "A2" : streq(h[i].uri, B0) ? "B0" : "?";
+                const char *name = streq(h[i].uri, A0)   ? "A0"
+                                   : streq(h[i].uri, A1) ? "A1"
+                                   : streq(h[i].uri, A2) ? "A2"
+                                   : streq(h[i].uri, B0) ? "B0"
+                                                         : "?";
                 strcat(got, i ? " " : "");
                 strcat(got, name);
         }
@@ -842,7 +927,7 @@ static void test_next_hops_failover(void) {
 
         /* mode 0 newRequests: the primary first for every new request, even bound elsewhere */
         c.server[0].invite_retry_counts = 2;
-        Redundancy *r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
         hops_are(r, "A0 A1 A2"); /* nothing bound yet: list order */
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, S(1));
@@ -862,7 +947,7 @@ static void test_next_hops_failover(void) {
         /* modes 1–3: the address holding the binding first, then list order */
         for (unsigned mode = SIPR_FAILBACK_DNS_TTL; mode <= SIPR_FAILBACK_DURATION; mode++) {
                 c.server[0].failback_mode = mode;
-                r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+                r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
                 expect(r, RED_ACTION_REGISTER, 0, A0);
                 fail(r, 0, A0, 503, true, S(1));
                 expect(r, RED_ACTION_REGISTER, 0, A1);
@@ -873,7 +958,7 @@ static void test_next_hops_failover(void) {
                 /* only_signal_with_registered (with register_on_enable, modes 1–3): bound only */
                 redundancy_free(r);
                 c.server[0].only_signal_with_registered = true;
-                r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+                r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
                 hops_are(r, ""); /* registered nowhere: nowhere to send */
                 expect(r, RED_ACTION_REGISTER, 0, A0);
                 fail(r, 0, A0, 503, true, S(1));
@@ -887,7 +972,7 @@ static void test_next_hops_failover(void) {
         /* Yealink ignores only_signal_with_registered in mode 0 */
         c.server[0].failback_mode = SIPR_FAILBACK_NEW_REQUESTS;
         c.server[0].only_signal_with_registered = true;
-        r = start_failover(&c, (const char *const[]) { A0, A1, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         ok(r, 0, A0, 3600, S(1));
         hops_are(r, "A0 A1");
@@ -897,7 +982,7 @@ static void test_next_hops_failover(void) {
         c = config_default(1);
         c.server[0].register_on_enable = false;
         c.server[0].failback_mode = SIPR_FAILBACK_REGISTRATION;
-        r = start_failover(&c, (const char *const[]) { A0, A1, A2, NULL }, 0);
+        r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 503, true, S(1));
         hops_are(r, "A1 A0 A2");
@@ -912,8 +997,8 @@ static void test_next_hops_fallback(void) {
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
         expect(r, RED_ACTION_RESOLVE, 1, NULL);
         hops_are(r, ""); /* nothing resolved: nowhere to go yet */
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         expect(r, RED_ACTION_REGISTER, 1, B0);
         hops_are(r, "A0 B0");
@@ -931,8 +1016,8 @@ static void test_next_hops_fallback(void) {
         r = start_two(&c);
         expect(r, RED_ACTION_RESOLVE, 0, NULL);
         expect(r, RED_ACTION_RESOLVE, 1, NULL);
-        set_addrs(r, 0, 0, (const char *const[]) { A0, NULL }, 0);
-        set_addrs(r, 1, 0, (const char *const[]) { B0, NULL }, 0);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         /* the fallback server is a next hop before anything is registered there */
         hops_are(r, "A0 B0");
@@ -969,6 +1054,8 @@ int main(void) {
         test_flow_closed();
         test_next_hops_failover();
         test_next_hops_fallback();
+        test_failback_dns_ttl_with_health();
+        test_recovery_any_server();
 
         if (failures) {
                 fprintf(stderr, "%u check(s) failed\n", failures);

@@ -12,9 +12,9 @@
 #include "siprctl.h"
 #include "util.h"
 
-#define REG_SERVICE "sipr-regd"
-#define REG_BUS_NAME "org.sipr.Registration1"
-#define REG_PATH "/org/sipr/Registration1"
+#define REG_SERVICE   "sipr-regd"
+#define REG_BUS_NAME  "org.sipr.Registration1"
+#define REG_PATH      "/org/sipr/Registration1"
 #define ACCOUNT_IFACE "org.sipr.Registration1.Account"
 
 typedef struct ServerRow {
@@ -26,7 +26,7 @@ typedef struct ServerRow {
 typedef struct AccountInfo {
         char *path;
         uint32_t index;
-        int enabled;
+        int enabled, usable;
         char *aor, *mode, *state, *working, *last_reason;
         uint16_t last_status;
         uint32_t failovers;
@@ -74,8 +74,8 @@ static int read_servers(sd_bus_message *m, AccountInfo *a) {
                 if (!s)
                         return -ENOMEM;
                 a->servers = s;
-                a->servers[a->n_servers++] = (ServerRow) { strdup(name), strdup(uri), strdup(role), strdup(state), status,
-                                                           since };
+                a->servers[a->n_servers++] =
+                        (ServerRow){strdup(name), strdup(uri), strdup(role), strdup(state), status, since};
         }
         if (r < 0)
                 return r;
@@ -89,7 +89,8 @@ typedef struct AccountReader {
 
 /* A line per transition a human cares about: a change of one of these (--json shows every change). */
 static bool property_shown(const char *name) {
-        static const char *const shown[] = { "State", "WorkingServer", "LastStatus", "LastReason", "Failovers", "Enabled" };
+        static const char *const shown[] = {"State",      "WorkingServer", "LastStatus",
+                                            "LastReason", "Failovers",     "Enabled"};
 
         for (size_t i = 0; i < ELEMENTSOF(shown); i++)
                 if (streq(name, shown[i]))
@@ -116,6 +117,8 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
                 return siprctl_read_string_variant(m, &a->state);
         if (streq(name, "WorkingServer"))
                 return siprctl_read_string_variant(m, &a->working);
+        if (streq(name, "Usable"))
+                return sd_bus_message_read(m, "v", "b", &a->usable);
         if (streq(name, "LastReason"))
                 return siprctl_read_string_variant(m, &a->last_reason);
         if (streq(name, "LastStatus"))
@@ -156,7 +159,7 @@ static int read_property(sd_bus_message *m, const char *name, void *userdata) {
 
 /* a{sv}; *ret_shown (may be NULL): whether it held a property the monitor's line shows. */
 static int read_properties(sd_bus_message *m, AccountInfo *a, bool *ret_shown) {
-        AccountReader reader = { .a = a };
+        AccountReader reader = {.a = a};
         int r;
 
         r = siprctl_read_properties(m, read_property, &reader);
@@ -203,8 +206,8 @@ static int get_accounts(SiprctlContext *c, AccountInfo **ret, size_t *ret_n) {
         AccountList list = {};
         int r;
 
-        r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
-                               &error, &reply, NULL);
+        r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
         if (r < 0)
                 return siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
         r = siprctl_for_each_object(reply, ACCOUNT_IFACE, add_account, &list);
@@ -233,9 +236,11 @@ static void print_account_json(const AccountInfo *a) {
         siprctl_json_string(a->state);
         printf(",\"working_server\":");
         siprctl_json_string(a->working);
+        printf(",\"usable\":%s", a->usable ? "true" : "false");
         printf(",\"last_status\":%u,\"last_reason\":", a->last_status);
         siprctl_json_string(a->last_reason);
-        printf(",\"failovers\":%u,\"registered_since_usec\":%" PRIu64 ",\"servers\":[", a->failovers, a->since);
+        printf(",\"failovers\":%u,\"registered_since_usec\":%" PRIu64 ",\"servers\":[", a->failovers,
+               a->since);
         for (size_t i = 0; i < a->n_servers; i++) {
                 const ServerRow *s = &a->servers[i];
                 printf("%s{\"name\":", i ? "," : "");
@@ -253,7 +258,8 @@ static void print_account_json(const AccountInfo *a) {
                 printf("%s", i ? "," : "");
                 siprctl_json_string(a->edge_contacts[i]);
         }
-        printf("],\"requests\":%" PRIu64 ",\"request_failovers\":%" PRIu64 "}", a->requests, a->request_failovers);
+        printf("],\"requests\":%" PRIu64 ",\"request_failovers\":%" PRIu64 "}", a->requests,
+               a->request_failovers);
 }
 
 static void print_account(const AccountInfo *a) {
@@ -262,7 +268,11 @@ static void print_account(const AccountInfo *a) {
         siprctl_format_time(a->since, since, sizeof(since));
         printf("account %u: %s  %s  (%s%s)\n", a->index, isempty(a->aor) ? "-" : a->aor, strempty(a->state),
                strempty(a->mode), a->enabled ? "" : ", disabled");
-        printf("  working server:   %s\n", isempty(a->working) ? "-" : a->working);
+        /* register_on_enable = 0 after the primary failed: requests go on without a registration */
+        printf("  working server:   %s%s\n", isempty(a->working) ? "-" : a->working,
+               !isempty(a->working) && !streq(strempty(a->state), "registered")
+                       ? "  (not registered there; new requests go to it)"
+                       : "");
         printf("  last response:    %u %s\n", a->last_status, strempty(a->last_reason));
         printf("  registered since: %s   failovers: %u\n", since, a->failovers);
         /* the edge: the local UAs this account's calls reach, and what they sent through it */
@@ -354,7 +364,7 @@ static AccountInfo *monitor_find(Monitor *mon, const char *path) {
         if (!nl)
                 return NULL;
         mon->l = nl;
-        mon->l[mon->n] = (AccountInfo) { .path = strdup(path) };
+        mon->l[mon->n] = (AccountInfo){.path = strdup(path)};
         const char *e = strrchr(path, '/');
         mon->l[mon->n].index = e ? (uint32_t) strtoul(e + 1, NULL, 10) : 0;
         return &mon->l[mon->n++];
@@ -385,8 +395,8 @@ static void monitor_line(Monitor *mon, const AccountInfo *a, const char *what) {
 
                 print_timestamp();
                 printf("  account %-3u %s%-12s%s %-36s %3u %s", a->index, color, strempty(a->state),
-                       isempty(color) ? "" : ANSI_NORMAL, isempty(a->working) ? "-" : a->working, a->last_status,
-                       strempty(a->last_reason));
+                       isempty(color) ? "" : ANSI_NORMAL, isempty(a->working) ? "-" : a->working,
+                       a->last_status, strempty(a->last_reason));
                 if (a->failovers)
                         printf("  [failovers %u]", a->failovers);
                 if (!streq(what, "changed"))
@@ -458,7 +468,8 @@ static int on_request_failover(sd_bus_message *m, void *userdata, sd_bus_error *
         if (!a)
                 return 0;
         if (mon->c->json) {
-                printf("{\"time_usec\":%" PRIu64 ",\"event\":\"request-failover\",\"account_index\":%u,\"method\":",
+                printf("{\"time_usec\":%" PRIu64
+                       ",\"event\":\"request-failover\",\"account_index\":%u,\"method\":",
                        now_usec(CLOCK_REALTIME), a->index);
                 siprctl_json_string(method);
                 printf(",\"from\":");
@@ -483,21 +494,23 @@ static void on_signal(int sig) {
 }
 
 static int run_monitor(SiprctlContext *c, int argc, char **argv) {
-        Monitor mon = { .c = c };
+        Monitor mon = {.c = c};
         int r;
 
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, on_signal);
 
-        r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, NULL, "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                on_properties_changed, &mon);
+        r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, NULL, "org.freedesktop.DBus.Properties",
+                                "PropertiesChanged", on_properties_changed, &mon);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager",
-                                        "InterfacesAdded", on_interfaces, &mon);
+                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
+                                        on_interfaces, &mon);
         if (r >= 0)
-                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH, "org.freedesktop.DBus.ObjectManager",
-                                        "InterfacesRemoved", on_interfaces, &mon);
+                r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, REG_PATH,
+                                        "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+                                        on_interfaces, &mon);
         if (r >= 0)
                 r = sd_bus_match_signal(c->bus, NULL, REG_BUS_NAME, NULL, ACCOUNT_IFACE, "RequestFailover",
                                         on_request_failover, &mon);
@@ -544,8 +557,8 @@ static int account_call(SiprctlContext *c, const char *command, const char *arg,
         snprintf(path, sizeof(path), REG_PATH "/account/%u", idx);
         r = sd_bus_call_method(c->bus, REG_BUS_NAME, path, ACCOUNT_IFACE, method, &error, NULL, NULL);
         if (r < 0) {
-                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
-                                           SD_BUS_ERROR_UNKNOWN_METHOD)) {
+                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_UNKNOWN_OBJECT,
+                                           SD_BUS_ERROR_UNKNOWN_INTERFACE, SD_BUS_ERROR_UNKNOWN_METHOD)) {
                         fprintf(stderr, "siprctl: no account %u (account.%u.* not configured)\n", idx, idx);
                         return SIPRCTL_EXIT_FAILURE;
                 }
@@ -572,8 +585,8 @@ static int run_reregister(SiprctlContext *c, int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.sipr.Registration1", "Reregister", &error, NULL,
-                               NULL);
+        r = sd_bus_call_method(c->bus, REG_BUS_NAME, REG_PATH, "org.sipr.Registration1", "Reregister",
+                               &error, NULL, NULL);
         if (r < 0)
                 return siprctl_call_failed(REG_SERVICE, REG_BUS_NAME, &error, r);
         if (!c->json)
@@ -587,14 +600,14 @@ static int check_account(const char *command, int argc, char **argv) {
 }
 
 const SiprctlCommand siprctl_reg_commands[] = {
-        { "status", "[X]", "registration state of every account, or of account X", 0, 1, run_status,
-          .check = check_account },
-        { "monitor", "", "follow registration transitions live, one line each", 0, 0, run_monitor },
-        { "failover", "X", "make account X leave its working server now", 1, 1, run_failover,
-          .check = check_account },
-        { "register", "X", "register account X (again) now", 1, 1, run_register, .check = check_account },
-        { "unregister", "X", "remove account X's bindings and stay unregistered", 1, 1, run_unregister,
-          .check = check_account },
-        { "reregister", "", "register every account again now", 0, 0, run_reregister },
+        {"status", "[X]", "registration state of every account, or of account X", 0, 1, run_status,
+         .check = check_account},
+        {"monitor", "", "follow registration transitions live, one line each", 0, 0, run_monitor},
+        {"failover", "X", "make account X leave its working server now", 1, 1, run_failover,
+         .check = check_account},
+        {"register", "X", "register account X (again) now", 1, 1, run_register, .check = check_account},
+        {"unregister", "X", "remove account X's bindings and stay unregistered", 1, 1, run_unregister,
+         .check = check_account},
+        {"reregister", "", "register every account again now", 0, 0, run_reregister},
         {},
 };
