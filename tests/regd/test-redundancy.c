@@ -718,6 +718,39 @@ static void test_successive(void) {
         redundancy_free(r);
 }
 
+/* Successive with health (docs/regd.md): server 1 is probed every fallback.timeout, and also
+ * hold_down after healthd sees it up, whichever comes first. */
+static void test_successive_health(void) {
+        RedConfig c = config_default(2);
+        c.redundancy_type = 1;
+        c.fallback_timeout = 120;
+        c.hold_down = 30;
+        Redundancy *r = start_two(&c);
+
+        expect(r, RED_ACTION_RESOLVE, 0, NULL);
+        expect(r, RED_ACTION_RESOLVE, 1, NULL);
+        set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
+        set_addrs(r, 1, 0, (const char *const[]){B0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(1));
+        redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
+        expect(r, RED_ACTION_REGISTER, 1, B0); /* proactive: server 2 now */
+        ok(r, 1, B0, 3600, S(11));
+        check(streq(redundancy_working_uri(r), B0));
+        check(redundancy_next_wakeup(r) == S(130)); /* fallback.timeout after the failure */
+
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(40));
+        check(redundancy_next_wakeup(r) == S(70)); /* hold_down after it is seen up */
+        redundancy_timer(r, S(69));
+        expect_none(r);
+        redundancy_timer(r, S(70));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 3600, S(70));
+        expect(r, RED_ACTION_UNREGISTER, 1, B0);
+        check(streq(redundancy_working_uri(r), A0));
+        redundancy_free(r);
+}
+
 static void test_manual_failover(void) {
         RedConfig c = config_default(1);
         Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
@@ -1045,6 +1078,7 @@ int main(void) {
         test_register_on_enable_off();
         test_concurrent();
         test_successive();
+        test_successive_health();
         test_manual_failover();
         test_resolve_failed();
         test_reresolve();
