@@ -18,6 +18,15 @@ const char *account_domain(const Account *a) {
         return "";
 }
 
+const char *account_server_domain(const Account *a, unsigned server) {
+        /* Each server registers in its own domain: Yealink's example has the fallback server in
+         * another domain (an on-site gateway), and the phones send REGISTER sip:<server Y>,
+         * To/From user@<server Y>. Outbound proxies keep server 1's (proxy_mode: server 0). */
+        if (server < SIPR_SERVER_MAX && !a->proxy_mode && !isempty(a->cfg.server[server].address))
+                return a->cfg.server[server].address;
+        return account_domain(a);
+}
+
 const char *account_aor(Account *a, char *buf, size_t size) {
         if (isempty(a->cfg.user_name) || isempty(account_domain(a)))
                 return "";

@@ -114,6 +114,7 @@ void account_view_clear(AccountView *v);
 /* account-config.c */
 bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y);
 const char *account_domain(const Account *a); /* AOR domain: the first server's address */
+const char *account_server_domain(const Account *a, unsigned server); /* server Y's REGISTER domain */
 const char *account_aor(Account *a, char *buf, size_t size);
 char *account_config_problem(const SiprAccountConfig *c); /* NULL when it can work */
 void account_red_config(Account *a, RedConfig *c);

@@ -139,8 +139,9 @@ Account *edge_account_by_user(Edge *e, const char *escaped_user, const char *hos
                 if (!a->cfg.enable || !streq(strempty(a->cfg.user_name), user))
                         continue;
                 /* the same user in two domains: the one whose domain the request names */
-                if (host && host_eq(host, account_domain(a)))
-                        return a;
+                for (unsigned y = 0; host && y < SIPR_SERVER_MAX; y++)
+                        if (host_eq(host, account_server_domain(a, y)))
+                                return a;
                 if (!found || a->index < found->index)
                         found = a;
         }

@@ -204,7 +204,7 @@ static Registration *registration_get(Account *a, unsigned server, const char *u
         g->uri = strdup(uri);
         SipRegParams p = {
                 .user = a->cfg.user_name,
-                .domain = account_domain(a),
+                .domain = account_server_domain(a, server),
                 .display_name = a->cfg.display_name,
                 .auth_name = a->cfg.auth_name,
                 .password = a->cfg.password,
