@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "cidr.h"
+#include "status-list.h"
 #include "config-schema.h"
 #include "macro.h"
 
@@ -62,6 +63,9 @@ const SiprConfigKey sipr_config_keys[] = {
           SIPR_CONFIG_ROUND_UP_TO_60,
           "failback_mode 3: seconds before failback (1…59 become 60); 0 = only when the current server fails",
           AT_S(failback_timeout, SIPR_FIELD_U32) },
+        { "account.X.sip_server.Y.failover_response_codes", SIPR_CONFIG_STATUS_LIST, 0, 0, NULL, "408,503", 0,
+          "final answers that mean \"try the next address\" (besides local failures: timeout, ICMP, refused)",
+          AT_S(failover_codes, SIPR_FIELD_STRING) },
         BOOL("account.X.sip_server.Y.register_on_enable", "0", 0,
              "in failover, also REGISTER with the secondary server it sends to",
              AT_S(register_on_enable, SIPR_FIELD_BOOL)),
@@ -84,6 +88,18 @@ const SiprConfigKey sipr_config_keys[] = {
         UINT("account.X.reg_fail_retry_interval", 0, 1800, "30",
              "wait before re-registering after all servers failed (s)",
              AT_A(reg_fail_retry_interval, SIPR_FIELD_U32)),
+        UINT("account.X.reg_failed_retry_min_time", 0, 86400, "0",
+             "RFC 5626 back-off base: after the n-th failed round wait a random 50…100 % of min(max_time, min_time·2ⁿ) (s); 0 = reg_fail_retry_interval",
+             AT_A(reg_failed_retry_min_time, SIPR_FIELD_U32)),
+        UINT("account.X.reg_failed_retry_max_time", 0, 86400, "60",
+             "RFC 5626 back-off ceiling (s), with reg_failed_retry_min_time",
+             AT_A(reg_failed_retry_max_time, SIPR_FIELD_U32)),
+        UINT("account.X.reg_rejected_retry_interval", 0, 86400, "1800",
+             "wait before trying again a server that refused the registration (403, 404, failed authentication…) (s); 0 = only on Register() or a configuration change",
+             AT_A(reg_rejected_retry_interval, SIPR_FIELD_U32)),
+        { "account.X.register_expires_overlap", SIPR_CONFIG_UINT, 0, 86400, NULL, "-1", SIPR_CONFIG_MINUS_ONE,
+          "refresh this many seconds before the granted lifetime ends; -1 = the earlier of 60 s before and 90 %",
+          AT_A(register_expires_overlap, SIPR_FIELD_U32) },
         BOOL("account.X.nat.udp_update_enable", "1", 0, "send keep-alives on the registration flow",
              AT_A(udp_update_enable, SIPR_FIELD_BOOL)),
         UINT("account.X.nat.udp_update_time", 15, U32MAX_S, "30", "keep-alive period (s)",
@@ -115,6 +131,9 @@ const SiprConfigKey sipr_config_keys[] = {
         UINT("sipr.dns.serve_stale", 0, 604800, "86400",
              "how long an expired DNS answer may be used when no DNS server answers (s)",
              AT_G(dns_serve_stale, SIPR_FIELD_U32)),
+        UINT("sip.reg_surge_prevention", 0, 600, "0",
+             "random delay of up to this many seconds before the first REGISTER after start, before each retry of a failed server and before returning to a recovered one (s)",
+             AT_G(reg_surge_prevention, SIPR_FIELD_U32)),
         UINT("sipr.failback.hold_down", 0, 3600, "30", "a recovered primary must stay up this long before failback (s)",
              AT_G(failback_hold_down, SIPR_FIELD_U32)),
         BOOL("sipr.unregister_on_stop", "0", 0, "send REGISTER Expires: 0 on clean stop",
@@ -274,6 +293,8 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
         case SIPR_CONFIG_BOOL:
                 return strdup("0 or 1");
         case SIPR_CONFIG_UINT:
+                if (k->flags & SIPR_CONFIG_MINUS_ONE)
+                        return asprintf(&s, "-1 (automatic) or %" PRIu64 "…%" PRIu64, k->min, k->max) < 0 ? NULL : s;
                 if (!k->names) {
                         if (k->flags & SIPR_CONFIG_ROUND_UP_TO_60)
                                 return asprintf(&s, "0 or 60…%" PRIu64 " (1…59 are taken as 60)", k->max) < 0 ? NULL : s;
@@ -309,6 +330,8 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
                 return strdup("a sip: or sips: URI (e.g. sip:1001@127.0.0.1:5062), or empty");
         case SIPR_CONFIG_URL:
                 return strdup("a URL, http[s]://[user@]host[:port][/path] (no password in it), or empty");
+        case SIPR_CONFIG_STATUS_LIST:
+                return strdup("a comma-separated list of SIP response codes 300…699 (e.g. 408,503,500)");
         case SIPR_CONFIG_SECONDS:
                 lo = format_ms(k->min);
                 hi = format_ms(k->max);
@@ -627,7 +650,10 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                         norm = strdup(value);
                 break;
         case SIPR_CONFIG_UINT:
-                if (parse_uint(value, &v) >= 0 && v >= k->min && v <= k->max) {
+                if ((k->flags & SIPR_CONFIG_MINUS_ONE) && streq(value, "-1")) {
+                        ok = true;
+                        norm = strdup(value);
+                } else if (parse_uint(value, &v) >= 0 && v >= k->min && v <= k->max) {
                         ok = true;
                         if ((k->flags & SIPR_CONFIG_ROUND_UP_TO_60) && v >= 1 && v < 60)
                                 v = 60;
@@ -665,6 +691,13 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
         case SIPR_CONFIG_CIDR_LIST: {
                 CidrList l;
                 ok = cidr_list_parse(value, &l, NULL, NULL) >= 0;
+                if (ok)
+                        norm = strdup(value);
+                break;
+        }
+        case SIPR_CONFIG_STATUS_LIST: {
+                StatusList l;
+                ok = status_list_parse(value, &l, NULL, NULL) >= 0;
                 if (ok)
                         norm = strdup(value);
                 break;
@@ -713,12 +746,16 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                         v_log = shown;
                 } else
                         v_log = value;
-                if (k->type == SIPR_CONFIG_CIDR_LIST) {
+                if (k->type == SIPR_CONFIG_CIDR_LIST || k->type == SIPR_CONFIG_STATUS_LIST) {
                         /* say which entry is wrong, and why: lists get long */
                         CidrList l;
+                        StatusList sl;
                         const char *why = NULL;
                         size_t pos = 0;
-                        (void) cidr_list_parse(value, &l, &why, &pos);
+                        if (k->type == SIPR_CONFIG_CIDR_LIST)
+                                (void) cidr_list_parse(value, &l, &why, &pos);
+                        else
+                                (void) status_list_parse(value, &sl, &why, &pos);
                         char where[32] = "";
                         if (pos > 0)
                                 snprintf(where, sizeof(where), "entry %zu: ", pos);

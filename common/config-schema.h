@@ -29,6 +29,7 @@ typedef enum SiprConfigType {
         SIPR_CONFIG_CIDR_LIST, /* comma-separated IP/prefix list (cidr.h), at least one */
         SIPR_CONFIG_SIP_URI, /* sip: or sips: URI, "" = unset */
         SIPR_CONFIG_URL,     /* scheme://[user@]host[:port][/path] without a password, "" = unset */
+        SIPR_CONFIG_STATUS_LIST, /* comma-separated SIP final response codes (status-list.h), may be "" */
         _SIPR_CONFIG_TYPE_MAX,
 } SiprConfigType;
 
@@ -37,6 +38,7 @@ typedef enum SiprConfigFlags {
         SIPR_CONFIG_ROUND_UP_TO_60 = 1 << 1,  /* failback_timeout: 1…59 → 60 */
         SIPR_CONFIG_DEFAULT_USER_NAME = 1 << 2, /* auth_name: defaults to account.X.user_name */
         SIPR_CONFIG_REBINDS = 1 << 3, /* a change moves the registration: old bindings go first */
+        SIPR_CONFIG_MINUS_ONE = 1 << 4, /* UINT: "-1" also accepted (automatic), stored as UINT32_MAX */
 } SiprConfigFlags;
 
 typedef enum SiprConfigScope {

@@ -63,7 +63,9 @@ int sipr_config_slot_set(const SiprConfigKey *k, void *slot, const char *value) 
         case SIPR_FIELD_BOOL:
         case SIPR_FIELD_U16:
         case SIPR_FIELD_U32:
-                if (parse_u32(value, &u) < 0)
+                if ((k->flags & SIPR_CONFIG_MINUS_ONE) && streq(value, "-1"))
+                        u = UINT32_MAX;
+                else if (parse_u32(value, &u) < 0)
                         return -EINVAL;
                 if ((k->flags & SIPR_CONFIG_ROUND_UP_TO_60) && u >= 1 && u < 60)
                         u = 60;

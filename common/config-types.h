@@ -39,6 +39,7 @@ typedef struct SiprServerConfig {
         uint32_t failback_timeout; /* already normalised: 1…59 → 60 */
         bool register_on_enable;
         bool only_signal_with_registered;
+        char *failover_codes; /* status-list.h: answers that move to the next address */
 } SiprServerConfig;
 
 typedef struct SiprProxyConfig {
@@ -57,6 +58,9 @@ typedef struct SiprAccountConfig {
         SiprProxyConfig outbound_proxy[SIPR_CONFIG_SERVER_MAX];
         uint32_t outbound_proxy_fallback_interval;
         uint32_t reg_fail_retry_interval;
+        uint32_t reg_failed_retry_min_time, reg_failed_retry_max_time; /* RFC 5626 back-off, 0 = off */
+        uint32_t reg_rejected_retry_interval;                          /* 0 = never by itself */
+        uint32_t register_expires_overlap;                             /* UINT32_MAX = automatic */
         bool udp_update_enable;
         uint32_t udp_update_time;
         char *edge_contact; /* a fixed local UA, "" = none */
@@ -71,6 +75,7 @@ typedef struct SiprGlobalConfig {
         bool health_proactive_failover;
         uint32_t dns_serve_stale;
         uint32_t failback_hold_down;
+        uint32_t reg_surge_prevention; /* s, the largest random delay */
         bool unregister_on_stop;
         bool edge_enable;
         char *edge_address;

@@ -2,6 +2,7 @@
 /* org.sipr.Registration1.Account: one fallback vtable serving every account object. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,14 +317,23 @@ static void log_transition(const Account *a, const AccountView *old, const Accou
                 return;
         }
         if (streq(strempty(v->state), "failed") && !streq(strempty(old->state), "failed")) {
+                char next[96];
+                uint64_t at = redundancy_next_retry(a->red), now = now_usec(CLOCK_MONOTONIC);
+                if (a->problem)
+                        snprintf(next, sizeof(next), "not registering until the configuration changes");
+                else if (at == 0)
+                        snprintf(next, sizeof(next), "no further attempt until Register() or a configuration change");
+                else
+                        snprintf(next, sizeof(next), "next attempt in %" PRIu64 " s",
+                                 at > now ? (at - now + USEC_PER_SEC / 2) / USEC_PER_SEC : 0);
                 log_struct(LOG_WARNING, SIPR_MESSAGE_ACCOUNT_FAILED,
                            LOG_FIELDS(LOG_FIELD_UINT("SIPR_ACCOUNT", a->index),
                                       LOG_FIELD("SIPR_SERVER", old->working),
                                       LOG_FIELD("SIPR_REASON", reason)),
-                           "Account %u: failed: %s%s%s%s.", a->index, reason,
+                           "Account %u: failed: %s%s%s%s; %s.", a->index, reason,
                            v->working_bound || isempty(v->working) ? "" : "; new requests go to ",
                            v->working_bound ? "" : strempty(v->working),
-                           v->working_bound || isempty(v->working) ? "" : " without a registration");
+                           v->working_bound || isempty(v->working) ? "" : " without a registration", next);
                 return;
         }
         if (streq(strempty(old->state), "registered") && !isempty(old->working) && isempty(v->working)) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "account.h"
+#include "status-list.h"
 #include "macro.h"
 
 bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y) {
@@ -53,6 +54,12 @@ void account_red_config(Account *a, RedConfig *c) {
                 .redundancy_type = a->cfg.redundancy_type,
                 .fallback_timeout = a->cfg.fallback_timeout,
                 .reg_fail_retry_interval = a->cfg.reg_fail_retry_interval,
+                .reg_failed_retry_min = a->cfg.reg_failed_retry_min_time,
+                .reg_failed_retry_max = a->cfg.reg_failed_retry_max_time,
+                .reg_rejected_retry_interval = a->cfg.reg_rejected_retry_interval,
+                .register_expires_overlap = a->cfg.register_expires_overlap,
+                .surge_prevention = g->reg_surge_prevention,
+                .random_seed = ((uint64_t) g_random_int() << 32) | g_random_int(),
                 .t1_usec = g->timer_t1_usec ?: 500 * USEC_PER_MSEC,
                 .t2_usec = g->timer_t2_usec ?: 4 * USEC_PER_SEC,
                 .hold_down = g->failback_hold_down,
@@ -70,6 +77,8 @@ void account_red_config(Account *a, RedConfig *c) {
                         .register_on_enable = s->register_on_enable,
                         .only_signal_with_registered = s->only_signal_with_registered,
                 };
+                /* validated by the schema; "" or unparsable leaves the list empty: 408, 503 */
+                (void) status_list_parse(strempty(s->failover_codes), &c->server[i].failover_codes, NULL, NULL);
         }
         if (a->proxy_mode) {
                 /* Registration through outbound proxies: never concurrent; the proxies are the

@@ -169,7 +169,8 @@ void account_start(Account *a) {
         }
         if (a->problem)
                 log_account_warning(a, "%s; not registering.", a->problem);
-        redundancy_start(a->red, mono());
+        /* started by the daemon or by provisioning: a fleet does this together (surge prevention) */
+        redundancy_start_spread(a->red, mono());
         account_process(a);
 }
 

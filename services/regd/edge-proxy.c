@@ -49,6 +49,7 @@ typedef struct TxHop {
         char uri[RED_URI_MAX];
         unsigned server;
         uint32_t retries; /* invite_retry_counts or retry_counts of its server */
+        StatusList failover_codes; /* its server's failover_response_codes */
 } TxHop;
 
 typedef struct ProxyBranch {
@@ -320,10 +321,11 @@ static void affinity_apply(ProxyTx *tx) {
                 }
 }
 
-/* What moves a request to the next hop (EDGE.md): a 503 or 408, from the server or from nta
- * (ICMP, refused, reset, timer B/F). */
-static bool hop_failed(unsigned status) {
-        return status == 408 || status == 503;
+/* What moves a request to the next hop (EDGE.md): nta's own failures (ICMP, refused, reset,
+ * timer B/F: local 503/408) and the answers of the hop's failover_response_codes (408, 503 by
+ * default), as for REGISTER. */
+static bool hop_failed(const TxHop *h, unsigned status, bool local) {
+        return (local && (status == 408 || status == 503)) || status_list_contains(&h->failover_codes, status);
 }
 
 static void tx_out_next(ProxyTx *tx) {
@@ -381,7 +383,8 @@ static gboolean on_giveup(gpointer userdata) {
 static void out_final(ProxyTx *tx, ProxyBranch *b, nta_outgoing_t *orq, unsigned status, const char *phrase,
                       bool local) {
         manager_hop_result(tx->e->m, tx->account, b->target, status, local, b->sent_usec);
-        if (hop_failed(status) && !b->early && !tx->cancelled && tx->next < tx->n_hops) {
+        bool failed = hop_failed(&tx->hops[tx->next - 1], status, local);
+        if (failed && !b->early && !tx->cancelled && tx->next < tx->n_hops) {
                 char why[128];
                 snprintf(why, sizeof(why), "%u %s%s", status, phrase, local ? " (local)" : "");
                 tx_count_failover(tx, b->target, why, tx->hops[tx->next].uri);
@@ -390,7 +393,7 @@ static void out_final(ProxyTx *tx, ProxyBranch *b, nta_outgoing_t *orq, unsigned
                 tx_out_next(tx);
                 return;
         }
-        if (!hop_failed(status))
+        if (!failed)
                 affinity_remember(tx->e, tx->call_id, b->target);
         if (tx->cancelled && local)
                 tx_reply(tx, SIP_487_REQUEST_CANCELLED);
@@ -620,6 +623,8 @@ void edge_proxy_out(Edge *e, Account *a, msg_t *msg, sip_t *sip) {
                 snprintf(tx->hops[i].uri, sizeof(tx->hops[i].uri), "%s", hops[i].uri);
                 tx->hops[i].server = hops[i].server;
                 tx->hops[i].retries = tx->invite ? hops[i].invite_retry_counts : hops[i].retry_counts;
+                if (hops[i].failover_codes)
+                        tx->hops[i].failover_codes = *hops[i].failover_codes;
         }
         tx->n_hops = n;
         affinity_apply(tx);

@@ -13,6 +13,7 @@
 typedef enum ServerPhase {
         SERVER_IDLE,         /* nothing in flight, no binding */
         SERVER_RESOLVING,    /* a round waits for the server's addresses */
+        SERVER_WAITING,      /* a random pause before the first round (sip.reg_surge_prevention) */
         SERVER_ROUND,        /* going down the address list (a binding may still hold elsewhere) */
         SERVER_REFRESHING,   /* renewing the binding where it is */
         SERVER_FAILING_BACK, /* trying the primary while the binding stays elsewhere */
@@ -24,6 +25,7 @@ typedef enum ServerPhase {
 static const char *const server_phase_names[_SERVER_PHASE_MAX] = {
         [SERVER_IDLE] = "idle",
         [SERVER_RESOLVING] = "resolving",
+        [SERVER_WAITING] = "waiting",
         [SERVER_ROUND] = "round",
         [SERVER_REFRESHING] = "refreshing",
         [SERVER_FAILING_BACK] = "failing back",
@@ -37,7 +39,8 @@ typedef struct RAddr {
         unsigned last_status;
         RedHealth health;
         uint64_t up_since;
-        uint64_t failed_at; /* last time REGISTER traffic showed it failing */
+        uint64_t failed_at;  /* last time REGISTER traffic showed it failing */
+        uint64_t not_before; /* Retry-After: not tried again before this */
 } RAddr;
 
 typedef struct RServer {
@@ -62,11 +65,14 @@ typedef struct RServer {
 
         uint64_t retry_at, failback_at;
         bool failed_over, failed;
+        unsigned failed_rounds; /* consecutive, for the back-off; 0 after a success */
+        bool rejected;          /* the last round ended on a refusal (403, 404…) */
         int send_to; /* register_on_enable=0: where new requests go without a registration */
 } RServer;
 
 struct Redundancy {
         RedConfig cfg;
+        uint64_t rng; /* xorshift64* state: jitter */
         RedMode mode;
         bool started;
         RServer servers[RED_SERVER_MAX];
@@ -162,8 +168,12 @@ uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1) {
         return total - MIN(interval / 10, 100 * USEC_PER_MSEC);
 }
 
-uint64_t red_refresh_delay_usec(uint32_t granted) {
+uint64_t red_refresh_delay_usec(uint32_t granted, uint32_t overlap) {
         uint64_t g = granted;
+
+        /* register_expires_overlap (Yealink): that long before the lease ends, when it fits */
+        if (overlap != UINT32_MAX && overlap < granted)
+                return MAX((g - overlap) * USEC_PER_SEC, RED_REFRESH_MIN_SEC * USEC_PER_SEC);
 
         /* The earlier of expires − 60 s and 90 %; very short lifetimes refresh at half, but never
          * sooner than RED_REFRESH_MIN_SEC: a registrar granting 1 s must not get two REGISTERs a
@@ -171,6 +181,48 @@ uint64_t red_refresh_delay_usec(uint32_t granted) {
         if (g <= 120)
                 return MAX(g * USEC_PER_SEC / 2, RED_REFRESH_MIN_SEC * USEC_PER_SEC);
         return MIN((g - 60) * USEC_PER_SEC, g * USEC_PER_SEC / 10 * 9);
+}
+
+bool red_status_is_rejection(unsigned status) {
+        switch (status) {
+        case 401: /* a second challenge: the credentials are wrong */
+        case 403:
+        case 404:
+        case 407:
+        case 410:
+        case 484:
+        case 485:
+        case 603:
+        case 604:
+                return true;
+        default:
+                return false;
+        }
+}
+
+uint64_t red_backoff_usec(uint32_t base, uint32_t max, unsigned n) {
+        uint64_t w = (uint64_t) base * USEC_PER_SEC;
+
+        /* min(max-time, base-time · 2^n), RFC 5626 4.5; a ceiling below the base is the base */
+        max = MAX(max, base);
+        for (unsigned i = 0; i < n && w < (uint64_t) max * USEC_PER_SEC; i++)
+                w *= 2;
+        return MIN(w, (uint64_t) max * USEC_PER_SEC);
+}
+
+/* A uniform random value in [0, n) (n > 0), from the account's own generator. */
+static uint64_t rand_below(Redundancy *r, uint64_t n) {
+        r->rng ^= r->rng >> 12;
+        r->rng ^= r->rng << 25;
+        r->rng ^= r->rng >> 27;
+        return n ? (r->rng * UINT64_C(2685821657736338717)) % n : 0;
+}
+
+/* 0…sip.reg_surge_prevention s, at millisecond resolution. */
+static uint64_t surge_delay(Redundancy *r) {
+        if (r->cfg.surge_prevention == 0)
+                return 0;
+        return rand_below(r, (uint64_t) r->cfg.surge_prevention * 1000 + 1) * USEC_PER_MSEC;
 }
 
 static void queue_action(Redundancy *r, RedActionType type, RServer *s, int addr, uint32_t expires) {
@@ -209,10 +261,13 @@ int redundancy_new(const RedConfig *config, Redundancy **ret) {
         if (!r)
                 return -ENOMEM;
         r->cfg = *config;
+        r->rng = config->random_seed ?: UINT64_C(0x9e3779b97f4a7c15); /* xorshift needs non-zero */
         for (unsigned i = 0; i < RED_SERVER_MAX; i++) {
                 RServer *s = &r->servers[i];
                 s->index = i;
                 s->cfg = config->server[i];
+                if (s->cfg.failover_codes.n == 0)
+                        s->cfg.failover_codes = (StatusList){ .codes = { 408, 503 }, .n = 2 };
                 s->bound = s->trying = s->send_to = -1;
                 if (s->cfg.set)
                         r->order[r->n_order++] = i;
@@ -229,6 +284,7 @@ void redundancy_update_globals(Redundancy *r, const RedConfig *c) {
         r->cfg.t1_usec = c->t1_usec;
         r->cfg.t2_usec = c->t2_usec;
         r->cfg.hold_down = c->hold_down;
+        r->cfg.surge_prevention = c->surge_prevention;
         r->cfg.proactive_failover = c->proactive_failover;
 }
 
@@ -309,7 +365,8 @@ static void server_schedule_failback(Redundancy *r, RServer *s, uint64_t now) {
                 /* at every refresh, and as soon as the primary is seen up again (up since after it
                  * last failed: an "up" older than the failure means nothing) */
                 if (s->addrs[0].health == RED_HEALTH_UP && s->addrs[0].up_since > s->addrs[0].failed_at)
-                        s->failback_at = MAX(s->addrs[0].up_since + sec(r->cfg.hold_down), now + 1);
+                        s->failback_at = MAX(MAX(s->addrs[0].up_since + sec(r->cfg.hold_down) + surge_delay(r), now + 1),
+                                             s->addrs[0].not_before);
                 break;
         case SIPR_FAILBACK_DNS_TTL: /* when the record of the current address expires (no TTL: at refresh) */
                 if (s->addrs[s->bound].a.ttl > 0)
@@ -345,6 +402,10 @@ static bool server_failback_ready(const Redundancy *r, const RServer *s, uint64_
         *ret_when = 0;
         if (p->health == RED_HEALTH_DOWN)
                 return false;
+        if (p->not_before > now) {
+                *ret_when = p->not_before; /* it asked for time (Retry-After) */
+                return false;
+        }
         if (p->health == RED_HEALTH_UP && p->up_since + sec(r->cfg.hold_down) > now) {
                 *ret_when = p->up_since + sec(r->cfg.hold_down);
                 return false;
@@ -394,6 +455,8 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
         s->trying = -1;
         s->n_round = 0;
         s->failed = false;
+        s->failed_rounds = 0;
+        s->rejected = false;
         s->retry_at = 0;
         s->send_to = -1;
         s->addrs[a].failed = false;
@@ -408,7 +471,7 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
         }
         server_set_phase(r, s, SERVER_BOUND);
         s->granted = granted;
-        s->refresh_at = now + red_refresh_delay_usec(s->granted);
+        s->refresh_at = now + red_refresh_delay_usec(s->granted, r->cfg.register_expires_overlap);
 
         if (a == 0)
                 s->failed_over = false;
@@ -423,9 +486,12 @@ static void server_succeeded(Redundancy *r, RServer *s, int a, uint32_t granted,
 }
 
 static void server_failure(Redundancy *r, RServer *s, int a, unsigned status, bool local, uint64_t now) {
-        bool hop = local || status == 408 || status == 503;
+        /* account.X.sip_server.Y.failover_response_codes (408, 503 by default); our own failures
+         * (timeout, ICMP, refused) always move on */
+        bool hop = local || status_list_contains(&s->cfg.failover_codes, status);
         ServerPhase was = s->phase;
 
+        s->rejected = !hop && red_status_is_rejection(status);
         s->trying = -1;
         s->addrs[a].failed = true;
         s->addrs[a].failed_at = now;
@@ -478,16 +544,17 @@ static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t 
                 return;
         }
 
+        /* An address that asked for time (Retry-After) is left out until then. */
         if (!s->cfg.register_on_enable) {
                 /* REGISTER only with the primary; other addresses merely receive new requests. */
-                if (s->n_addrs > 0 && exclude != 0)
+                if (s->n_addrs > 0 && exclude != 0 && s->addrs[0].not_before <= now)
                         s->round[n++] = 0;
         } else {
                 /* List order, but addresses healthd knows to be down go last. */
                 for (int pass = 0; pass < 2; pass++)
                         for (size_t i = 0; i < s->n_addrs; i++) {
                                 bool down = s->addrs[i].health == RED_HEALTH_DOWN;
-                                if ((int) i == exclude || down != (pass == 1))
+                                if ((int) i == exclude || down != (pass == 1) || s->addrs[i].not_before > now)
                                         continue;
                                 s->round[n++] = (unsigned) i;
                         }
@@ -515,10 +582,40 @@ static void server_set_retry(Redundancy *r, RServer *s, uint64_t at) {
                 s->resolved = false;
 }
 
+/* How long a failed server waits before its next round: reg_rejected_retry_interval after a
+ * refusal (0: never by itself), the RFC 5626 back-off when configured, else
+ * reg_fail_retry_interval; plus the surge delay; and never before every address's Retry-After. */
+/* When every address asked for time (Retry-After), the earliest it may be tried; else 0. */
+static uint64_t server_not_before(const RServer *s) {
+        uint64_t t = UINT64_MAX;
+
+        for (size_t i = 0; i < s->n_addrs; i++)
+                t = MIN(t, s->addrs[i].not_before);
+        return s->n_addrs > 0 ? t : 0;
+}
+
+static uint64_t server_retry_time(Redundancy *r, RServer *s, uint64_t now) {
+        uint64_t wait;
+
+        if (s->rejected) {
+                if (r->cfg.reg_rejected_retry_interval == 0)
+                        return 0;
+                wait = sec(r->cfg.reg_rejected_retry_interval);
+        } else if (r->cfg.reg_failed_retry_min > 0) {
+                uint64_t bound = red_backoff_usec(r->cfg.reg_failed_retry_min, r->cfg.reg_failed_retry_max,
+                                                  MAX(s->failed_rounds, 1u));
+                wait = bound / 2 + rand_below(r, bound / 2 + 1); /* 50…100 % */
+        } else
+                wait = sec(MAX(r->cfg.reg_fail_retry_interval, 1u));
+        return MAX(now + wait + surge_delay(r), server_not_before(s));
+}
+
 /* Every address failed (or one answered with a final error). */
 static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
-        uint64_t retry = sec(MAX(r->cfg.reg_fail_retry_interval, 1u));
+        uint64_t retry;
 
+        s->failed_rounds++;
+        retry = server_retry_time(r, s, now);
         s->failed = true;
         s->trying = -1;
         s->n_round = 0;
@@ -527,7 +624,7 @@ static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
         server_pick_send_to(r, s);
 
         if (r->mode != RED_MODE_SUCCESSIVE) {
-                server_set_retry(r, s, now + retry);
+                server_set_retry(r, s, retry);
                 return;
         }
 
@@ -553,8 +650,10 @@ static void server_failed(Redundancy *r, RServer *s, uint64_t now) {
                         o->retry_at = 0;
                 }
         }
-        if (first != s || first->retry_at == 0)
-                server_set_retry(r, first, earliest(first->retry_at, now + retry));
+        if (first != s)
+                retry = server_retry_time(r, first, now);
+        if (retry > 0 && (first != s || first->retry_at == 0))
+                server_set_retry(r, first, earliest(first->retry_at, retry));
 }
 
 /* ---- account ---------------------------------------------------------------------------- */
@@ -587,7 +686,7 @@ static void update_working(Redundancy *r) {
         snprintf(r->last_working, sizeof(r->last_working), "%s", w);
 }
 
-void redundancy_start(Redundancy *r, uint64_t now) {
+static void start(Redundancy *r, uint64_t now, bool spread) {
         if (!r->cfg.enabled || r->started)
                 return;
         r->started = true;
@@ -604,9 +703,37 @@ void redundancy_start(Redundancy *r, uint64_t now) {
                         continue;
                 }
                 s->active = true;
-                server_start_round(r, s, -1, now);
+                uint64_t delay = spread ? surge_delay(r) : 0;
+                if (delay > 0 && s->bound < 0) {
+                        /* registering, after a random pause: the timer starts the round; the
+                         * addresses are looked up meanwhile (the edge may need them) */
+                        server_set_phase(r, s, SERVER_WAITING);
+                        s->retry_at = now + delay;
+                        if (!s->resolved && !s->resolving) {
+                                s->resolving = true;
+                                queue_action(r, RED_ACTION_RESOLVE, s, -1, 0);
+                        }
+                } else
+                        server_start_round(r, s, -1, now);
         }
         update_working(r);
+}
+
+void redundancy_start(Redundancy *r, uint64_t now) {
+        start(r, now, false);
+}
+
+void redundancy_start_spread(Redundancy *r, uint64_t now) {
+        start(r, now, true);
+}
+
+void redundancy_retry_after(Redundancy *r, unsigned server, const char *uri, uint32_t secs, uint64_t now) {
+        RServer *s = server_get(r, server);
+        int a;
+
+        if (!s || (a = server_find(s, uri)) < 0 || secs == 0)
+                return;
+        s->addrs[a].not_before = now + sec(MIN(secs, RED_RETRY_AFTER_MAX_SEC));
 }
 
 void redundancy_stop(Redundancy *r, uint64_t now) {
@@ -803,10 +930,13 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
                         retry = r->mode == RED_MODE_SUCCESSIVE ? &r->servers[r->order[0]] : s;
                 else if (r->cfg.proactive_failover && s->phase == SERVER_FAILED && a == 0 && s->active)
                         retry = s; /* the primary is back while another server holds */
-                if (retry)
+                if (retry && !retry->rejected)
                         /* back: no need to wait for reg_fail_retry_interval, but a server that
-                         * just came up must stay up for hold_down (flapping) */
-                        retry->retry_at = MIN(retry->retry_at ?: UINT64_MAX, now + sec(r->cfg.hold_down));
+                         * just came up must stay up for hold_down (flapping), and a fleet must not
+                         * all come back in the same second (surge); a refusal stays a refusal */
+                        retry->retry_at = MIN(retry->retry_at ?: UINT64_MAX,
+                                              MAX(now + sec(r->cfg.hold_down) + surge_delay(r),
+                                                  server_not_before(retry)));
         }
         update_working(r);
 }
@@ -958,7 +1088,8 @@ RedState redundancy_state(const Redundancy *r) {
                 const RServer *s = &r->servers[r->order[i]];
                 if (s->bound >= 0)
                         return RED_STATE_REGISTERED;
-                if (s->active && (server_in_flight(s) || s->resolving || s->phase == SERVER_RESOLVING))
+                if (s->active && (server_in_flight(s) || s->resolving || s->phase == SERVER_RESOLVING ||
+                                  s->phase == SERVER_WAITING))
                         registering = true;
                 if (s->failed)
                         failed = true;
@@ -1110,6 +1241,7 @@ size_t redundancy_next_hops(const Redundancy *r, RedHop *ret, size_t max) {
                                         .down = down,
                                         .retry_counts = s->cfg.retry_counts,
                                         .invite_retry_counts = s->cfg.invite_retry_counts,
+                                        .failover_codes = &s->cfg.failover_codes,
                                 };
                         }
                 }
@@ -1156,4 +1288,15 @@ const char *red_mode_to_string(RedMode m) {
                 [RED_MODE_SUCCESSIVE] = "successive",
         };
         return (unsigned) m < ELEMENTSOF(t) ? t[m] : "unknown";
+}
+
+uint64_t redundancy_next_retry(const Redundancy *r) {
+        uint64_t t = 0;
+
+        for (size_t i = 0; i < r->n_order; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->active && s->phase == SERVER_FAILED && s->retry_at > 0)
+                        t = earliest(t, s->retry_at);
+        }
+        return t;
 }

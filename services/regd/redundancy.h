@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config-types.h"
+#include "status-list.h"
 
 #define RED_SERVER_MAX 4
 #define RED_ADDR_MAX   16
@@ -69,6 +70,7 @@ typedef struct RedServerConfig {
         uint32_t failback_timeout; /* s, 0 = never; already normalised by the caller (1…59 → 60) */
         bool register_on_enable;
         bool only_signal_with_registered;
+        StatusList failover_codes; /* final answers that move on to the next address; none: 408, 503 */
 } RedServerConfig;
 
 typedef struct RedConfig {
@@ -76,8 +78,13 @@ typedef struct RedConfig {
         unsigned redundancy_type;         /* 0 concurrent, 1 successive */
         uint32_t fallback_timeout;        /* s */
         uint32_t reg_fail_retry_interval; /* s */
+        uint32_t reg_failed_retry_min, reg_failed_retry_max; /* s: RFC 5626 4.5 back-off when min > 0 */
+        uint32_t reg_rejected_retry_interval;               /* s: after 403, 404…; 0 = never by itself */
+        uint32_t register_expires_overlap;                  /* s; UINT32_MAX = automatic */
         uint64_t t1_usec, t2_usec;
         uint32_t hold_down; /* s */
+        uint32_t surge_prevention; /* s: the largest random delay (sip.reg_surge_prevention) */
+        uint64_t random_seed;      /* jitter; the driver gives a random one, tests a fixed one */
         bool proactive_failover;
         RedServerConfig server[RED_SERVER_MAX];
 } RedConfig;
@@ -108,8 +115,11 @@ Redundancy *redundancy_free(Redundancy *r);
 /* sip.timer_*, sipr.failback.hold_down, sipr.health.proactive_failover changed at run time. */
 void redundancy_update_globals(Redundancy *r, const RedConfig *c);
 
-/* Starts registering (enabled accounts); stop removes every binding and goes idle. */
+/* Starts registering (enabled accounts); stop removes every binding and goes idle. The spread
+ * variant waits a random 0…surge_prevention s first (daemon start, provisioning: a fleet that
+ * starts together must not register in the same second). */
 void redundancy_start(Redundancy *r, uint64_t now);
+void redundancy_start_spread(Redundancy *r, uint64_t now);
 void redundancy_stop(Redundancy *r, uint64_t now);
 
 /* Answer to RED_ACTION_RESOLVE (or a spontaneous re-resolution). */
@@ -122,6 +132,12 @@ void redundancy_resolve_failed(Redundancy *r, unsigned server, const char *reaso
  * local = no response came from the network (sofia's own 408/503: timeout, ICMP, refused). */
 void redundancy_register_result(Redundancy *r, unsigned server, const char *uri, unsigned status,
                                 const char *phrase, bool local, uint32_t granted, uint64_t now);
+
+/* The final answer on (server, uri) about to be given to redundancy_register_result() carried
+ * Retry-After: secs (capped at RED_RETRY_AFTER_MAX_SEC). That address is not tried again before
+ * then; the others still are at once. */
+#define RED_RETRY_AFTER_MAX_SEC 3600U
+void redundancy_retry_after(Redundancy *r, unsigned server, const char *uri, uint32_t secs, uint64_t now);
 
 /* What healthd says about an address; (server, uri). */
 void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealth health, uint64_t now);
@@ -158,6 +174,9 @@ unsigned redundancy_last_status(const Redundancy *r);
 const char *redundancy_last_reason(const Redundancy *r);
 unsigned redundancy_failovers(const Redundancy *r);
 uint64_t redundancy_registered_since(const Redundancy *r); /* monotonic µs, 0 = not registered */
+/* When the next round of a failed server starts (monotonic µs); 0 = none planned (a refusal with
+ * reg_rejected_retry_interval = 0, or nothing failed). */
+uint64_t redundancy_next_retry(const Redundancy *r);
 
 /* Every (server, address) in priority order, for the Servers property. */
 typedef struct RedServerInfo {
@@ -182,6 +201,7 @@ typedef struct RedHop {
         bool bound;      /* holds our binding */
         bool down;       /* healthd says down */
         uint32_t retry_counts, invite_retry_counts;
+        const StatusList *failover_codes; /* final answers that move on to the next hop */
 } RedHop;
 size_t redundancy_next_hops(const Redundancy *r, RedHop *ret, size_t max);
 
@@ -197,6 +217,12 @@ const char *red_mode_to_string(RedMode m);
 
 /* Pure arithmetic, exposed for tests. */
 uint64_t red_retry_deadline_usec(uint32_t retry_counts, uint64_t t1, uint64_t t2);
-uint64_t red_refresh_delay_usec(uint32_t granted);
+uint64_t red_refresh_delay_usec(uint32_t granted, uint32_t overlap);
+/* Whether a final answer means the server refused us for good (403, 404, failed authentication…):
+ * retried only after reg_rejected_retry_interval. */
+bool red_status_is_rejection(unsigned status);
+/* RFC 5626 4.5: the upper bound of the wait after n ≥ 1 consecutive failed rounds (µs); the wait
+ * itself is a random 50…100 % of it. */
+uint64_t red_backoff_usec(uint32_t base, uint32_t max, unsigned n);
 /* The same for an INVITE (timer A, no T2 cap): give up before copy retry_counts + 2 is due. */
 uint64_t red_invite_deadline_usec(uint32_t retry_counts, uint64_t t1);

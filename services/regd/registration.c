@@ -132,7 +132,11 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
                 return;
         }
 
-        if (status < 300)
+        if (status < 300 && granted > 0 && !g->unregistering)
+                log_account_info(a, "%s %u %s (expires %u, refresh in %" PRIu64 " s).", g->uri, status, phrase,
+                                 granted,
+                                 red_refresh_delay_usec(granted, a->cfg.register_expires_overlap) / USEC_PER_SEC);
+        else if (status < 300)
                 log_account_info(a, "%s %u %s (expires %u).", g->uri, status, phrase, granted);
         else
                 log_account_notice(a, "%s %u %s%s.", g->uri, status, phrase, local ? " (local)" : "");
@@ -152,6 +156,11 @@ static void on_sip_result(SipReg *reg, unsigned status, const char *phrase, bool
                 registrations_removal_done(a, g->uri);
                 account_process(a);
                 return;
+        }
+        if (sip_reg_retry_after(reg) > 0) {
+                log_account_info(a, "%s asks for %u s before it is tried again (Retry-After).", g->uri,
+                                 sip_reg_retry_after(reg));
+                redundancy_retry_after(a->red, g->server, g->uri, sip_reg_retry_after(reg), mono());
         }
         redundancy_register_result(a->red, g->server, g->uri, status, phrase, local, granted, mono());
         account_process(a);

@@ -79,6 +79,7 @@ struct SipReg {
         nta_outgoing_t *keepalive; /* OPTIONS on the registration flow (nat.udp_update_*) */
         SipRetrans rt;
         bool retried_423;
+        uint32_t retry_after; /* of the last final answer (s), 0 = none */
         bool has_slot;  /* counted in its hop's inflight (while orq exists) */
         GList *waiting; /* its link in the hop's queue, NULL when not waiting */
         bool was_queued; /* its current transaction waited for a slot */
@@ -313,6 +314,10 @@ void sip_reg_set_sent(SipReg *reg, SipRegSentFunc cb) {
         reg->sent = cb;
 }
 
+uint32_t sip_reg_retry_after(const SipReg *reg) {
+        return reg->retry_after;
+}
+
 static void flow_release(SipReg *reg) {
         if (!reg->flow)
                 return;
@@ -522,8 +527,11 @@ static int on_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq, sip_t c
                         reg->cb(reg, 423, "Interval Too Brief", false, 0, reg->userdata);
                 return 0;
         }
+        reg->retry_after = 0;
         if (!local) {
                 snprintf(phrase, sizeof(phrase), "%s", strempty(sip->sip_status->st_phrase));
+                if (status >= 300 && sip->sip_retry_after)
+                        reg->retry_after = (uint32_t) MIN(sip->sip_retry_after->af_delta, (unsigned long) UINT32_MAX);
                 if (status >= 200 && status < 300) {
                         granted = granted_expiry(reg, sip);
                         if (reg->tcp && reg->expires > 0)

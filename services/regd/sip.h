@@ -59,6 +59,8 @@ void sip_reg_set_flow_closed(SipReg *reg, SipRegFlowClosedFunc cb);
 /* Called when a REGISTER that waited for a slot (pacing) is sent at last; CSeq is final then. */
 typedef void (*SipRegSentFunc)(SipReg *reg, void *userdata);
 void sip_reg_set_sent(SipReg *reg, SipRegSentFunc cb);
+/* Retry-After (s) of the final answer being delivered to the result callback; 0 = none. */
+uint32_t sip_reg_retry_after(const SipReg *reg);
 SipReg *sip_reg_free(SipReg *reg); /* abandons any transaction, sends nothing */
 
 /* Sends REGISTER with Expires: expires (0 removes our binding). Cancels a pending one. */

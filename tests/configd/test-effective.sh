@@ -43,10 +43,10 @@ lab_assert_eq '"********"' "$(jq '."static.auto_provision.server.password"' <<<"
 lab_assert_eq '"********"' "$(jq '."account.2.password"' <<<"$list")" "List masks secrets"
 lab_assert_eq '"reg2.lab.test"' "$(jq '."account.2.sip_server.2.address"' <<<"$list")" "List value"
 n_acc=$(jq '[keys[] | select(startswith("account.1."))] | length' <<<"$list")
-lab_assert_eq 62 "$n_acc" "all schema keys of account 1 (14 + 10×4 server + 2×4 proxy)"
+lab_assert_eq 70 "$n_acc" "all schema keys of account 1 (18 + 11×4 server + 2×4 proxy)"
 lab_assert_eq '"options"' "$(jq '."sipr.health.method"' <<<"$list")" "global key"
 # Prefix filter, and siprctl list prints the provisioning syntax.
-lab_assert_eq 10 "$(cfg_call List s account.1.sip_server.1. | jq '.data[0] | length')" "List prefix"
+lab_assert_eq 11 "$(cfg_call List s account.1.sip_server.1. | jq '.data[0] | length')" "List prefix"
 lab_siprctl list account.1.sip_server.1. | grep -qx 'account.1.sip_server.1.address = reg1.lab.test' ||
         lab_fail "siprctl list output: $(lab_siprctl list account.1.sip_server.1.)"
 lab_assert_eq reg1.lab.test "$(lab_siprctl --json list account.1.sip_server.1. | jq -r '."account.1.sip_server.1.address"')" "siprctl --json list"
@@ -69,7 +69,7 @@ lab_assert_eq "$gen1" "$(cfg_prop Generation)" "no-op Set keeps Generation"
 # An account a file mentions only through keys sipr does not use is listed too (with defaults).
 printf 'account.5.codec.pcmu.enable = 1\naccount.6.codec.pcmu.enable =\n' >>"$CFG_ETC/001565aabbcc.cfg"
 lab_siprctl reload
-lab_assert_eq 62 "$(cfg_call List s account.5. | jq '.data[0] | length')" "account 5 listed through an unused key"
+lab_assert_eq 70 "$(cfg_call List s account.5. | jq '.data[0] | length')" "account 5 listed through an unused key"
 lab_assert_eq '"0"' "$(cfg_call List s account.5. | jq '.data[0]."account.5.enable"')" "account 5 defaults"
 lab_assert_eq 0 "$(cfg_call List s account.6. | jq '.data[0] | length')" "an empty value does not count"
 

@@ -11,7 +11,7 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE \
         -DSIPR_VERSION='"fuzz"' -I"$root/common" -I"$build" $(pkg-config --cflags glib-2.0 libsystemd) \
-        "$root/fuzz/fuzz-config-parser.c" "$root"/common/{config-parser,config-schema,config-types,cidr,config-client,util,log,bus-util,sipr-error,timer}.c \
+        "$root/fuzz/fuzz-config-parser.c" "$root"/common/{config-parser,config-schema,config-types,cidr,status-list,config-client,util,log,bus-util,sipr-error,timer}.c \
         $(pkg-config --libs glib-2.0 libsystemd) -o "$work/fuzz" 2>"$work/cc.log" ||
         { cat "$work/cc.log" >&2; echo "FAIL: cannot build the fuzz target with clang" >&2; exit 1; }
 mkdir "$work/corpus"

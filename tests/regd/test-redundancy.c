@@ -35,6 +35,8 @@ static RedConfig config_default(unsigned n_servers) {
                 .t2_usec = S(4),
                 .hold_down = 0,
                 .proactive_failover = true,
+                .register_expires_overlap = UINT32_MAX,
+                .random_seed = 1,
         };
         for (unsigned i = 0; i < n_servers; i++)
                 c.server[i] = (RedServerConfig){
@@ -118,15 +120,15 @@ static void test_arithmetic(void) {
         check(red_invite_deadline_usec(3, MS(500)) == MS(7400));
         check(red_invite_deadline_usec(6, MS(500)) == MS(63400)); /* no T2 cap: 0.5·(2^7 − 1) */
         check(red_invite_deadline_usec(1, MS(500)) == MS(1400));
-        check(red_refresh_delay_usec(3600) == S(3240)); /* 90 % < expires − 60 */
-        check(red_refresh_delay_usec(300) == S(240));   /* expires − 60 < 90 % */
-        check(red_refresh_delay_usec(1000) == S(900));
-        check(red_refresh_delay_usec(30) == S(15)); /* too short for either: half */
-        check(red_refresh_delay_usec(12) == S(6));
+        check(red_refresh_delay_usec(3600, UINT32_MAX) == S(3240)); /* 90 % < expires − 60 */
+        check(red_refresh_delay_usec(300, UINT32_MAX) == S(240));   /* expires − 60 < 90 % */
+        check(red_refresh_delay_usec(1000, UINT32_MAX) == S(900));
+        check(red_refresh_delay_usec(30, UINT32_MAX) == S(15)); /* too short for either: half */
+        check(red_refresh_delay_usec(12, UINT32_MAX) == S(6));
         /* A tiny grant is refreshed no sooner than RED_REFRESH_MIN_SEC (5 s). */
-        check(red_refresh_delay_usec(10) == S(5));
-        check(red_refresh_delay_usec(1) == S(5));
-        check(red_refresh_delay_usec(0) == S(5));
+        check(red_refresh_delay_usec(10, UINT32_MAX) == S(5));
+        check(red_refresh_delay_usec(1, UINT32_MAX) == S(5));
+        check(red_refresh_delay_usec(0, UINT32_MAX) == S(5));
 }
 
 static void test_failover_order(void) {
@@ -270,18 +272,35 @@ static void test_final_errors(void) {
         check(redundancy_last_status(r) == 407);
         redundancy_free(r);
 
-        /* 403: the server answered; fail without trying other addresses, retry later. */
+        /* 403: the server answered; fail without trying other addresses, and retry only after
+         * reg_rejected_retry_interval, not every reg_fail_retry_interval (issue 23). */
+        c.reg_rejected_retry_interval = 1800;
         r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
         expect(r, RED_ACTION_REGISTER, 0, A0);
         fail(r, 0, A0, 403, false, S(1));
         expect_none(r);
         check(redundancy_state(r) == RED_STATE_FAILED);
         check(redundancy_last_status(r) == 403);
+        check(redundancy_next_wakeup(r) == S(1801));
         redundancy_timer(r, S(31));
+        expect_none(r);
+        redundancy_timer(r, S(1801));
         expect(r, RED_ACTION_REGISTER, 0, A0);
-        fail(r, 0, A0, 404, false, S(31));
+        fail(r, 0, A0, 404, false, S(1801));
         expect_none(r);
         check(redundancy_last_status(r) == 404);
+        check(redundancy_next_wakeup(r) == S(3601));
+        /* healthd seeing it up changes nothing: the refusal was an answer */
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(1900));
+        check(redundancy_next_wakeup(r) == S(3601));
+        redundancy_free(r);
+
+        /* 0: never by itself; a timeout afterwards is retried as usual */
+        c.reg_rejected_retry_interval = 0;
+        r = start_failover(&c, (const char *const[]){A0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 403, false, S(1));
+        check(redundancy_next_wakeup(r) == UINT64_MAX);
         redundancy_free(r);
 
         /* 503 with Retry-After and 408 from the server: next address. */
@@ -751,6 +770,154 @@ static void test_successive_health(void) {
         redundancy_free(r);
 }
 
+/* Issue 23, fleet: RFC 5626 4.5 back-off between failed rounds, with jitter. */
+static void test_backoff(void) {
+        check(red_backoff_usec(10, 60, 1) == S(20));
+        check(red_backoff_usec(10, 60, 2) == S(40));
+        check(red_backoff_usec(10, 60, 3) == S(60));
+        check(red_backoff_usec(10, 60, 40) == S(60)); /* no overflow, capped */
+        check(red_backoff_usec(30, 0, 1) == S(30));   /* a ceiling below the base is the base */
+
+        RedConfig c = config_default(1);
+        c.reg_failed_retry_min = 10;
+        c.reg_failed_retry_max = 60;
+        uint64_t now = S(1), lo[] = { S(10), S(20), S(30), S(30) }, hi[] = { S(20), S(40), S(60), S(60) };
+        uint64_t waits[2][4];
+        for (int run = 0; run < 2; run++) {
+                c.random_seed = 1 + (uint64_t) run * 7919;
+                Redundancy *r = start_failover(&c, (const char *const[]){A0, NULL}, 0);
+                now = S(1);
+                for (int i = 0; i < 4; i++) {
+                        expect(r, RED_ACTION_REGISTER, 0, A0);
+                        fail(r, 0, A0, 503, true, now);
+                        uint64_t at = redundancy_next_wakeup(r);
+                        waits[run][i] = at - now;
+                        check(at - now >= lo[i] && at - now <= hi[i]);
+                        now = at;
+                        redundancy_timer(r, now);
+                }
+                /* a success resets the count: the next failure waits the first step again */
+                expect(r, RED_ACTION_REGISTER, 0, A0);
+                ok(r, 0, A0, 600, now);
+                redundancy_timer(r, now + S(540));
+                expect(r, RED_ACTION_REGISTER, 0, A0);
+                fail(r, 0, A0, 503, true, now + S(540));
+                uint64_t w = redundancy_next_wakeup(r) - (now + S(540));
+                check(w >= S(10) && w <= S(20));
+                redundancy_free(r);
+        }
+        /* two devices (seeds) do not wait the same: that is the point of the jitter */
+        check(memcmp(waits[0], waits[1], sizeof(waits[0])) != 0);
+}
+
+/* Issue 23, fleet: Retry-After is the least wait before that address; others go at once. */
+static void test_retry_after(void) {
+        RedConfig c = config_default(1);
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_retry_after(r, 0, A0, 120, S(1));
+        fail(r, 0, A0, 503, false, S(1));
+        expect(r, RED_ACTION_REGISTER, 0, A1); /* the next address at once */
+        fail(r, 0, A1, 503, false, S(2));
+        expect_none(r);
+        check(redundancy_next_wakeup(r) == S(32));
+        redundancy_timer(r, S(32));
+        expect(r, RED_ACTION_REGISTER, 0, A1); /* A0 asked for 120 s: left out */
+        expect_none(r);
+        ok(r, 0, A1, 3600, S(32));
+        /* failback (mode 0) to A0 waits for its Retry-After too */
+        redundancy_health(r, 0, A0, RED_HEALTH_UP, S(40));
+        check(redundancy_next_wakeup(r) >= S(121));
+        redundancy_timer(r, S(100));
+        expect_none(r);
+        redundancy_timer(r, redundancy_next_wakeup(r));
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_free(r);
+
+        /* one address: the retry waits for Retry-After (capped at an hour), not 30 s */
+        r = start_failover(&c, (const char *const[]){A0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_retry_after(r, 0, A0, 999999, S(1));
+        fail(r, 0, A0, 503, false, S(1));
+        check(redundancy_next_wakeup(r) == S(1) + S(RED_RETRY_AFTER_MAX_SEC));
+        redundancy_free(r);
+}
+
+/* Issue 23, fleet: sip.reg_surge_prevention spreads the first REGISTER and returns. */
+static void test_surge(void) {
+        RedConfig c = config_default(1);
+        c.surge_prevention = 20;
+        c.hold_down = 5;
+        uint64_t firsts[8];
+        bool spread = false;
+
+        for (int i = 0; i < 8; i++) {
+                Redundancy *r;
+                c.random_seed = 100 + (uint64_t) i;
+                check(redundancy_new(&c, &r) == 0);
+                redundancy_start_spread(r, 0);
+                expect(r, RED_ACTION_RESOLVE, 0, NULL);
+                set_addrs(r, 0, 0, (const char *const[]){A0, NULL}, 0);
+                expect_none(r); /* resolved, but not yet */
+                check(redundancy_state(r) == RED_STATE_REGISTERING);
+                firsts[i] = redundancy_next_wakeup(r);
+                check(firsts[i] <= S(20));
+                spread |= firsts[i] != firsts[0];
+                redundancy_timer(r, firsts[i]);
+                expect(r, RED_ACTION_REGISTER, 0, A0);
+                /* a failed round waits reg_fail_retry_interval plus up to the surge delay */
+                fail(r, 0, A0, 503, true, S(21));
+                uint64_t at = redundancy_next_wakeup(r);
+                check(at >= S(51) && at <= S(71));
+                /* healthd sees it come back: hold_down plus up to the surge delay */
+                redundancy_health(r, 0, A0, RED_HEALTH_UP, S(22));
+                at = redundancy_next_wakeup(r);
+                check(at >= S(27) && at <= S(47));
+                redundancy_free(r);
+        }
+        check(spread);
+
+        /* redundancy_start (Register(), tests) does not wait */
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        redundancy_free(r);
+}
+
+/* Issue 23, fleet: which answers move on is configurable (Snom, Cisco); local failures always. */
+static void test_failover_codes(void) {
+        RedConfig c = config_default(1);
+        c.server[0].failover_codes = (StatusList){ .codes = { 500, 504 }, .n = 2 };
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, A2, NULL}, 0);
+
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        fail(r, 0, A0, 500, false, S(1));
+        expect(r, RED_ACTION_REGISTER, 0, A1); /* an SBC whose back end died */
+        fail(r, 0, A1, 408, true, S(2));
+        expect(r, RED_ACTION_REGISTER, 0, A2); /* local: always */
+        fail(r, 0, A2, 503, false, S(3));
+        expect_none(r); /* not in this list: the server's final word */
+        check(redundancy_state(r) == RED_STATE_FAILED);
+        redundancy_free(r);
+}
+
+/* account.X.register_expires_overlap (Yealink): refresh that long before the lease ends. */
+static void test_expires_overlap(void) {
+        check(red_refresh_delay_usec(120, 30) == S(90));
+        check(red_refresh_delay_usec(3600, 600) == S(3000));
+        check(red_refresh_delay_usec(30, 28) == S(RED_REFRESH_MIN_SEC)); /* never sooner */
+        check(red_refresh_delay_usec(30, 30) == S(15));                  /* does not fit: automatic */
+        check(red_refresh_delay_usec(3600, 0) == S(3600));
+
+        RedConfig c = config_default(1);
+        c.register_expires_overlap = 30;
+        Redundancy *r = start_failover(&c, (const char *const[]){A0, NULL}, 0);
+        expect(r, RED_ACTION_REGISTER, 0, A0);
+        ok(r, 0, A0, 120, S(1));
+        check(redundancy_next_wakeup(r) == S(91));
+        redundancy_free(r);
+}
+
 static void test_manual_failover(void) {
         RedConfig c = config_default(1);
         Redundancy *r = start_failover(&c, (const char *const[]){A0, A1, NULL}, 0);
@@ -1079,6 +1246,11 @@ int main(void) {
         test_concurrent();
         test_successive();
         test_successive_health();
+        test_backoff();
+        test_retry_after();
+        test_surge();
+        test_failover_codes();
+        test_expires_overlap();
         test_manual_failover();
         test_resolve_failed();
         test_reresolve();
