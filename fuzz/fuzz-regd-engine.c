@@ -51,6 +51,13 @@ static RedConfig make_config(uint8_t a, uint8_t b) {
                 .t2_usec = 4000000,
                 .hold_down = b & 8 ? 0 : 30,
                 .proactive_failover = b & 16,
+                /* the fleet knobs, from bits the others leave free in combination */
+                .surge_prevention = (a & b & 1) ? 10 : 0,
+                .reg_failed_retry_min = (a & 2) ? 5 : 0,
+                .reg_failed_retry_max = (a & 2) && (b & 2) ? 40 : 0,
+                .reg_rejected_retry_interval = (a ^ b) & 1 ? 0 : 1800,
+                .register_expires_overlap = b & 128 ? 30 : UINT32_MAX,
+                .random_seed = (uint64_t) a * 257 + b + 1,
         };
         for (unsigned i = 0; i < n; i++)
                 c.server[i] = (RedServerConfig) {
@@ -59,7 +66,9 @@ static RedConfig make_config(uint8_t a, uint8_t b) {
                         .retry_counts = (a >> 5) & 3,
                         .failback_mode = (b >> 6) & 3,
                         .failback_timeout = b & 64 ? 0 : 60,
-                        .register_on_enable = true,
+                        .register_on_enable = !((a ^ b) & 4),
+                        .failover_codes = (a ^ b) & 2 ? (StatusList){ .codes = { 500, 504, 408 }, .n = 3 }
+                                                      : (StatusList){ .n = 0 },
                 };
         return c;
 }
@@ -125,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 Pending p = pending[k];
 
                                 pending[k] = pending[--n_pending];
+                                if (st >= 300 && !local && (op & 1))
+                                        redundancy_retry_after(r, p.server, p.uri, arg * 30u, now);
                                 redundancy_register_result(r, p.server, p.uri, st, "fuzz", local,
                                                            st < 300 ? (uint32_t) arg * (op & 8 ? 1000000u : 1u) : 0, now);
                         }
@@ -171,6 +182,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 case 6:
                         if (arg & 1)
                                 redundancy_stop(r, now);
+                        else if (arg & 2)
+                                redundancy_start_spread(r, now);
                         else
                                 redundancy_start(r, now);
                         break;
