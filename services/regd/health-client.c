@@ -19,6 +19,7 @@
 typedef struct Watcher {
         void *owner; /* compared, never dereferenced here */
         unsigned server;
+        bool active; /* the owner uses this address now (health_client_set_active()) */
 } Watcher;
 
 typedef struct Target {
@@ -28,6 +29,9 @@ typedef struct Target {
         char *path;
         RedHealth health;
         GArray *watchers; /* Watcher */
+        /* Standby for healthd (probed at sipr.health.standby_interval) unless a watcher uses it;
+         * told_active: what healthd was last told (Watch option standby, SetStandby). */
+        bool active, told_active;
         sd_bus_slot *call_slot, *match_slot, *get_slot;
 } Target;
 
@@ -37,6 +41,7 @@ struct HealthClient {
         GHashTable *targets; /* uri → Target* */
         BusNameWatch *name_watch;
         bool present;
+        guint watch_id; /* idle: Watch the new targets once their owners said which they use */
 };
 
 static void target_forget_bus(Target *t) {
@@ -135,6 +140,33 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
+/* healthd is told when the target's use changed; while the Watch is under way, on its reply. */
+static void target_sync_standby(Target *t) {
+        int r;
+
+        if (!t->path || !t->h->present || t->told_active == t->active)
+                return;
+        r = sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "SetStandby", NULL,
+                                     NULL, "ob", t->path, !t->active);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to call Health SetStandby for %s: %m", t->uri);
+                return;
+        }
+        t->told_active = t->active;
+}
+
+/* Active when any watcher (account) uses the address. */
+static void target_update_active(Target *t) {
+        bool active = false;
+
+        for (guint i = 0; i < t->watchers->len && !active; i++)
+                active = g_array_index(t->watchers, Watcher, i).active;
+        if (active != t->active)
+                log_debug("Health: %s is %s.", t->uri, active ? "in use: probed at the full rate" : "standby");
+        t->active = active;
+        target_sync_standby(t);
+}
+
 static int on_watch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Target *t = userdata;
         const char *path;
@@ -158,6 +190,8 @@ static int on_watch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
                                      "Get", on_get_state, t, "ss", TARGET_IFACE, "State");
         if (r < 0)
                 log_warning_errno(r, "Failed to read health of %s: %m", t->uri);
+        /* Its use may have changed while the Watch was under way. */
+        target_sync_standby(t);
         return 0;
 }
 
@@ -172,13 +206,29 @@ static void target_watch(Target *t) {
         if (streq(method, "crlf") && streq(t->transport, "udp"))
                 method = "options";
         r = sd_bus_call_method_async(t->h->m->bus, &t->call_slot, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Watch",
-                                     on_watch_reply, t, "ssqa{sv}", t->transport, t->address, t->port, 4,
+                                     on_watch_reply, t, "ssqa{sv}", t->transport, t->address, t->port, 5,
                                      "interval_ms", "u", g->health_interval_ms ?: 5000,
                                      "method", "s", method,
                                      "down_after", "u", g->health_down_after ?: 2,
-                                     "up_after", "u", g->health_up_after ?: 2);
-        if (r < 0)
+                                     "up_after", "u", g->health_up_after ?: 2,
+                                     "standby", "b", !t->active);
+        if (r < 0) {
                 log_warning_errno(r, "Failed to call Health Watch for %s: %m", t->uri);
+                return;
+        }
+        t->told_active = t->active;
+}
+
+static gboolean on_watch_new(gpointer userdata) {
+        HealthClient *h = userdata;
+        GHashTableIter it;
+        Target *t;
+
+        h->watch_id = 0;
+        g_hash_table_iter_init(&it, h->targets);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t))
+                target_watch(t);
+        return G_SOURCE_REMOVE;
 }
 
 static int parse_uri(const char *uri, char **transport, char **address, uint16_t *port) {
@@ -233,7 +283,10 @@ void health_client_watch(HealthClient *h, void *owner, unsigned server, const ch
         }
         g_array_append_val(t->watchers, ((Watcher) { .owner = owner, .server = server }));
 watched:
-        target_watch(t);
+        /* Watched from the main loop, after the owner said which addresses it uses
+         * (health_client_set_active() follows every event): one Watch with the right standby. */
+        if (!t->path && !t->call_slot && !h->watch_id)
+                h->watch_id = g_idle_add(on_watch_new, h);
         if (t->health != RED_HEALTH_UNKNOWN)
                 h->cb(owner, server, uri, t->health);
 }
@@ -249,6 +302,8 @@ void health_client_unwatch_owner(HealthClient *h, void *owner) {
                                 g_array_remove_index(t->watchers, i - 1);
                 if (t->watchers->len == 0)
                         g_hash_table_iter_remove(&it);
+                else
+                        target_update_active(t);
         }
 }
 
@@ -260,6 +315,8 @@ static void target_drop_watcher(HealthClient *h, Target *t, void *owner, unsigne
         }
         if (t->watchers->len == 0)
                 g_hash_table_remove(h->targets, t->uri); /* Unwatch */
+        else
+                target_update_active(t);
 }
 
 void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs, size_t n,
@@ -289,6 +346,28 @@ void health_client_unwatch(HealthClient *h, void *owner, unsigned server, const 
 
         if (t)
                 target_drop_watcher(h, t, owner, server);
+}
+
+void health_client_set_active(HealthClient *h, void *owner, const char *const *uris, size_t n) {
+        GHashTableIter it;
+        Target *t;
+
+        g_hash_table_iter_init(&it, h->targets);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
+                bool changed = false, used = false;
+
+                for (size_t i = 0; i < n && !used; i++)
+                        used = streq(uris[i], t->uri);
+                for (guint i = 0; i < t->watchers->len; i++) {
+                        Watcher *w = &g_array_index(t->watchers, Watcher, i);
+                        if (w->owner == owner && w->active != used) {
+                                w->active = used;
+                                changed = true;
+                        }
+                }
+                if (changed)
+                        target_update_active(t);
+        }
 }
 
 void health_client_report(HealthClient *h, const char *uri, const char *event) {
@@ -353,6 +432,8 @@ HealthClient *health_client_free(HealthClient *h) {
         if (!h)
                 return NULL;
         bus_name_watch_free(h->name_watch);
+        if (h->watch_id)
+                g_source_remove(h->watch_id);
         h->present = false;
         g_hash_table_destroy(h->targets);
         free(h);
