@@ -40,6 +40,8 @@ t=$(hd_cmd a watch "udp $A 5060 interval_ms=300 standby=1")
 t=${t#ok }
 [[ "$t" == /org/sipr/Health1/target/* ]] || lab_fail "Watch returned '$t'"
 lab_assert_eq true "$(hd_prop "$t" Standby)" "Standby after a Watch with standby=1"
+lab_assert_eq true "$(lab_siprctl health --json | jq '.[0].standby')" "siprctl health --json: standby"
+lab_siprctl health | grep -qE "^udp +$A:5060 .* standby$" || lab_fail "siprctl health: $(lab_siprctl health)"
 n=$(probes_in 6)
 echo "standby: $n probes in 6 s"
 ((n <= 1)) || lab_fail "a standby target was probed $n times in 6 s (interval 300 ms, standby interval 30 s)"
