@@ -11,8 +11,8 @@
 #include "macro.h"
 #include "util.h"
 
-#define HEALTH_NAME "org.sipr.Health1"
-#define HEALTH_PATH "/org/sipr/Health1"
+#define HEALTH_NAME  "org.sipr.Health1"
+#define HEALTH_PATH  "/org/sipr/Health1"
 #define HEALTH_IFACE "org.sipr.Health1"
 #define TARGET_IFACE "org.sipr.Health1.Target"
 
@@ -55,8 +55,8 @@ static void target_forget_bus(Target *t) {
 static void target_free(gpointer p) {
         Target *t = p;
         if (t->path && t->h->present)
-                (void) sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Unwatch",
-                                                NULL, NULL, "o", t->path);
+                (void) sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
+                                                "Unwatch", NULL, NULL, "o", t->path);
         target_forget_bus(t);
         g_array_free(t->watchers, TRUE);
         free(t->uri);
@@ -72,8 +72,11 @@ static void target_deliver(Target *t, RedHealth health) {
         /* down is an outage's first sign (warning); healthd's own entry carries the reason */
         bool down = health == RED_HEALTH_DOWN, up = health == RED_HEALTH_UP;
         int level = down ? LOG_WARNING : up ? LOG_NOTICE : LOG_INFO;
-        log_struct(level, NULL, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)), "Health of %s: %s (sipr-healthd).",
-                   t->uri, up ? "up" : down ? "down" : "unknown");
+        log_struct(level, NULL, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)),
+                   "Health of %s: %s (sipr-healthd).", t->uri,
+                   up     ? "up"
+                   : down ? "down"
+                          : "unknown");
         /* A watcher's reaction may unwatch others, or drop the target itself: each one is
          * looked up again, by uri, before it is told. */
         HealthClient *h = t->h;
@@ -146,8 +149,8 @@ static void target_sync_standby(Target *t) {
 
         if (!t->path || !t->h->present || t->told_active == t->active)
                 return;
-        r = sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "SetStandby", NULL,
-                                     NULL, "ob", t->path, !t->active);
+        r = sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
+                                     "SetStandby", NULL, NULL, "ob", t->path, !t->active);
         if (r < 0) {
                 log_warning_errno(r, "Failed to call Health SetStandby for %s: %m", t->uri);
                 return;
@@ -162,7 +165,8 @@ static void target_update_active(Target *t) {
         for (guint i = 0; i < t->watchers->len && !active; i++)
                 active = g_array_index(t->watchers, Watcher, i).active;
         if (active != t->active)
-                log_debug("Health: %s is %s.", t->uri, active ? "in use: probed at the full rate" : "standby");
+                log_debug("Health: %s is %s.", t->uri,
+                          active ? "in use: probed at the full rate" : "standby");
         t->active = active;
         target_sync_standby(t);
 }
@@ -182,12 +186,13 @@ static int on_watch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         free(t->path);
         t->path = strdup(path);
         r = sd_bus_match_signal_async(t->h->m->bus, &t->match_slot, HEALTH_NAME, path,
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged", on_properties_changed,
-                                      NULL, t);
+                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                      on_properties_changed, NULL, t);
         if (r < 0)
                 log_warning_errno(r, "Failed to follow health of %s: %m", t->uri);
-        r = sd_bus_call_method_async(t->h->m->bus, &t->get_slot, HEALTH_NAME, path, "org.freedesktop.DBus.Properties",
-                                     "Get", on_get_state, t, "ss", TARGET_IFACE, "State");
+        r = sd_bus_call_method_async(t->h->m->bus, &t->get_slot, HEALTH_NAME, path,
+                                     "org.freedesktop.DBus.Properties", "Get", on_get_state, t, "ss",
+                                     TARGET_IFACE, "State");
         if (r < 0)
                 log_warning_errno(r, "Failed to read health of %s: %m", t->uri);
         /* Its use may have changed while the Watch was under way. */
@@ -205,13 +210,11 @@ static void target_watch(Target *t) {
         /* crlf needs a connection; on UDP fall back to OPTIONS. */
         if (streq(method, "crlf") && streq(t->transport, "udp"))
                 method = "options";
-        r = sd_bus_call_method_async(t->h->m->bus, &t->call_slot, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Watch",
-                                     on_watch_reply, t, "ssqa{sv}", t->transport, t->address, t->port, 5,
-                                     "interval_ms", "u", g->health_interval_ms ?: 5000,
-                                     "method", "s", method,
-                                     "down_after", "u", g->health_down_after ?: 2,
-                                     "up_after", "u", g->health_up_after ?: 2,
-                                     "standby", "b", !t->active);
+        r = sd_bus_call_method_async(t->h->m->bus, &t->call_slot, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
+                                     "Watch", on_watch_reply, t, "ssqa{sv}", t->transport, t->address,
+                                     t->port, 5, "interval_ms", "u", g->health_interval_ms ?: 5000, "method",
+                                     "s", method, "down_after", "u", g->health_down_after ?: 2, "up_after",
+                                     "u", g->health_up_after ?: 2, "standby", "b", !t->active);
         if (r < 0) {
                 log_warning_errno(r, "Failed to call Health Watch for %s: %m", t->uri);
                 return;
@@ -281,7 +284,7 @@ void health_client_watch(HealthClient *h, void *owner, unsigned server, const ch
                 if (w->owner == owner && w->server == server)
                         goto watched;
         }
-        g_array_append_val(t->watchers, ((Watcher) { .owner = owner, .server = server }));
+        g_array_append_val(t->watchers, ((Watcher){.owner = owner, .server = server}));
 watched:
         /* Watched from the main loop, after the owner said which addresses it uses
          * (health_client_set_active() follows every event): one Watch with the right standby. */
@@ -319,8 +322,8 @@ static void target_drop_watcher(HealthClient *h, Target *t, void *owner, unsigne
                 target_update_active(t);
 }
 
-void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs, size_t n,
-                             const char *bound_uri) {
+void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs,
+                             size_t n, const char *bound_uri) {
         g_autoptr(GPtrArray) gone = g_ptr_array_new();
         GHashTableIter it;
         Target *t;
@@ -375,8 +378,8 @@ void health_client_report(HealthClient *h, const char *uri, const char *event) {
 
         if (!t || !t->path || !h->present)
                 return;
-        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Report", NULL, NULL,
-                                        "os", t->path, event);
+        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Report",
+                                        NULL, NULL, "os", t->path, event);
 }
 
 void health_client_reconfigure(HealthClient *h) {
@@ -386,8 +389,8 @@ void health_client_reconfigure(HealthClient *h) {
         g_hash_table_iter_init(&it, h->targets);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
                 if (t->path && h->present)
-                        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
-                                                        "Unwatch", NULL, NULL, "o", t->path);
+                        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH,
+                                                        HEALTH_IFACE, "Unwatch", NULL, NULL, "o", t->path);
                 target_forget_bus(t);
                 target_watch(t);
         }
@@ -399,7 +402,8 @@ static void on_health_name(sd_bus *bus, const char *name, bool present, void *us
         Target *t;
 
         h->present = present;
-        log_info("sipr-healthd %s.", present ? "is on the bus: watching targets" : "is gone: no proactive failover");
+        log_info("sipr-healthd %s.",
+                 present ? "is on the bus: watching targets" : "is gone: no proactive failover");
         g_hash_table_iter_init(&it, h->targets);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
                 target_forget_bus(t);

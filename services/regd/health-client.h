@@ -26,8 +26,8 @@ void health_client_unwatch_owner(HealthClient *h, void *owner);
  * watch of the addresses it had before and no longer has (a name that moved), so nobody keeps
  * probing those; except bound_uri (may be NULL), where a binding still lives: that one goes with
  * health_client_unwatch() once the binding is gone. */
-void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs, size_t n,
-                             const char *bound_uri);
+void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs,
+                             size_t n, const char *bound_uri);
 void health_client_unwatch(HealthClient *h, void *owner, unsigned server, const char *uri);
 /* The addresses owner uses now (health-active.h): healthd probes an address at the full rate while
  * any owner uses it, at sipr.health.standby_interval otherwise (Health1.SetStandby). */

@@ -141,8 +141,8 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
         } else if (n == 0)
                 printf("No targets watched.\n");
         else {
-                printf("%-9s %-46s %-7s %9s %8s %-11s %-19s %s\n", "TRANSPORT", "ADDRESS:PORT", "STATE", "RTT",
-                       "FAILURES", "LAST-ERROR", "SINCE", "PROBED");
+                printf("%-9s %-46s %-7s %9s %8s %-11s %-19s %s\n", "TRANSPORT", "ADDRESS:PORT", "STATE",
+                       "RTT", "FAILURES", "LAST-ERROR", "SINCE", "PROBED");
                 for (size_t i = 0; i < n; i++) {
                         HealthRow *h = rows + i;
                         char ap[64], rtt[24], since[32];
@@ -152,9 +152,10 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
                                  h->port);
                         format_rtt(h->rtt_usec, rtt, sizeof(rtt));
                         siprctl_format_time(h->last_change_usec, since, sizeof(since));
-                        printf("%-9s %-46s %-7s %9s %8" PRIu32 " %-11s %-19s %s\n", strempty(h->transport), ap,
-                               strempty(h->state), rtt, h->failures, isempty(h->last_error) ? "-" : h->last_error,
-                               since, h->standby ? "standby" : "active");
+                        printf("%-9s %-46s %-7s %9s %8" PRIu32 " %-11s %-19s %s\n", strempty(h->transport),
+                               ap, strempty(h->state), rtt, h->failures,
+                               isempty(h->last_error) ? "-" : h->last_error, since,
+                               h->standby ? "standby" : "active");
                 }
         }
         goto finish;
