@@ -70,6 +70,7 @@ typedef struct SiprGlobalConfig {
         uint64_t timer_t1_usec, timer_t2_usec, timer_t4_usec;
         char *primary_dns, *secondary_dns; /* "" = /etc/resolv.conf */
         uint32_t health_interval_ms;
+        uint32_t health_standby_interval_ms; /* targets no registration uses now */
         char *health_method; /* options, crlf, connect, none */
         uint32_t health_down_after, health_up_after;
         bool health_proactive_failover;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* healthd's Watch/Report argument validation and the hysteresis it feeds, with the pure
  * functions the bus handlers call: address, transport, method and Report event words from any
- * caller, then an arbitrary sequence of probe results and reports under arbitrary thresholds.
+ * caller, then an arbitrary sequence of probe results and reports under arbitrary thresholds,
+ * each followed by the schedule of the next probe (active or standby, with or without traffic).
  * Input: byte 0 = down_after, byte 1 = up_after (0…255: out-of-range values must be clamped),
  * bytes 2–3 = port, then a NUL/newline separated list of words (address, transport, method,
  * event), then after a 0xff byte the event sequence (one byte per step). */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "schedule.h"
 #include "target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,13 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 _cleanup_free_ char *words = strndup((const char *) data + i, end - i);
                 if (!words)
                         return 0;
-                for (char *save = NULL, *w = strtok_r(words, "\n", &save); w; w = strtok_r(NULL, "\n", &save))
+                for (char *save = NULL, *w = strtok_r(words, "\n", &save); w;
+                     w = strtok_r(NULL, "\n", &save))
                         check_words(w, port);
         }
 
         target_health_init(&h, data[0], data[1]);
-        if (h.down_after < TARGET_COUNT_MIN || h.down_after > TARGET_COUNT_MAX || h.up_after < TARGET_COUNT_MIN ||
-            h.up_after > TARGET_COUNT_MAX || h.state != TARGET_UNKNOWN)
+        if (h.down_after < TARGET_COUNT_MIN || h.down_after > TARGET_COUNT_MAX ||
+            h.up_after < TARGET_COUNT_MIN || h.up_after > TARGET_COUNT_MAX || h.state != TARGET_UNKNOWN)
                 abort();
 
         for (i = end + 1; i < size; i++) {
@@ -109,9 +112,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (h.has_error && !target_event_to_string(h.last_error))
                         abort();
                 {
-                        uint64_t next = target_next_probe_usec(&h, interval, start, now, (b * 997ULL) % (interval / 10 + 1));
-                        if (next < now || next > now + interval)
-                                abort(); /* never in the past, never later than one interval */
+                        /* Odd bytes: a standby target (4 intervals); bit 1: traffic proved it
+                         * alive just now (Report ok). */
+                        uint64_t period = schedule_period_usec(interval, 4 * interval, b & 1);
+                        uint64_t proof = b & 2 ? now : 0, rnd = b * 0x9e3779b97f4a7c15ULL;
+                        uint64_t next = schedule_next_usec(target_health_confirming(&h), interval, period,
+                                                           start, proof, now, rnd);
+                        if (next < now || next > MAX(now, MAX(start, proof) + period + period / 10))
+                                abort(); /* never in the past, never later than one period + 10 % */
+                        if (target_health_confirming(&h) && next > MAX(now, start + interval / 2))
+                                abort(); /* a change is confirmed at the active pace */
+                        if (schedule_after_proof_usec(next, period, now, rnd) < next)
+                                abort(); /* traffic never brings a probe forward */
                         start = now;
                 }
                 if (target_probe_timeout_usec((uint64_t) b << 24) > 32000000ULL)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* org.sipr.Health1 on /org/sipr/Health1: Watch, Unwatch, Report; ObjectManager for the targets. */
+/* org.sipr.Health1 on /org/sipr/Health1: Watch, Unwatch, Report, SetStandby; ObjectManager for
+ * the targets. Which watchers said standby is followed here (bus names); what standby means for
+ * probing is manager.c's. */
 #include <errno.h>
 #include <string.h>
 
@@ -38,6 +40,23 @@ static int parse_u32_option(sd_bus_message *message, const char *name, uint32_t 
         return 0;
 }
 
+static int parse_bool_option(sd_bus_message *message, const char *name, bool *ret, sd_bus_error *error) {
+        int v, r;
+
+        r = sd_bus_message_enter_container(message, 'v', "b");
+        if (r < 0)
+                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS,
+                                         "option %s: expected a variant of type b (boolean)", name);
+        r = sd_bus_message_read(message, "b", &v);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(message);
+        if (r < 0)
+                return r;
+        *ret = v;
+        return 0;
+}
+
 static int parse_watch_options(sd_bus_message *message, WatchRequest *req, sd_bus_error *error) {
         int r;
 
@@ -53,7 +72,8 @@ static int parse_watch_options(sd_bus_message *message, WatchRequest *req, sd_bu
                         return r;
 
                 if (streq(key, "interval_ms")) {
-                        r = parse_u32_option(message, key, HEALTHD_INTERVAL_MIN_MS, HEALTHD_INTERVAL_MAX_MS, &v, error);
+                        r = parse_u32_option(message, key, HEALTHD_INTERVAL_MIN_MS, HEALTHD_INTERVAL_MAX_MS,
+                                             &v, error);
                         if (r < 0)
                                 return r;
                         req->has_interval = true;
@@ -75,8 +95,9 @@ static int parse_watch_options(sd_bus_message *message, WatchRequest *req, sd_bu
 
                         r = sd_bus_message_enter_container(message, 'v', "s");
                         if (r < 0)
-                                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS,
-                                                         "option method: expected a variant of type s (string)");
+                                return sd_bus_error_setf(
+                                        error, SIPR_ERROR_INVALID_ARGS,
+                                        "option method: expected a variant of type s (string)");
                         r = sd_bus_message_read(message, "s", &s);
                         if (r < 0)
                                 return r;
@@ -84,13 +105,21 @@ static int parse_watch_options(sd_bus_message *message, WatchRequest *req, sd_bu
                         if (r < 0)
                                 return r;
                         if (probe_method_from_string(s, &req->method) < 0 || req->method == PROBE_NONE)
-                                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS,
-                                                         "option method: '%s' is not one of options, crlf, connect", s);
+                                return sd_bus_error_setf(
+                                        error, SIPR_ERROR_INVALID_ARGS,
+                                        "option method: '%s' is not one of options, crlf, connect", s);
                         req->has_method = true;
+                } else if (streq(key, "standby")) {
+                        r = parse_bool_option(message, key, &req->standby, error);
+                        if (r < 0)
+                                return r;
+                        req->has_standby = true;
                 } else
-                        return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS,
-                                                 "unknown option '%s' (known: interval_ms, method, down_after, up_after)",
-                                                 key);
+                        return sd_bus_error_setf(
+                                error, SIPR_ERROR_INVALID_ARGS,
+                                "unknown option '%s' (known: interval_ms, method, down_after, "
+                                "up_after, standby)",
+                                key);
 
                 r = sd_bus_message_exit_container(message);
                 if (r < 0)
@@ -99,6 +128,72 @@ static int parse_watch_options(sd_bus_message *message, WatchRequest *req, sd_bu
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(message);
+}
+
+/* What watcher `name` says: standby or not (active). */
+static int target_set_watcher_standby(Target *t, const char *name, bool standby) {
+        char *copy;
+
+        if (!standby) {
+                if (t->standby_names)
+                        g_hash_table_remove(t->standby_names, name);
+                return 0;
+        }
+        if (!t->standby_names)
+                t->standby_names = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+        copy = strdup(name);
+        if (!copy)
+                return -ENOMEM;
+        g_hash_table_add(t->standby_names, copy);
+        return 0;
+}
+
+/* Standby when every watcher said so. gone: a name that has just left the bus (sd_bus_track
+ * may not have dropped it yet). Names that no longer watch are forgotten. */
+static void target_update_standby(Target *t, const char *gone) {
+        bool standby, any = false;
+        GHashTableIter it;
+        gpointer k;
+
+        if (t->standby_names) {
+                g_hash_table_iter_init(&it, t->standby_names);
+                while (g_hash_table_iter_next(&it, &k, NULL))
+                        if ((gone && streq(k, gone)) || sd_bus_track_count_name(t->watchers, k) <= 0)
+                                g_hash_table_iter_remove(&it);
+        }
+        standby = t->standby_names && g_hash_table_size(t->standby_names) > 0;
+        for (const char *n = sd_bus_track_first(t->watchers); n && standby;
+             n = sd_bus_track_next(t->watchers)) {
+                if (gone && streq(n, gone))
+                        continue;
+                any = true;
+                standby = g_hash_table_contains(t->standby_names, n);
+        }
+        /* Nobody left: the target goes (on_watchers_gone); nothing to decide. */
+        if (standby && !any)
+                return;
+        manager_set_standby(t->manager, t, standby);
+}
+
+static int on_name_lost(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+        GHashTableIter it;
+        gpointer v;
+
+        if (sd_bus_message_read(message, "sss", &name, &old_owner, &new_owner) < 0)
+                return 0;
+        if (name[0] != ':' || !isempty(new_owner))
+                return 0;
+        /* An active watcher leaving the bus makes a target whose other watchers are all standby
+         * standby; sd_bus_track tells only when the last watcher is gone. */
+        g_hash_table_iter_init(&it, m->targets_by_key);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+                Target *t = v;
+                if (t->standby_names && g_hash_table_size(t->standby_names) > 0)
+                        target_update_standby(t, name);
+        }
+        return 0;
 }
 
 static int method_watch(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -123,9 +218,11 @@ static int method_watch(sd_bus_message *message, void *userdata, sd_bus_error *e
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS,
-                                         "address '%s': not an IPv4 or IPv6 literal (resolve host names with "
-                                         "org.sipr.Resolver1 first)", address);
+                return sd_bus_error_setf(
+                        error, SIPR_ERROR_INVALID_ARGS,
+                        "address '%s': not an IPv4 or IPv6 literal (resolve host names with "
+                        "org.sipr.Resolver1 first)",
+                        address);
         req.port = port;
         r = parse_watch_options(message, &req, error);
         if (r < 0)
@@ -141,7 +238,8 @@ static int method_watch(sd_bus_message *message, void *userdata, sd_bus_error *e
 
         r = manager_watch(m, &req, &t, &created);
         if (r == -E2BIG)
-                return sd_bus_error_setf(error, SIPR_ERROR_FAILED, "too many targets (at most %u)", HEALTHD_TARGETS_MAX);
+                return sd_bus_error_setf(error, SIPR_ERROR_FAILED, "too many targets (at most %u)",
+                                         HEALTHD_TARGETS_MAX);
         if (r < 0)
                 return r;
 
@@ -160,6 +258,19 @@ static int method_watch(sd_bus_message *message, void *userdata, sd_bus_error *e
                         manager_remove_target(m, t);
                 return r;
         }
+        /* A new watcher that says nothing uses the target (active); one that watched before keeps
+         * what it said unless it says it again. */
+        const char *sender = sd_bus_message_get_sender(message);
+        if (sender && (req.has_standby || sd_bus_track_count_sender(t->watchers, message) == 1)) {
+                r = target_set_watcher_standby(t, sender, req.has_standby && req.standby);
+                if (r < 0) {
+                        (void) sd_bus_track_remove_sender(t->watchers, message);
+                        if (created)
+                                manager_remove_target(m, t);
+                        return r;
+                }
+        }
+        target_update_standby(t, NULL);
         if (created)
                 target_bus_emit_added(t);
 
@@ -194,11 +305,38 @@ static int method_unwatch(sd_bus_message *message, void *userdata, sd_bus_error 
         if (r < 0)
                 return r;
         if (r == 0)
-                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS, "target %s is not watched by %s", path,
-                                         strempty(sd_bus_message_get_sender(message)));
+                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS, "target %s is not watched by %s",
+                                         path, strempty(sd_bus_message_get_sender(message)));
         if (sd_bus_track_count(t->watchers) == 0)
                 manager_remove_target(m, t);
+        else
+                target_update_standby(t, NULL); /* forgets the caller's word if it watches no more */
 
+        return sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_set_standby(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *path, *sender;
+        Target *t = NULL;
+        int standby, r;
+
+        r = sd_bus_message_read(message, "ob", &path, &standby);
+        if (r < 0)
+                return r;
+        r = find_target(m, path, &t, error);
+        if (r < 0)
+                return r;
+        sender = sd_bus_message_get_sender(message);
+        if (!sender || sd_bus_track_count_sender(t->watchers, message) <= 0)
+                return sd_bus_error_setf(error, SIPR_ERROR_INVALID_ARGS, "target %s is not watched by %s",
+                                         path, strempty(sender));
+
+        r = target_set_watcher_standby(t, sender, standby);
+        if (r < 0)
+                return r;
+        log_debug("%s says %s is %s.", sender, path, standby ? "standby" : "active");
+        target_update_standby(t, NULL);
         return sd_bus_reply_method_return(message, NULL);
 }
 
@@ -230,12 +368,13 @@ static const sd_bus_vtable health_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("Watch",
                                 SD_BUS_ARGS("s", transport, "s", address, "q", port, "a{sv}", options),
-                                SD_BUS_RESULT("o", target),
-                                method_watch, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Unwatch", SD_BUS_ARGS("o", target), SD_BUS_NO_RESULT,
-                                method_unwatch, SD_BUS_VTABLE_UNPRIVILEGED),
+                                SD_BUS_RESULT("o", target), method_watch, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Unwatch", SD_BUS_ARGS("o", target), SD_BUS_NO_RESULT, method_unwatch,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Report", SD_BUS_ARGS("o", target, "s", event), SD_BUS_NO_RESULT,
                                 method_report, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetStandby", SD_BUS_ARGS("o", target, "b", standby), SD_BUS_NO_RESULT,
+                                method_set_standby, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 
@@ -251,6 +390,14 @@ int health_bus_register(Manager *m) {
                                      health_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register %s: %m", HEALTH_BUS_PATH);
+        /* Only names that left (new owner ""): standby follows its watchers. */
+        r = sd_bus_add_match_async(
+                m->bus, &m->name_lost_slot,
+                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg2=''",
+                on_name_lost, NULL, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to follow bus names: %m");
         return target_bus_register(m);
 }
 
@@ -259,4 +406,5 @@ void health_bus_done(Manager *m) {
         m->root_slot = sd_bus_slot_unref(m->root_slot);
         m->target_slot = sd_bus_slot_unref(m->target_slot);
         m->target_enum_slot = sd_bus_slot_unref(m->target_enum_slot);
+        m->name_lost_slot = sd_bus_slot_unref(m->name_lost_slot);
 }

@@ -10,14 +10,13 @@
 #include "log.h"
 #include "manager.h"
 #include "probe.h"
+#include "schedule.h"
 #include "sipr-messages.h"
 #include "target-bus.h"
 #include "util.h"
 
 /* Targets due within this window are handled in the same wake-up. */
 #define COALESCE_USEC (2 * USEC_PER_MSEC)
-/* First probe of a new target: soon, but spread so a burst of Watch calls does not probe at once. */
-#define FIRST_PROBE_SPREAD_USEC (1 * USEC_PER_SEC)
 
 typedef struct TimerSource {
         GSource source;
@@ -77,8 +76,20 @@ static void target_schedule(Target *t, uint64_t due_usec) {
         manager_arm_timer(m);
 }
 
+/* The randomness of the schedule (schedule.h takes it as an argument). */
+static uint64_t draw(void) {
+        return random_u64_range(UINT64_MAX);
+}
+
 uint64_t manager_probe_timeout_usec(const Target *t) {
+        /* From the active interval even for a standby target: a silent server is then confirmed
+         * down as fast as an active one once its first probe failed. */
         return target_probe_timeout_usec(t->interval_usec);
+}
+
+uint64_t manager_period_usec(const Target *t) {
+        return schedule_period_usec(t->interval_usec, t->manager->defaults.standby_interval_usec,
+                                    t->standby);
 }
 
 static void target_cancel_probe(Target *t) {
@@ -151,7 +162,8 @@ static void manager_dispatch_queue(Manager *m) {
                 if (t->probing) {
                         target_cancel_probe(t);
                         t->probing = true; /* so that probe_done accepts the result */
-                        manager_probe_done(t, TARGET_EVENT_TIMEOUT, 0, "no answer within the probe deadline");
+                        manager_probe_done(t, TARGET_EVENT_TIMEOUT, 0,
+                                           "no answer within the probe deadline");
                 } else
                         target_start_probe(t);
         }
@@ -199,7 +211,8 @@ static void target_log_change(Target *t, unsigned changed, const char *detail) {
                 log_struct(LOG_NOTICE, SIPR_MESSAGE_SERVER_UP, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", uri)),
                            "Target %s %s:%u is up.", tr, t->address, t->port);
         else
-                log_info("Target %s %s:%u is %s.", tr, t->address, t->port, target_state_to_string(t->health.state));
+                log_info("Target %s %s:%u is %s.", tr, t->address, t->port,
+                         target_state_to_string(t->health.state));
 }
 
 void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const char *detail) {
@@ -215,7 +228,8 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
         if (event == TARGET_EVENT_OK && rtt_usec == 0)
                 rtt_usec = 1;
 
-        log_debug("Probe %s of %s %s:%u: %s%s%s (%" PRIu64 " us)", probe_method_to_string(probe_effective_method(t)),
+        log_debug("Probe %s of %s %s:%u: %s%s%s (%" PRIu64 " us)",
+                  probe_method_to_string(probe_effective_method(t)),
                   target_transport_to_string(t->transport), t->address, t->port,
                   target_event_to_string(event), detail ? ": " : "", strempty(detail), rtt_usec);
 
@@ -223,12 +237,8 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
         target_log_change(t, changed, detail);
         target_bus_emit_changed(t, changed);
 
-        /* The first probe came quickly; the second lands anywhere in the second half of the
-         * interval, so that targets watched together end up spread over the whole interval.
-         * Afterwards 0…10 % early at random keeps them drifting apart. */
-        next = target_next_probe_usec(&t->health, t->interval_usec, t->probe_start_usec, now,
-                                      random_u64_range((t->spread ? t->interval_usec / 10 : t->interval_usec / 2) + 1));
-        t->spread = true;
+        next = schedule_next_usec(target_health_confirming(&t->health), t->interval_usec,
+                                  manager_period_usec(t), t->probe_start_usec, t->proof_usec, now, draw());
         target_schedule(t, next);
 }
 
@@ -245,15 +255,31 @@ void manager_probe_soon(Target *t) {
 }
 
 int manager_report(Manager *m, Target *t, TargetEvent event) {
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         unsigned changed;
 
         changed = target_health_report(&t->health, event, now_usec(CLOCK_REALTIME));
         target_log_change(t, changed, "reported by a client");
         target_bus_emit_changed(t, changed);
 
+        /* Traffic answered: as good as a successful probe, so the next probe waits a full
+         * period from now, and a device whose registration flow is busy is not probed on top.
+         * A running probe ends as usual and schedules the next one from here too
+         * (schedule_next_usec). */
+        if (event == TARGET_EVENT_OK)
+                t->proof_usec = now;
         /* The state moved on a client's word: let a probe confirm it now. */
-        if (changed & TARGET_PROP_STATE)
+        if (changed & TARGET_PROP_STATE) {
                 manager_probe_soon(t);
+                return 0;
+        }
+        if (event == TARGET_EVENT_OK && !t->probing && t->queue_iter) {
+                target_schedule(t,
+                                schedule_after_proof_usec(t->due_usec, manager_period_usec(t), now, draw()));
+                log_debug("Traffic shows %s %s:%u alive: next probe in %" PRIu64 " ms.",
+                          target_transport_to_string(t->transport), t->address, t->port,
+                          (t->due_usec - now) / USEC_PER_MSEC);
+        }
         return 0;
 }
 
@@ -264,6 +290,8 @@ static void target_free(Target *t) {
         target_cancel_probe(t);
         probe_crlf_forget(t);
         sd_bus_track_unref(t->watchers);
+        if (t->standby_names)
+                g_hash_table_destroy(t->standby_names);
         free(t->path);
         free(t->key);
         free(t->address);
@@ -305,10 +333,9 @@ static void target_apply_defaults(Target *t) {
                 t->interval_usec = m->defaults.interval_usec;
         if (!t->method_explicit)
                 t->method = effective_method(t->transport, m->defaults.method);
-        changed = target_health_set_thresholds(&t->health,
-                                               t->down_explicit ? t->health.down_after : m->defaults.down_after,
-                                               t->up_explicit ? t->health.up_after : m->defaults.up_after,
-                                               now_usec(CLOCK_REALTIME));
+        changed = target_health_set_thresholds(
+                &t->health, t->down_explicit ? t->health.down_after : m->defaults.down_after,
+                t->up_explicit ? t->health.up_after : m->defaults.up_after, now_usec(CLOCK_REALTIME));
         target_bus_emit_changed(t, changed);
 }
 
@@ -321,8 +348,22 @@ static void target_reschedule(Target *t) {
                 target_unqueue(t);
                 return;
         }
-        if (!t->queue_iter || t->due_usec > now + t->interval_usec)
-                target_schedule(t, now + random_u64_range(MIN(t->interval_usec, FIRST_PROBE_SPREAD_USEC)));
+        /* New, or the period shrank (active again, a shorter interval): at a random point of
+         * the new period. A period that grew lets the probe already due happen first. */
+        uint64_t period = manager_period_usec(t);
+        if (!t->queue_iter || t->due_usec > now + period)
+                target_schedule(t, schedule_first_usec(now, period, draw()));
+}
+
+void manager_set_standby(Manager *m, Target *t, bool standby) {
+        if (t->standby == standby)
+                return;
+        t->standby = standby;
+        log_info("%s %s:%u is %s: probed every %" PRIu64 " ms.", target_transport_to_string(t->transport),
+                 t->address, t->port, standby ? "standby (no watcher uses it now)" : "active",
+                 manager_period_usec(t) / USEC_PER_MSEC);
+        target_bus_emit_changed(t, TARGET_PROP_STANDBY);
+        target_reschedule(t);
 }
 
 void manager_set_defaults(Manager *m, const HealthDefaults *d) {
@@ -349,7 +390,8 @@ int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_c
         _cleanup_free_ char *key = NULL;
         Target *t;
 
-        if (asprintf(&key, "%s %s %u", target_transport_to_string(req->transport), req->address, req->port) < 0)
+        if (asprintf(&key, "%s %s %u", target_transport_to_string(req->transport), req->address, req->port) <
+            0)
                 return -ENOMEM;
 
         t = g_hash_table_lookup(m->targets_by_key, key);
@@ -410,6 +452,9 @@ int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_c
         t->method = req->method;
         t->down_explicit = req->has_down_after;
         t->up_explicit = req->has_up_after;
+        /* A first watcher that says standby: the first probe at a random point of the standby
+         * period (health-bus.c records who said it). */
+        t->standby = req->has_standby && req->standby;
         target_health_init(&t->health, req->has_down_after ? req->down_after : m->defaults.down_after,
                            req->has_up_after ? req->up_after : m->defaults.up_after);
         target_apply_defaults(t);
@@ -418,8 +463,9 @@ int manager_watch(Manager *m, const WatchRequest *req, Target **ret, bool *ret_c
         g_hash_table_insert(m->targets_by_id, &t->id, t);
 
         log_info("Watching %s %s:%u with %s every %" PRIu64 " ms (down after %u, up after %u).",
-                 target_transport_to_string(t->transport), t->address, t->port, probe_method_to_string(t->method),
-                 t->interval_usec / USEC_PER_MSEC, t->health.down_after, t->health.up_after);
+                 target_transport_to_string(t->transport), t->address, t->port,
+                 probe_method_to_string(t->method), t->interval_usec / USEC_PER_MSEC, t->health.down_after,
+                 t->health.up_after);
 
         target_reschedule(t);
         manager_update_status(m);
@@ -435,9 +481,16 @@ void watch_request_done(WatchRequest *req) {
 
 void manager_dump(Service *s, GString *line, void *userdata) {
         Manager *m = userdata;
+        unsigned standby = 0;
+        GHashTableIter it;
+        gpointer v;
 
-        g_string_append_printf(line, " targets=%u queued=%d options_transactions=%zu",
-                               g_hash_table_size(m->targets_by_key), g_sequence_get_length(m->queue),
+        g_hash_table_iter_init(&it, m->targets_by_key);
+        while (g_hash_table_iter_next(&it, NULL, &v))
+                standby += ((Target *) v)->standby;
+        g_string_append_printf(line, " targets=%u standby=%u queued=%d options_transactions=%zu",
+                               g_hash_table_size(m->targets_by_key), standby,
+                               g_sequence_get_length(m->queue),
                                probe_options_agent_transactions(m->options_agent));
 }
 
@@ -449,13 +502,15 @@ int manager_new(sd_bus *bus, GMainContext *context, Manager **ret) {
                 return -ENOMEM;
         m->bus = sd_bus_ref(bus);
         m->context = context ? g_main_context_ref(context) : g_main_context_ref_thread_default();
-        m->defaults = (HealthDefaults) {
+        m->defaults = (HealthDefaults){
                 .interval_usec = 5000 * USEC_PER_MSEC,
+                .standby_interval_usec = HEALTHD_STANDBY_INTERVAL_DEFAULT_MS * USEC_PER_MSEC,
                 .method = PROBE_OPTIONS,
                 .down_after = 2,
                 .up_after = 2,
         };
-        m->targets_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) target_free);
+        m->targets_by_key =
+                g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify) target_free);
         m->targets_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
         m->queue = g_sequence_new(NULL);
 
@@ -490,28 +545,36 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
-static void on_config_changed(ConfigClient *c, const SiprConfig *old, const SiprConfig *config, char **changed_keys,
-                              void *userdata) {
+static void on_config_changed(ConfigClient *c, const SiprConfig *old, const SiprConfig *config,
+                              char **changed_keys, void *userdata) {
         Manager *m = userdata;
         const SiprGlobalConfig *g = &config->global;
         HealthDefaults d = m->defaults;
         ProbeMethod method;
 
         /* configd validated these; still never take a value we cannot use. */
-        if (g->health_interval_ms >= HEALTHD_INTERVAL_MIN_MS && g->health_interval_ms <= HEALTHD_INTERVAL_MAX_MS)
+        if (g->health_interval_ms >= HEALTHD_INTERVAL_MIN_MS &&
+            g->health_interval_ms <= HEALTHD_INTERVAL_MAX_MS)
                 d.interval_usec = (uint64_t) g->health_interval_ms * USEC_PER_MSEC;
         if (probe_method_from_string(g->health_method, &method) >= 0)
                 d.method = method;
+        if (g->health_standby_interval_ms >= HEALTHD_INTERVAL_MIN_MS &&
+            g->health_standby_interval_ms <= HEALTHD_INTERVAL_MAX_MS)
+                d.standby_interval_usec = (uint64_t) g->health_standby_interval_ms * USEC_PER_MSEC;
         if (g->health_down_after >= TARGET_COUNT_MIN && g->health_down_after <= TARGET_COUNT_MAX)
                 d.down_after = g->health_down_after;
         if (g->health_up_after >= TARGET_COUNT_MIN && g->health_up_after <= TARGET_COUNT_MAX)
                 d.up_after = g->health_up_after;
 
         if (d.interval_usec == m->defaults.interval_usec && d.method == m->defaults.method &&
-            d.down_after == m->defaults.down_after && d.up_after == m->defaults.up_after)
+            d.down_after == m->defaults.down_after && d.up_after == m->defaults.up_after &&
+            d.standby_interval_usec == m->defaults.standby_interval_usec)
                 return;
-        log_info("Probe defaults: %s every %" PRIu64 " ms, down after %u, up after %u (sipr.health.*).",
-                 probe_method_to_string(d.method), d.interval_usec / USEC_PER_MSEC, d.down_after, d.up_after);
+        log_info("Probe defaults: %s every %" PRIu64
+                 " ms, down after %u, up after %u, standby targets every "
+                 "%" PRIu64 " ms (sipr.health.*).",
+                 probe_method_to_string(d.method), d.interval_usec / USEC_PER_MSEC, d.down_after, d.up_after,
+                 d.standby_interval_usec / USEC_PER_MSEC);
         manager_set_defaults(m, &d);
 }
 

@@ -9,16 +9,19 @@
 #include "service.h"
 #include "target.h"
 
-#define HEALTHD_TARGETS_MAX 4096u
+#define HEALTHD_TARGETS_MAX     4096u
 #define HEALTHD_INTERVAL_MIN_MS 200u
 #define HEALTHD_INTERVAL_MAX_MS 3600000u
 
 typedef struct ConfigClient ConfigClient;
 typedef struct ProbeOptionsAgent ProbeOptionsAgent;
 
+#define HEALTHD_STANDBY_INTERVAL_DEFAULT_MS 30000u
+
 /* Defaults for options a Watch does not give: sipr.health.* (CONFIG.md). */
 typedef struct HealthDefaults {
         uint64_t interval_usec;
+        uint64_t standby_interval_usec; /* every standby target's (sipr.health.standby_interval) */
         ProbeMethod method;
         unsigned down_after, up_after;
 } HealthDefaults;
@@ -30,7 +33,8 @@ typedef struct WatchRequest {
         uint16_t port;
         SockaddrUnion sockaddr;
         socklen_t sockaddr_len;
-        bool has_interval, has_method, has_down_after, has_up_after;
+        bool has_interval, has_method, has_down_after, has_up_after, has_standby;
+        bool standby;
         uint64_t interval_usec;
         ProbeMethod method;
         unsigned down_after, up_after;
@@ -61,6 +65,7 @@ struct Manager {
         ProbeOptionsAgent *options_agent; /* created on first use of the options probe */
 
         sd_bus_slot *object_manager_slot, *root_slot, *target_slot, *target_enum_slot;
+        sd_bus_slot *name_lost_slot; /* a standby watcher's peer left: health-bus.c */
 };
 
 int manager_new(sd_bus *bus, GMainContext *context, Manager **ret);
@@ -83,6 +88,12 @@ void manager_probe_done(Target *t, TargetEvent event, uint64_t rtt_usec, const c
 void manager_probe_soon(Target *t);
 
 void manager_set_defaults(Manager *m, const HealthDefaults *d); /* re-applies to targets */
+
+/* Every watcher of t says it is standby (or one that is not has left): probed at the standby
+ * interval from now on. Logs, emits Standby and reschedules when it changed. */
+void manager_set_standby(Manager *m, Target *t, bool standby);
+/* How often the target is probed now: its interval, or the standby interval. */
+uint64_t manager_period_usec(const Target *t);
 
 void watch_request_done(WatchRequest *req);
 uint64_t manager_probe_timeout_usec(const Target *t);

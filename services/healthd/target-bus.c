@@ -36,8 +36,9 @@ static int property_get_rtt(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "t", t->health.rtt_usec);
 }
 
-static int property_get_last_change(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_last_change(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error) {
         Target *t = userdata;
         return sd_bus_message_append(reply, "t", t->health.last_change_usec);
 }
@@ -48,11 +49,18 @@ static int property_get_failures(sd_bus *bus, const char *path, const char *inte
         return sd_bus_message_append(reply, "u", (uint32_t) t->health.failures);
 }
 
-static int property_get_last_error(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_last_error(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error) {
         Target *t = userdata;
-        return sd_bus_message_append(reply, "s",
-                                     t->health.has_error ? target_event_to_string(t->health.last_error) : "");
+        return sd_bus_message_append(
+                reply, "s", t->health.has_error ? target_event_to_string(t->health.last_error) : "");
+}
+
+static int property_get_standby(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Target *t = userdata;
+        return sd_bus_message_append(reply, "b", t->standby);
 }
 
 static const sd_bus_vtable target_vtable[] = {
@@ -62,9 +70,11 @@ static const sd_bus_vtable target_vtable[] = {
         SD_BUS_PROPERTY("Port", "q", property_get_port, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("RttUsec", "t", property_get_rtt, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("LastChangeUsec", "t", property_get_last_change, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastChangeUsec", "t", property_get_last_change, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Failures", "u", property_get_failures, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastError", "s", property_get_last_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Standby", "b", property_get_standby, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
@@ -119,7 +129,7 @@ int target_bus_register(Manager *m) {
 }
 
 void target_bus_emit_changed(Target *t, unsigned changed) {
-        const char *names[6];
+        const char *names[7];
         size_t n = 0;
         int r;
 
@@ -134,11 +144,14 @@ void target_bus_emit_changed(Target *t, unsigned changed) {
                 names[n++] = "Failures";
         if (changed & TARGET_PROP_LAST_ERROR)
                 names[n++] = "LastError";
+        if (changed & TARGET_PROP_STANDBY)
+                names[n++] = "Standby";
         if (n == 0 || !t->path || !g_hash_table_contains(t->manager->targets_by_id, &t->id))
                 return;
         names[n] = NULL;
 
-        r = sd_bus_emit_properties_changed_strv(t->manager->bus, t->path, TARGET_BUS_INTERFACE, (char **) names);
+        r = sd_bus_emit_properties_changed_strv(t->manager->bus, t->path, TARGET_BUS_INTERFACE,
+                                                (char **) names);
         if (r < 0)
                 log_warning_errno(r, "Failed to emit PropertiesChanged for %s: %m", t->path);
 }

@@ -36,7 +36,10 @@ const char *target_event_to_string(TargetEvent e) {
 int target_event_from_report(const char *s, TargetEvent *ret) {
         /* Only what a client can observe on its own traffic (API.md). */
         static const TargetEvent allowed[] = {
-                TARGET_EVENT_ICMP, TARGET_EVENT_REFUSED, TARGET_EVENT_TIMEOUT, TARGET_EVENT_OK,
+                TARGET_EVENT_ICMP,
+                TARGET_EVENT_REFUSED,
+                TARGET_EVENT_TIMEOUT,
+                TARGET_EVENT_OK,
         };
 
         if (!s)
@@ -54,7 +57,7 @@ static unsigned clamp_count(unsigned n) {
 }
 
 void target_health_init(TargetHealth *h, unsigned down_after, unsigned up_after) {
-        *h = (TargetHealth) {
+        *h = (TargetHealth){
                 .state = TARGET_UNKNOWN,
                 .down_after = clamp_count(down_after),
                 .up_after = clamp_count(up_after),
@@ -156,17 +159,6 @@ bool target_health_confirming(const TargetHealth *h) {
         default:
                 return false;
         }
-}
-
-uint64_t target_next_probe_usec(const TargetHealth *h, uint64_t interval_usec, uint64_t start_usec,
-                                uint64_t now_usec, uint64_t jitter_usec) {
-        uint64_t next;
-
-        if (target_health_confirming(h))
-                next = start_usec + interval_usec / 2;
-        else
-                next = start_usec + interval_usec - MIN(jitter_usec, interval_usec / 2);
-        return MAX(next, now_usec);
 }
 
 uint64_t target_probe_timeout_usec(uint64_t interval_usec) {

@@ -34,6 +34,7 @@ enum {
         TARGET_PROP_LAST_CHANGE = 1u << 2,
         TARGET_PROP_FAILURES = 1u << 3,
         TARGET_PROP_LAST_ERROR = 1u << 4,
+        TARGET_PROP_STANDBY = 1u << 5,
 };
 
 #define TARGET_COUNT_MIN 1u
@@ -70,18 +71,12 @@ unsigned target_health_set_thresholds(TargetHealth *h, unsigned down_after, unsi
  * the scheduler probes sooner then. */
 bool target_health_confirming(const TargetHealth *h);
 
-/* When the next probe starts (monotonic µs), given when the last one started and when it ended:
- * once per interval, early by jitter (drawn by the caller; at most interval/2) so targets spread
- * out; at half the interval while a change is being confirmed; never in the past. */
-uint64_t target_next_probe_usec(const TargetHealth *h, uint64_t interval_usec, uint64_t start_usec,
-                                uint64_t now_usec, uint64_t jitter_usec);
-
 /* How long a probe may take: half the interval (a silent server is then seen within about
  * interval × down_after and probes never overlap), at most 64·T1 = 32 s. */
 uint64_t target_probe_timeout_usec(uint64_t interval_usec);
 
 const char *target_state_to_string(TargetState s);
-const char *target_event_to_string(TargetEvent e); /* "ok", "timeout", "icmp", … */
+const char *target_event_to_string(TargetEvent e);             /* "ok", "timeout", "icmp", … */
 int target_event_from_report(const char *s, TargetEvent *ret); /* only Report's events; -EINVAL */
 
 /* ---- The watched target as the daemon holds it (manager.c owns these; target.c above stays pure). */
@@ -139,12 +134,18 @@ typedef struct Target {
         TargetHealth health;
         sd_bus_track *watchers;
 
+        /* Standby: every watcher said it does not use the target now (SetStandby, or the Watch
+         * option), so it is probed at sipr.health.standby_interval. standby_names holds the
+         * unique names of the watchers that said so (set of char*, owned). */
+        GHashTable *standby_names;
+        bool standby;
+
         /* Scheduling (monotonic µs): one queue in the manager, keyed by due_usec. */
         GSequenceIter *queue_iter;
         uint64_t due_usec;
-        bool probing;            /* due_usec is then the probe deadline */
-        bool spread;             /* the phase has been randomised over the interval once */
+        bool probing; /* due_usec is then the probe deadline */
         uint64_t probe_start_usec;
+        uint64_t proof_usec; /* last successful Report: traffic proved it alive, 0 = never */
 
         /* Per-method state; at most the one matching method is in use. */
         ProbeOptions *options;

@@ -10,6 +10,7 @@
 #include "account-bus.h"
 #include "account.h"
 #include "edge.h"
+#include "health-active.h"
 #include "health-client.h"
 #include "log.h"
 #include "macro.h"
@@ -58,6 +59,18 @@ static void account_arm_timer(Account *a) {
         a->timer_at = next;
 }
 
+/* healthd probes at the full rate only the addresses the account uses now (health-active.h). */
+static void account_tell_health(Account *a) {
+        const char *uris[HEALTH_ACTIVE_MAX];
+        size_t n = 0;
+
+        if (!a->manager->health)
+                return;
+        if (!a->problem && a->cfg.enable)
+                n = health_active_uris(a->red, uris, ELEMENTSOF(uris));
+        health_client_set_active(a->manager->health, a, uris, n);
+}
+
 void account_process(Account *a) {
         RedAction act;
 
@@ -75,6 +88,7 @@ void account_process(Account *a) {
         /* one view per event: published, then the flows no row names any more are dropped */
         account_bus_emit_changes(a);
         registrations_prune(a, a->published.servers, a->published.n_servers);
+        account_tell_health(a);
 }
 
 int account_new(Manager *m, const SiprAccountConfig *cfg, Account **ret) {

@@ -11,14 +11,15 @@
 #include "macro.h"
 #include "util.h"
 
-#define HEALTH_NAME "org.sipr.Health1"
-#define HEALTH_PATH "/org/sipr/Health1"
+#define HEALTH_NAME  "org.sipr.Health1"
+#define HEALTH_PATH  "/org/sipr/Health1"
 #define HEALTH_IFACE "org.sipr.Health1"
 #define TARGET_IFACE "org.sipr.Health1.Target"
 
 typedef struct Watcher {
         void *owner; /* compared, never dereferenced here */
         unsigned server;
+        bool active; /* the owner uses this address now (health_client_set_active()) */
 } Watcher;
 
 typedef struct Target {
@@ -28,6 +29,9 @@ typedef struct Target {
         char *path;
         RedHealth health;
         GArray *watchers; /* Watcher */
+        /* Standby for healthd (probed at sipr.health.standby_interval) unless a watcher uses it;
+         * told_active: what healthd was last told (Watch option standby, SetStandby). */
+        bool active, told_active;
         sd_bus_slot *call_slot, *match_slot, *get_slot;
 } Target;
 
@@ -37,6 +41,7 @@ struct HealthClient {
         GHashTable *targets; /* uri → Target* */
         BusNameWatch *name_watch;
         bool present;
+        guint watch_id; /* idle: Watch the new targets once their owners said which they use */
 };
 
 static void target_forget_bus(Target *t) {
@@ -50,8 +55,8 @@ static void target_forget_bus(Target *t) {
 static void target_free(gpointer p) {
         Target *t = p;
         if (t->path && t->h->present)
-                (void) sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Unwatch",
-                                                NULL, NULL, "o", t->path);
+                (void) sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
+                                                "Unwatch", NULL, NULL, "o", t->path);
         target_forget_bus(t);
         g_array_free(t->watchers, TRUE);
         free(t->uri);
@@ -67,8 +72,11 @@ static void target_deliver(Target *t, RedHealth health) {
         /* down is an outage's first sign (warning); healthd's own entry carries the reason */
         bool down = health == RED_HEALTH_DOWN, up = health == RED_HEALTH_UP;
         int level = down ? LOG_WARNING : up ? LOG_NOTICE : LOG_INFO;
-        log_struct(level, NULL, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)), "Health of %s: %s (sipr-healthd).",
-                   t->uri, up ? "up" : down ? "down" : "unknown");
+        log_struct(level, NULL, LOG_FIELDS(LOG_FIELD("SIPR_SERVER", t->uri)),
+                   "Health of %s: %s (sipr-healthd).", t->uri,
+                   up     ? "up"
+                   : down ? "down"
+                          : "unknown");
         /* A watcher's reaction may unwatch others, or drop the target itself: each one is
          * looked up again, by uri, before it is told. */
         HealthClient *h = t->h;
@@ -135,6 +143,34 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
+/* healthd is told when the target's use changed; while the Watch is under way, on its reply. */
+static void target_sync_standby(Target *t) {
+        int r;
+
+        if (!t->path || !t->h->present || t->told_active == t->active)
+                return;
+        r = sd_bus_call_method_async(t->h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
+                                     "SetStandby", NULL, NULL, "ob", t->path, !t->active);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to call Health SetStandby for %s: %m", t->uri);
+                return;
+        }
+        t->told_active = t->active;
+}
+
+/* Active when any watcher (account) uses the address. */
+static void target_update_active(Target *t) {
+        bool active = false;
+
+        for (guint i = 0; i < t->watchers->len && !active; i++)
+                active = g_array_index(t->watchers, Watcher, i).active;
+        if (active != t->active)
+                log_debug("Health: %s is %s.", t->uri,
+                          active ? "in use: probed at the full rate" : "standby");
+        t->active = active;
+        target_sync_standby(t);
+}
+
 static int on_watch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Target *t = userdata;
         const char *path;
@@ -150,14 +186,17 @@ static int on_watch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         free(t->path);
         t->path = strdup(path);
         r = sd_bus_match_signal_async(t->h->m->bus, &t->match_slot, HEALTH_NAME, path,
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged", on_properties_changed,
-                                      NULL, t);
+                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                      on_properties_changed, NULL, t);
         if (r < 0)
                 log_warning_errno(r, "Failed to follow health of %s: %m", t->uri);
-        r = sd_bus_call_method_async(t->h->m->bus, &t->get_slot, HEALTH_NAME, path, "org.freedesktop.DBus.Properties",
-                                     "Get", on_get_state, t, "ss", TARGET_IFACE, "State");
+        r = sd_bus_call_method_async(t->h->m->bus, &t->get_slot, HEALTH_NAME, path,
+                                     "org.freedesktop.DBus.Properties", "Get", on_get_state, t, "ss",
+                                     TARGET_IFACE, "State");
         if (r < 0)
                 log_warning_errno(r, "Failed to read health of %s: %m", t->uri);
+        /* Its use may have changed while the Watch was under way. */
+        target_sync_standby(t);
         return 0;
 }
 
@@ -171,14 +210,28 @@ static void target_watch(Target *t) {
         /* crlf needs a connection; on UDP fall back to OPTIONS. */
         if (streq(method, "crlf") && streq(t->transport, "udp"))
                 method = "options";
-        r = sd_bus_call_method_async(t->h->m->bus, &t->call_slot, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Watch",
-                                     on_watch_reply, t, "ssqa{sv}", t->transport, t->address, t->port, 4,
-                                     "interval_ms", "u", g->health_interval_ms ?: 5000,
-                                     "method", "s", method,
-                                     "down_after", "u", g->health_down_after ?: 2,
-                                     "up_after", "u", g->health_up_after ?: 2);
-        if (r < 0)
+        r = sd_bus_call_method_async(t->h->m->bus, &t->call_slot, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
+                                     "Watch", on_watch_reply, t, "ssqa{sv}", t->transport, t->address,
+                                     t->port, 5, "interval_ms", "u", g->health_interval_ms ?: 5000, "method",
+                                     "s", method, "down_after", "u", g->health_down_after ?: 2, "up_after",
+                                     "u", g->health_up_after ?: 2, "standby", "b", !t->active);
+        if (r < 0) {
                 log_warning_errno(r, "Failed to call Health Watch for %s: %m", t->uri);
+                return;
+        }
+        t->told_active = t->active;
+}
+
+static gboolean on_watch_new(gpointer userdata) {
+        HealthClient *h = userdata;
+        GHashTableIter it;
+        Target *t;
+
+        h->watch_id = 0;
+        g_hash_table_iter_init(&it, h->targets);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t))
+                target_watch(t);
+        return G_SOURCE_REMOVE;
 }
 
 static int parse_uri(const char *uri, char **transport, char **address, uint16_t *port) {
@@ -231,9 +284,12 @@ void health_client_watch(HealthClient *h, void *owner, unsigned server, const ch
                 if (w->owner == owner && w->server == server)
                         goto watched;
         }
-        g_array_append_val(t->watchers, ((Watcher) { .owner = owner, .server = server }));
+        g_array_append_val(t->watchers, ((Watcher){.owner = owner, .server = server}));
 watched:
-        target_watch(t);
+        /* Watched from the main loop, after the owner said which addresses it uses
+         * (health_client_set_active() follows every event): one Watch with the right standby. */
+        if (!t->path && !t->call_slot && !h->watch_id)
+                h->watch_id = g_idle_add(on_watch_new, h);
         if (t->health != RED_HEALTH_UNKNOWN)
                 h->cb(owner, server, uri, t->health);
 }
@@ -249,6 +305,8 @@ void health_client_unwatch_owner(HealthClient *h, void *owner) {
                                 g_array_remove_index(t->watchers, i - 1);
                 if (t->watchers->len == 0)
                         g_hash_table_iter_remove(&it);
+                else
+                        target_update_active(t);
         }
 }
 
@@ -260,10 +318,12 @@ static void target_drop_watcher(HealthClient *h, Target *t, void *owner, unsigne
         }
         if (t->watchers->len == 0)
                 g_hash_table_remove(h->targets, t->uri); /* Unwatch */
+        else
+                target_update_active(t);
 }
 
-void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs, size_t n,
-                             const char *bound_uri) {
+void health_client_watch_set(HealthClient *h, void *owner, unsigned server, const RedAddress *addrs,
+                             size_t n, const char *bound_uri) {
         g_autoptr(GPtrArray) gone = g_ptr_array_new();
         GHashTableIter it;
         Target *t;
@@ -291,13 +351,35 @@ void health_client_unwatch(HealthClient *h, void *owner, unsigned server, const 
                 target_drop_watcher(h, t, owner, server);
 }
 
+void health_client_set_active(HealthClient *h, void *owner, const char *const *uris, size_t n) {
+        GHashTableIter it;
+        Target *t;
+
+        g_hash_table_iter_init(&it, h->targets);
+        while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
+                bool changed = false, used = false;
+
+                for (size_t i = 0; i < n && !used; i++)
+                        used = streq(uris[i], t->uri);
+                for (guint i = 0; i < t->watchers->len; i++) {
+                        Watcher *w = &g_array_index(t->watchers, Watcher, i);
+                        if (w->owner == owner && w->active != used) {
+                                w->active = used;
+                                changed = true;
+                        }
+                }
+                if (changed)
+                        target_update_active(t);
+        }
+}
+
 void health_client_report(HealthClient *h, const char *uri, const char *event) {
         Target *t = g_hash_table_lookup(h->targets, uri);
 
         if (!t || !t->path || !h->present)
                 return;
-        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Report", NULL, NULL,
-                                        "os", t->path, event);
+        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE, "Report",
+                                        NULL, NULL, "os", t->path, event);
 }
 
 void health_client_reconfigure(HealthClient *h) {
@@ -307,8 +389,8 @@ void health_client_reconfigure(HealthClient *h) {
         g_hash_table_iter_init(&it, h->targets);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
                 if (t->path && h->present)
-                        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH, HEALTH_IFACE,
-                                                        "Unwatch", NULL, NULL, "o", t->path);
+                        (void) sd_bus_call_method_async(h->m->bus, NULL, HEALTH_NAME, HEALTH_PATH,
+                                                        HEALTH_IFACE, "Unwatch", NULL, NULL, "o", t->path);
                 target_forget_bus(t);
                 target_watch(t);
         }
@@ -320,7 +402,8 @@ static void on_health_name(sd_bus *bus, const char *name, bool present, void *us
         Target *t;
 
         h->present = present;
-        log_info("sipr-healthd %s.", present ? "is on the bus: watching targets" : "is gone: no proactive failover");
+        log_info("sipr-healthd %s.",
+                 present ? "is on the bus: watching targets" : "is gone: no proactive failover");
         g_hash_table_iter_init(&it, h->targets);
         while (g_hash_table_iter_next(&it, NULL, (gpointer *) &t)) {
                 target_forget_bus(t);
@@ -353,6 +436,8 @@ HealthClient *health_client_free(HealthClient *h) {
         if (!h)
                 return NULL;
         bus_name_watch_free(h->name_watch);
+        if (h->watch_id)
+                g_source_remove(h->watch_id);
         h->present = false;
         g_hash_table_destroy(h->targets);
         free(h);

@@ -191,6 +191,17 @@ static void on_flow_closed(SipReg *reg, void *userdata) {
         account_process(g->account);
 }
 
+/* nat.udp_update_*: an answered keep-alive proves the server alive, as a REGISTER answer does
+ * (healthd then needs no probe of it for a while), and an ICMP error is as telling. Its time-out
+ * is not reported: a keep-alive is one datagram, never retransmitted, so it means one lost
+ * packet, not a dead server. */
+static void on_keepalive_result(SipReg *reg, unsigned status, bool local, void *userdata) {
+        Registration *g = userdata;
+
+        if (g->account && !(local && status == 408))
+                manager_hop_result(g->m, g->index, g->uri, status, local, 0);
+}
+
 static Registration *registration_get(Account *a, unsigned server, const char *uri) {
         Registration *g = registration_find(a, server, uri);
         const char *call_id;
@@ -231,6 +242,7 @@ static Registration *registration_get(Account *a, unsigned server, const char *u
         }
         sip_reg_set_flow_closed(g->reg, on_flow_closed);
         sip_reg_set_sent(g->reg, on_sip_sent);
+        sip_reg_set_keepalive_result(g->reg, on_keepalive_result);
         g_ptr_array_add(a->registrations, g);
         return g;
 }

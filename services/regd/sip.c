@@ -87,6 +87,7 @@ struct SipReg {
         tport_t *flow; /* connection of the last successful REGISTER (TCP) */
         int flow_pend;
         SipRegFlowClosedFunc flow_closed;
+        SipRegKeepaliveFunc keepalive_result;
         auth_client_t *auc;
         SipRegResultFunc cb;
         void *userdata;
@@ -710,13 +711,21 @@ static int on_keepalive_response(nta_outgoing_magic_t *magic, nta_outgoing_t *or
         unsigned status = sip && sip->sip_status ? (unsigned) sip->sip_status->st_status :
                                                    (unsigned) nta_outgoing_status(orq);
 
+        bool local = !sip || !sip->sip_status || nta_sip_is_internal(sip);
+
         if (status < 200)
                 return 0;
-        log_debug("Keep-alive OPTIONS to %s: %u.", reg->next_hop, status);
+        log_debug("Keep-alive OPTIONS to %s: %u%s.", reg->next_hop, status, local ? " (local)" : "");
         if (orq == reg->keepalive)
                 reg->keepalive = NULL;
         nta_outgoing_destroy(orq);
+        if (reg->keepalive_result) /* last: it may do anything with reg but free it */
+                reg->keepalive_result(reg, status, local, reg->userdata);
         return 0;
+}
+
+void sip_reg_set_keepalive_result(SipReg *reg, SipRegKeepaliveFunc cb) {
+        reg->keepalive_result = cb;
 }
 
 int sip_reg_keepalive(SipReg *reg) {

@@ -72,6 +72,9 @@ int sip_reg_authenticate(SipReg *reg);
 void sip_reg_cancel(SipReg *reg);
 /* One OPTIONS to the next hop on the registration flow: keeps NAT bindings open. */
 int sip_reg_keepalive(SipReg *reg);
+/* The keep-alive's final answer: status, local as for REGISTER (no response from the network). */
+typedef void (*SipRegKeepaliveFunc)(SipReg *reg, unsigned status, bool local, void *userdata);
+void sip_reg_set_keepalive_result(SipReg *reg, SipRegKeepaliveFunc cb);
 uint32_t sip_reg_cseq(const SipReg *reg);
 /* The connection (TCP) its binding lives on, or NULL. */
 tport_t *sip_reg_flow(const SipReg *reg);

@@ -4,11 +4,13 @@
 source "$(dirname "$0")/healthd-lib.sh"
 hd_setup
 mkdir -p "$LAB_DIR/etc" "$LAB_DIR/state"
-printf 'sipr.health.method = none\nsipr.health.interval = 300\n' >"$LAB_DIR/etc/y000000000000.cfg"
+printf 'sipr.health.method = none\nsipr.health.interval = 300\nsipr.health.standby_interval = 4500\n' >"$LAB_DIR/etc/y000000000000.cfg"
 lab_service_start configd --config-dir="$LAB_DIR/etc" --state-dir="$LAB_DIR/state" --mac=001565000001
 lab_service_start healthd
 lab_wait_for 20 "healthd to apply the configuration" grep -q "Probe defaults: none every 300 ms" "$LAB_DIR/healthd.log" ||
         lab_fail "healthd did not log the configured defaults: $(grep -i default "$LAB_DIR/healthd.log")"
+grep -q "Probe defaults: none every 300 ms, down after 2, up after 2, standby targets every 4500 ms" "$LAB_DIR/healthd.log" ||
+        lab_fail "healthd did not take sipr.health.standby_interval: $(grep 'Probe defaults' "$LAB_DIR/healthd.log")"
 
 X=$LAB_NET.20 # nobody listens: any probe fails at once with ICMP
 mapfile -t P < <(hd_watch w "udp $X 5060" "udp $X 5061 method=options" "udp $X 5062")

@@ -4,7 +4,7 @@
 # watches) until it is killed.
 #   watcher.py [--commands FIFO] "udp 127.0.0.1 5060 interval_ms=500 method=options" …
 # With --commands, it then executes lines written to FIFO, printing "ok …" or "error NAME: …":
-#   watch SPEC | unwatch PATH | report PATH EVENT
+#   watch SPEC | unwatch PATH | report PATH EVENT | standby PATH 0|1 (SetStandby)
 import os
 import signal
 import sys
@@ -12,7 +12,7 @@ import sys
 import dbus
 
 OPTION_TYPES = {"interval_ms": dbus.UInt32, "down_after": dbus.UInt32, "up_after": dbus.UInt32,
-                "method": dbus.String}
+                "method": dbus.String, "standby": dbus.Boolean}
 
 
 def watch(health, spec):
@@ -20,7 +20,12 @@ def watch(health, spec):
     opts = dbus.Dictionary({}, signature="sv")
     for kv in words[3:]:
         k, v = kv.split("=", 1)
-        opts[k] = OPTION_TYPES[k](int(v) if OPTION_TYPES[k] is dbus.UInt32 else v)
+        if OPTION_TYPES[k] is dbus.UInt32:
+            opts[k] = dbus.UInt32(int(v))
+        elif OPTION_TYPES[k] is dbus.Boolean:
+            opts[k] = dbus.Boolean(v in ("1", "true"))
+        else:
+            opts[k] = OPTION_TYPES[k](v)
     return health.Watch(words[0], words[1], dbus.UInt16(int(words[2])), opts)
 
 
@@ -47,6 +52,10 @@ def main():
                         print("ok", watch(health, rest), flush=True)
                     elif cmd == "unwatch":
                         health.Unwatch(dbus.ObjectPath(rest))
+                        print("ok", flush=True)
+                    elif cmd == "standby":
+                        path, flag = rest.split()
+                        health.SetStandby(dbus.ObjectPath(path), dbus.Boolean(flag in ("1", "true")))
                         print("ok", flush=True)
                     elif cmd == "report":
                         path, event = rest.split()

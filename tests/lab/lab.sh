@@ -510,6 +510,14 @@ lab_registrar_counts() {
              END { if (u == "" || c == "") exit 1; print u, c }' <<<"$out"
 }
 
+# lab_registrar_requests N METHOD — how many METHOD requests (lower case: options, register…)
+# registrar N has received since it started, retransmissions included (Kamailio's core
+# statistics; the readiness check of lab_registrar_start sent 2 OPTIONS).
+lab_registrar_requests() {
+        timeout 5 kamcmd -s "unix:$(lab_registrar_ctl "$1")" stats.get_statistics core: 2>/dev/null |
+                awk -v k="core:rcv_requests_$2" '$1 == k { print $3; f = 1 } END { exit !f }'
+}
+
 lab_has_binding() {
         local out
         out=$(lab_bindings "$1" "$2") || return 1

@@ -20,6 +20,7 @@ typedef struct HealthRow {
         uint16_t port;
         uint64_t rtt_usec, last_change_usec, id;
         uint32_t failures;
+        int standby; /* probed at sipr.health.standby_interval: no watcher uses it now */
 } HealthRow;
 
 static void health_row_done(HealthRow *r) {
@@ -49,6 +50,8 @@ static int read_target_property(sd_bus_message *m, const char *name, void *userd
                 return sd_bus_message_read(m, "v", "t", &row->last_change_usec);
         if (streq(name, "Failures"))
                 return sd_bus_message_read(m, "v", "u", &row->failures);
+        if (streq(name, "Standby"))
+                return sd_bus_message_read(m, "v", "b", &row->standby);
         return sd_bus_message_skip(m, "v");
 }
 
@@ -131,14 +134,15 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
                         printf(",\"rtt_usec\":%" PRIu64 ",\"failures\":%" PRIu32 ",\"last_error\":", h->rtt_usec,
                                h->failures);
                         siprctl_json_string(h->last_error);
-                        printf(",\"last_change_usec\":%" PRIu64 "}", h->last_change_usec);
+                        printf(",\"last_change_usec\":%" PRIu64 ",\"standby\":%s}", h->last_change_usec,
+                               h->standby ? "true" : "false");
                 }
                 printf("]\n");
         } else if (n == 0)
                 printf("No targets watched.\n");
         else {
-                printf("%-9s %-46s %-7s %9s %8s %-11s %s\n", "TRANSPORT", "ADDRESS:PORT", "STATE", "RTT", "FAILURES",
-                       "LAST-ERROR", "SINCE");
+                printf("%-9s %-46s %-7s %9s %8s %-11s %-19s %s\n", "TRANSPORT", "ADDRESS:PORT", "STATE",
+                       "RTT", "FAILURES", "LAST-ERROR", "SINCE", "PROBED");
                 for (size_t i = 0; i < n; i++) {
                         HealthRow *h = rows + i;
                         char ap[64], rtt[24], since[32];
@@ -148,9 +152,10 @@ static int run_health(SiprctlContext *c, int argc, char **argv) {
                                  h->port);
                         format_rtt(h->rtt_usec, rtt, sizeof(rtt));
                         siprctl_format_time(h->last_change_usec, since, sizeof(since));
-                        printf("%-9s %-46s %-7s %9s %8" PRIu32 " %-11s %s\n", strempty(h->transport), ap,
-                               strempty(h->state), rtt, h->failures, isempty(h->last_error) ? "-" : h->last_error,
-                               since);
+                        printf("%-9s %-46s %-7s %9s %8" PRIu32 " %-11s %-19s %s\n", strempty(h->transport),
+                               ap, strempty(h->state), rtt, h->failures,
+                               isempty(h->last_error) ? "-" : h->last_error, since,
+                               h->standby ? "standby" : "active");
                 }
         }
         goto finish;
