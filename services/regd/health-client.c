@@ -8,6 +8,7 @@
 #include "health-client.h"
 #include "log.h"
 #include "manager.h"
+#include "timer.h"
 #include "macro.h"
 #include "util.h"
 
@@ -289,7 +290,7 @@ watched:
         /* Watched from the main loop, after the owner said which addresses it uses
          * (health_client_set_active() follows every event): one Watch with the right standby. */
         if (!t->path && !t->call_slot && !h->watch_id)
-                h->watch_id = g_idle_add(on_watch_new, h);
+                h->watch_id = timer_add_idle(on_watch_new, h);
         if (t->health != RED_HEALTH_UNKNOWN)
                 h->cb(owner, server, uri, t->health);
 }

@@ -261,7 +261,7 @@ static void test_every_slot(void) {
 static void test_every_key(void) {
         size_t n_secret = 0;
 
-        assert_se(sipr_config_n_keys == 58);
+        assert_se(sipr_config_n_keys == 59);
         for (size_t i = 0; i < sipr_config_n_keys; i++) {
                 const SiprConfigKey *k = &sipr_config_keys[i];
                 char *key = sipr_config_key_format(k, 7, 3), *norm = NULL, *range;

@@ -53,6 +53,8 @@ static RedConfig config(unsigned n_servers, bool register_on_enable) {
                 .t1_usec = 500 * USEC_PER_MSEC,
                 .t2_usec = S(4),
                 .proactive_failover = true,
+                .register_expires_overlap = UINT32_MAX,
+                .random_seed = 1,
         };
         for (unsigned i = 0; i < n_servers; i++)
                 c.server[i] = (RedServerConfig){
