@@ -386,6 +386,12 @@ int health_bus_register(Manager *m) {
         r = sd_bus_add_object_manager(m->bus, &m->object_manager_slot, HEALTH_BUS_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
+        m->budget = bus_budget_new();
+        if (!m->budget)
+                return log_oom();
+        r = bus_budget_attach(m->budget, m->bus, &m->budget_slot);
+        if (r < 0)
+                return log_error_errno(r, "Failed to limit GetManagedObjects: %m");
         r = sd_bus_add_object_vtable(m->bus, &m->root_slot, HEALTH_BUS_PATH, HEALTH_BUS_INTERFACE,
                                      health_vtable, m);
         if (r < 0)
@@ -407,4 +413,6 @@ void health_bus_done(Manager *m) {
         m->target_slot = sd_bus_slot_unref(m->target_slot);
         m->target_enum_slot = sd_bus_slot_unref(m->target_enum_slot);
         m->name_lost_slot = sd_bus_slot_unref(m->name_lost_slot);
+        m->budget_slot = sd_bus_slot_unref(m->budget_slot);
+        m->budget = bus_budget_free(m->budget);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-budget.h"
 #include "service.h"
 #include "target.h"
 
@@ -65,6 +66,8 @@ struct Manager {
         ProbeOptionsAgent *options_agent; /* created on first use of the options probe */
 
         sd_bus_slot *object_manager_slot, *root_slot, *target_slot, *target_enum_slot;
+        BusBudget *budget; /* what one client's GetManagedObjects may cost (bus-budget.h) */
+        sd_bus_slot *budget_slot;
         sd_bus_slot *name_lost_slot; /* a standby watcher's peer left: health-bus.c */
 };
 

@@ -158,6 +158,8 @@ Manager *manager_free(Manager *m) {
         sd_bus_slot_unref(m->account_slot);
         sd_bus_slot_unref(m->enum_slot);
         sd_bus_slot_unref(m->om_slot);
+        sd_bus_slot_unref(m->budget_slot);
+        bus_budget_free(m->budget);
         free(m->state_dir);
         free(m->sip_address);
         sipr_global_config_done(&m->global);

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <systemd/sd-bus.h>
 
+#include "bus-budget.h"
 #include "bus-util.h"
 #include "config-client.h"
 #include "service.h"
@@ -33,6 +34,8 @@ typedef struct Manager {
         GPtrArray *orphans;   /* Registration*: bindings still being removed for accounts that are gone */
         GHashTable *last_answer; /* next-hop URI → uint64_t*: CLOCK_MONOTONIC of its latest answer */
         sd_bus_slot *root_slot, *account_slot, *enum_slot, *om_slot;
+        BusBudget *budget; /* what one client's GetManagedObjects may cost (bus-budget.h) */
+        sd_bus_slot *budget_slot;
 
         unsigned pending_unregisters;
         bool stopping;

@@ -63,6 +63,12 @@ int registration_bus_register(Manager *m) {
         r = sd_bus_add_object_manager(m->bus, &m->om_slot, ROOT_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
+        m->budget = bus_budget_new();
+        if (!m->budget)
+                return log_oom();
+        r = bus_budget_attach(m->budget, m->bus, &m->budget_slot);
+        if (r < 0)
+                return log_error_errno(r, "Failed to limit GetManagedObjects: %m");
         return 0;
 }
 

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "bus-budget.h"
+#include "log.h"
+
+#define USEC_PER_SEC_ 1000000ull
+#define LOG_INTERVAL_USEC (10ull * USEC_PER_SEC_)
+
+/* Token buckets in micro-tokens so that refills need no floating point. */
+#define TOKEN 1000000ull
+/* A connection earns one call every BUS_BUDGET_REFILL_USEC. */
+#define SENDER_RATE (TOKEN * USEC_PER_SEC_ / BUS_BUDGET_REFILL_USEC)
+
+typedef struct Bucket {
+        BusBudget *budget;
+        char *sender;
+        uint64_t tokens; /* micro-tokens */
+        uint64_t at;     /* last refill, µs */
+        bool exempt;
+        sd_bus_slot *ask; /* GetConnectionUnixUser in flight */
+} Bucket;
+
+struct BusBudget {
+        GHashTable *senders; /* unique name → Bucket */
+        Bucket all;
+        uint64_t refused, refused_logged;
+        uint64_t logged_at;
+        bool logged_once;
+};
+
+static void bucket_free(void *p) {
+        Bucket *k = p;
+        sd_bus_slot_unref(k->ask);
+        free(k->sender);
+        free(k);
+}
+
+static void bucket_refill(Bucket *k, uint64_t now, uint64_t per_sec_micro, uint64_t cap) {
+        if (now > k->at) {
+                uint64_t add = (now - k->at) * per_sec_micro / USEC_PER_SEC_;
+                k->tokens = add >= cap - k->tokens ? cap : k->tokens + add;
+        }
+        k->at = now;
+}
+
+BusBudget *bus_budget_new(void) {
+        BusBudget *b = calloc(1, sizeof(*b));
+        if (!b)
+                return NULL;
+        b->senders = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, bucket_free);
+        b->all.tokens = BUS_BUDGET_ALL_BURST * TOKEN;
+        return b;
+}
+
+BusBudget *bus_budget_free(BusBudget *b) {
+        if (!b)
+                return NULL;
+        g_hash_table_destroy(b->senders);
+        free(b);
+        return NULL;
+}
+
+/* Forgets limited connections whose budget is full again: they cost nothing until they call. */
+static void budget_prune(BusBudget *b, uint64_t now) {
+        GHashTableIter it;
+        gpointer v;
+
+        g_hash_table_iter_init(&it, b->senders);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+                Bucket *k = v;
+                bucket_refill(k, now, SENDER_RATE, BUS_BUDGET_BURST * TOKEN);
+                if (!k->exempt && k->tokens >= BUS_BUDGET_BURST * TOKEN)
+                        g_hash_table_iter_remove(&it);
+        }
+}
+
+static Bucket *budget_add(BusBudget *b, const char *sender, uint64_t now) {
+        Bucket *k;
+
+        if (g_hash_table_size(b->senders) >= BUS_BUDGET_SENDERS_MAX)
+                budget_prune(b, now);
+        if (g_hash_table_size(b->senders) >= BUS_BUDGET_SENDERS_MAX)
+                return NULL;
+        k = calloc(1, sizeof(*k));
+        if (!k)
+                return NULL;
+        k->sender = strdup(sender);
+        if (!k->sender) {
+                free(k);
+                return NULL;
+        }
+        k->budget = b;
+        k->tokens = BUS_BUDGET_BURST * TOKEN;
+        k->at = now;
+        g_hash_table_insert(b->senders, k->sender, k);
+        return k;
+}
+
+int bus_budget_take(BusBudget *b, const char *sender, uint64_t now, bool *ret_new) {
+        Bucket *k = NULL;
+        bool added = false;
+
+        if (sender) {
+                k = g_hash_table_lookup(b->senders, sender);
+                if (!k)
+                        added = (k = budget_add(b, sender, now)) != NULL;
+        }
+        if (ret_new)
+                *ret_new = added;
+        if (k && k->exempt)
+                return 0;
+        bucket_refill(&b->all, now, BUS_BUDGET_ALL_PER_SEC * TOKEN, BUS_BUDGET_ALL_BURST * TOKEN);
+        if (k)
+                bucket_refill(k, now, SENDER_RATE, BUS_BUDGET_BURST * TOKEN);
+        if (k && k->tokens < TOKEN) {
+                b->refused++;
+                return -EDQUOT;
+        }
+        if (b->all.tokens < TOKEN) {
+                b->refused++;
+                return -EBUSY;
+        }
+        b->all.tokens -= TOKEN;
+        if (k)
+                k->tokens -= TOKEN;
+        return 0;
+}
+
+void bus_budget_exempt(BusBudget *b, const char *sender) {
+        Bucket *k = g_hash_table_lookup(b->senders, sender);
+        if (k)
+                k->exempt = true;
+}
+
+uint64_t bus_budget_refused(const BusBudget *b) {
+        return b->refused;
+}
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC_ + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static int on_unix_user(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Bucket *k = userdata;
+        uint32_t uid;
+
+        (void) ret_error;
+        k->ask = sd_bus_slot_unref(k->ask);
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0)
+                return 0; /* stays limited */
+        if (uid == 0 || uid == (uint32_t) geteuid())
+                k->exempt = true;
+        return 0;
+}
+
+static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BusBudget *b = userdata;
+        const char *sender = sd_bus_message_get_sender(m);
+        uint64_t now;
+        bool added;
+        int r;
+
+        if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))
+                return 0;
+        now = now_usec();
+        r = bus_budget_take(b, sender, now, &added);
+        if (added) {
+                Bucket *k = g_hash_table_lookup(b->senders, sender);
+                (void) sd_bus_call_method_async(sd_bus_message_get_bus(m), &k->ask, "org.freedesktop.DBus",
+                                                "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                                "GetConnectionUnixUser", on_unix_user, k, "s", sender);
+        }
+        if (r == 0)
+                return 0;
+        if (!b->logged_once || now - b->logged_at >= LOG_INTERVAL_USEC) {
+                if (r == -EDQUOT)
+                        log_warning("Refusing GetManagedObjects from %s: more than %u at once or one every %u s from "
+                                    "one connection (%" PRIu64 " refused since the last message)",
+                                    sender ?: "?", BUS_BUDGET_BURST,
+                                    (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_), b->refused - b->refused_logged);
+                else
+                        log_warning("Refusing GetManagedObjects from %s: more than %u a second from all unprivileged "
+                                    "connections together (%" PRIu64 " refused since the last message)",
+                                    sender ?: "?", BUS_BUDGET_ALL_PER_SEC, b->refused - b->refused_logged);
+                b->refused_logged = b->refused;
+                b->logged_at = now;
+                b->logged_once = true;
+        }
+        if (r == -EDQUOT)
+                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                         "GetManagedObjects more than %u times at once or once every %u s from this "
+                                         "connection; watch InterfacesAdded and PropertiesChanged instead",
+                                         BUS_BUDGET_BURST, (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_));
+        return sd_bus_error_setf(ret_error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                                 "GetManagedObjects more than %u times a second from all unprivileged connections; "
+                                 "try again shortly",
+                                 BUS_BUDGET_ALL_PER_SEC);
+}
+
+int bus_budget_attach(BusBudget *b, sd_bus *bus, sd_bus_slot **ret_slot) {
+        return sd_bus_add_filter(bus, ret_slot, on_message, b);
+}
