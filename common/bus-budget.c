@@ -11,8 +11,9 @@
 
 #include "bus-budget.h"
 #include "log.h"
+#include "macro.h"
 
-#define USEC_PER_SEC_ 1000000ull
+#define USEC_PER_SEC_     1000000ull
 #define LOG_INTERVAL_USEC (10ull * USEC_PER_SEC_)
 
 /* Token buckets in micro-tokens so that refills need no floating point. */
@@ -26,7 +27,6 @@ typedef struct Bucket {
         uint64_t tokens; /* micro-tokens */
         uint64_t at;     /* last refill, µs */
         bool exempt;
-        sd_bus_slot *ask; /* GetConnectionUnixUser in flight */
 } Bucket;
 
 struct BusBudget {
@@ -39,7 +39,6 @@ struct BusBudget {
 
 static void bucket_free(void *p) {
         Bucket *k = p;
-        sd_bus_slot_unref(k->ask);
         free(k->sender);
         free(k);
 }
@@ -135,6 +134,18 @@ int bus_budget_take(BusBudget *b, const char *sender, uint64_t now, bool *ret_ne
         return 0;
 }
 
+bool bus_budget_knows(const BusBudget *b, const char *sender) {
+        return sender && g_hash_table_contains(b->senders, sender);
+}
+
+void bus_budget_learn(BusBudget *b, const char *sender, uint64_t now, bool exempt) {
+        Bucket *k = sender ? g_hash_table_lookup(b->senders, sender) : NULL;
+        if (!k && sender)
+                k = budget_add(b, sender, now);
+        if (k && exempt)
+                k->exempt = true;
+}
+
 void bus_budget_exempt(BusBudget *b, const char *sender) {
         Bucket *k = g_hash_table_lookup(b->senders, sender);
         if (k)
@@ -151,46 +162,49 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * USEC_PER_SEC_ + (uint64_t) ts.tv_nsec / 1000u;
 }
 
-static int on_unix_user(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        Bucket *k = userdata;
+/* Whether sender is root or the daemon's own user. Asked of the bus once per connection, and
+ * synchronously: a call that waited for an asynchronous answer would be counted before it, and
+ * root's first calls in a flood would be refused. The bus answers its own method at once; the 1 s
+ * bound keeps a wedged bus from stalling the daemon for longer. */
+static bool sender_is_privileged(sd_bus *bus, const char *sender) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         uint32_t uid;
 
-        (void) ret_error;
-        k->ask = sd_bus_slot_unref(k->ask);
-        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "u", &uid) < 0)
-                return 0; /* stays limited */
-        if (uid == 0 || uid == (uint32_t) geteuid())
-                k->exempt = true;
-        return 0;
+        if (sd_bus_message_new_method_call(bus, &call, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "GetConnectionUnixUser") < 0 ||
+            sd_bus_message_append(call, "s", sender) < 0)
+                return false;
+        if (sd_bus_call(bus, call, USEC_PER_SEC_, NULL, &reply) < 0 ||
+            sd_bus_message_read(reply, "u", &uid) < 0)
+                return false; /* stays limited */
+        return uid == 0 || uid == (uint32_t) geteuid();
 }
 
 static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusBudget *b = userdata;
         const char *sender = sd_bus_message_get_sender(m);
         uint64_t now;
-        bool added;
         int r;
 
         if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"))
                 return 0;
         now = now_usec();
-        r = bus_budget_take(b, sender, now, &added);
-        if (added) {
-                Bucket *k = g_hash_table_lookup(b->senders, sender);
-                (void) sd_bus_call_method_async(sd_bus_message_get_bus(m), &k->ask, "org.freedesktop.DBus",
-                                                "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                                "GetConnectionUnixUser", on_unix_user, k, "s", sender);
-        }
+        if (sender && !bus_budget_knows(b, sender))
+                bus_budget_learn(b, sender, now, sender_is_privileged(sd_bus_message_get_bus(m), sender));
+        r = bus_budget_take(b, sender, now, NULL);
         if (r == 0)
                 return 0;
         if (!b->logged_once || now - b->logged_at >= LOG_INTERVAL_USEC) {
                 if (r == -EDQUOT)
-                        log_warning("Refusing GetManagedObjects from %s: more than %u at once or one every %u s from "
+                        log_warning("Refusing GetManagedObjects from %s: more than %u at once or one every "
+                                    "%u s from "
                                     "one connection (%" PRIu64 " refused since the last message)",
                                     sender ?: "?", BUS_BUDGET_BURST,
-                                    (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_), b->refused - b->refused_logged);
+                                    (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_),
+                                    b->refused - b->refused_logged);
                 else
-                        log_warning("Refusing GetManagedObjects from %s: more than %u a second from all unprivileged "
+                        log_warning("Refusing GetManagedObjects from %s: more than %u a second from all "
+                                    "unprivileged "
                                     "connections together (%" PRIu64 " refused since the last message)",
                                     sender ?: "?", BUS_BUDGET_ALL_PER_SEC, b->refused - b->refused_logged);
                 b->refused_logged = b->refused;
@@ -198,14 +212,16 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
                 b->logged_once = true;
         }
         if (r == -EDQUOT)
-                return sd_bus_error_setf(ret_error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "GetManagedObjects more than %u times at once or once every %u s from this "
-                                         "connection; watch InterfacesAdded and PropertiesChanged instead",
-                                         BUS_BUDGET_BURST, (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_));
-        return sd_bus_error_setf(ret_error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                 "GetManagedObjects more than %u times a second from all unprivileged connections; "
-                                 "try again shortly",
-                                 BUS_BUDGET_ALL_PER_SEC);
+                return sd_bus_error_setf(
+                        ret_error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                        "GetManagedObjects more than %u times at once or once every %u s from this "
+                        "connection; watch InterfacesAdded and PropertiesChanged instead",
+                        BUS_BUDGET_BURST, (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_));
+        return sd_bus_error_setf(
+                ret_error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                "GetManagedObjects more than %u times a second from all unprivileged connections; "
+                "try again shortly",
+                BUS_BUDGET_ALL_PER_SEC);
 }
 
 int bus_budget_attach(BusBudget *b, sd_bus *bus, sd_bus_slot **ret_slot) {

@@ -14,12 +14,12 @@
  * then BUS_BUDGET_ALL_PER_SEC a second; a call over budget is answered at once with
  * org.freedesktop.DBus.Error.LimitsExceeded, which costs microseconds. Clients that watch
  * InterfacesAdded and PropertiesChanged after one GetManagedObjects never meet it, and root and the
- * daemon's own user are not limited (the bus tells their uid, asked once per connection without
- * waiting; until it answers a connection counts as limited). */
+ * daemon's own user are not limited (the bus tells their uid, asked once per connection before its
+ * first call is counted). */
 
-#define BUS_BUDGET_BURST 4u
+#define BUS_BUDGET_BURST       4u
 #define BUS_BUDGET_REFILL_USEC (5u * 1000000u)
-#define BUS_BUDGET_ALL_BURST 64u
+#define BUS_BUDGET_ALL_BURST   64u
 #define BUS_BUDGET_ALL_PER_SEC 16u
 #define BUS_BUDGET_SENDERS_MAX 4096u /* connections remembered; beyond, only the overall budget */
 
@@ -32,6 +32,10 @@ BusBudget *bus_budget_free(BusBudget *b);
  * sender is over its own, -EBUSY when all limited connections together are over theirs. *ret_new
  * (may be NULL) tells that sender was not known yet (the filter then asks the bus for its uid). */
 int bus_budget_take(BusBudget *b, const char *sender, uint64_t now, bool *ret_new);
+
+/* Whether sender has a row yet; bus_budget_learn() gives it one, exempt or limited. */
+bool bus_budget_knows(const BusBudget *b, const char *sender);
+void bus_budget_learn(BusBudget *b, const char *sender, uint64_t now, bool exempt);
 
 /* The sender's calls are no longer counted (root, the daemon's own user). */
 void bus_budget_exempt(BusBudget *b, const char *sender);
