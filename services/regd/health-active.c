@@ -9,7 +9,7 @@ size_t health_active_uris(const Redundancy *r, const char **ret, size_t max) {
         RedServerInfo info[HEALTH_ACTIVE_MAX];
         size_t n_info = redundancy_servers(r, info, ELEMENTSOF(info)), n = 0;
         const char *working = redundancy_working_uri(r);
-        bool successive = redundancy_mode(r) == RED_MODE_SUCCESSIVE;
+        bool successive = redundancy_mode(r) == RED_MODE_SUCCESSIVE, all_down = redundancy_all_down(r);
         bool server_bound[RED_SERVER_MAX] = {}, seen[RED_SERVER_MAX] = {};
         unsigned rank = 0, first_bound_rank = UINT32_MAX;
 
@@ -43,7 +43,9 @@ size_t health_active_uris(const Redundancy *r, const char **ret, size_t max) {
                 }
                 if (isempty(s->uri))
                         continue;
-                active = s->state == RED_ADDR_REGISTERED || streq(s->uri, working);
+                /* Nothing bound and every address known down: each one is a way back, and healthd
+                 * seeing any of them up is what ends the outage (issue 23 item 7). */
+                active = s->state == RED_ADDR_REGISTERED || streq(s->uri, working) || all_down;
                 /* The primary is where failback goes: healthd seeing it up is what starts it
                  * (hold_down), so it is watched at the full rate while the binding is elsewhere. */
                 if (!active && primary)

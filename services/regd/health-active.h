@@ -15,6 +15,7 @@
  * without a registration); and the primary address of a server that should hold a binding and
  * does not hold it there (failback watch: bound on another of its addresses; nothing bound
  * anywhere; failover and concurrent mode always; successive mode the servers before the one
- * holding the binding). The uris stay valid until the next call into the engine; the same uri
+ * holding the binding). With nothing bound and every address known down, every address: each
+ * is a way back. The uris stay valid until the next call into the engine; the same uri
  * may appear twice (two servers on one address). Returns how many were stored. */
 size_t health_active_uris(const Redundancy *r, const char **ret, size_t max);

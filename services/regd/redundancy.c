@@ -23,14 +23,9 @@ typedef enum ServerPhase {
 } ServerPhase;
 
 static const char *const server_phase_names[_SERVER_PHASE_MAX] = {
-        [SERVER_IDLE] = "idle",
-        [SERVER_RESOLVING] = "resolving",
-        [SERVER_WAITING] = "waiting",
-        [SERVER_ROUND] = "round",
-        [SERVER_REFRESHING] = "refreshing",
-        [SERVER_FAILING_BACK] = "failing back",
-        [SERVER_BOUND] = "bound",
-        [SERVER_FAILED] = "failed",
+        [SERVER_IDLE] = "idle",   [SERVER_RESOLVING] = "resolving",   [SERVER_WAITING] = "waiting",
+        [SERVER_ROUND] = "round", [SERVER_REFRESHING] = "refreshing", [SERVER_FAILING_BACK] = "failing back",
+        [SERVER_BOUND] = "bound", [SERVER_FAILED] = "failed",
 };
 
 typedef struct RAddr {
@@ -67,7 +62,7 @@ typedef struct RServer {
         bool failed_over, failed;
         unsigned failed_rounds; /* consecutive, for the back-off; 0 after a success */
         bool rejected;          /* the last round ended on a refusal (403, 404…) */
-        int send_to; /* register_on_enable=0: where new requests go without a registration */
+        int send_to;            /* register_on_enable=0: where new requests go without a registration */
 } RServer;
 
 struct Redundancy {
@@ -267,7 +262,7 @@ int redundancy_new(const RedConfig *config, Redundancy **ret) {
                 s->index = i;
                 s->cfg = config->server[i];
                 if (s->cfg.failover_codes.n == 0)
-                        s->cfg.failover_codes = (StatusList){ .codes = { 408, 503 }, .n = 2 };
+                        s->cfg.failover_codes = (StatusList){.codes = {408, 503}, .n = 2};
                 s->bound = s->trying = s->send_to = -1;
                 if (s->cfg.set)
                         r->order[r->n_order++] = i;
@@ -365,8 +360,9 @@ static void server_schedule_failback(Redundancy *r, RServer *s, uint64_t now) {
                 /* at every refresh, and as soon as the primary is seen up again (up since after it
                  * last failed: an "up" older than the failure means nothing) */
                 if (s->addrs[0].health == RED_HEALTH_UP && s->addrs[0].up_since > s->addrs[0].failed_at)
-                        s->failback_at = MAX(MAX(s->addrs[0].up_since + sec(r->cfg.hold_down) + surge_delay(r), now + 1),
-                                             s->addrs[0].not_before);
+                        s->failback_at = MAX(
+                                MAX(s->addrs[0].up_since + sec(r->cfg.hold_down) + surge_delay(r), now + 1),
+                                s->addrs[0].not_before);
                 break;
         case SIPR_FAILBACK_DNS_TTL: /* when the record of the current address expires (no TTL: at refresh) */
                 if (s->addrs[s->bound].a.ttl > 0)
@@ -554,7 +550,8 @@ static void server_start_round(Redundancy *r, RServer *s, int exclude, uint64_t 
                 for (int pass = 0; pass < 2; pass++)
                         for (size_t i = 0; i < s->n_addrs; i++) {
                                 bool down = s->addrs[i].health == RED_HEALTH_DOWN;
-                                if ((int) i == exclude || down != (pass == 1) || s->addrs[i].not_before > now)
+                                if ((int) i == exclude || down != (pass == 1) ||
+                                    s->addrs[i].not_before > now)
                                         continue;
                                 s->round[n++] = (unsigned) i;
                         }
@@ -934,9 +931,9 @@ void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealt
                         /* back: no need to wait for reg_fail_retry_interval, but a server that
                          * just came up must stay up for hold_down (flapping), and a fleet must not
                          * all come back in the same second (surge); a refusal stays a refusal */
-                        retry->retry_at = MIN(retry->retry_at ?: UINT64_MAX,
-                                              MAX(now + sec(r->cfg.hold_down) + surge_delay(r),
-                                                  server_not_before(retry)));
+                        retry->retry_at = MIN(
+                                retry->retry_at ?: UINT64_MAX,
+                                MAX(now + sec(r->cfg.hold_down) + surge_delay(r), server_not_before(retry)));
         }
         update_working(r);
 }
@@ -1123,6 +1120,20 @@ const char *redundancy_working_uri(const Redundancy *r) {
         const RServer *s = working_server(r, &a);
 
         return s ? s->addrs[a].a.uri : "";
+}
+
+bool redundancy_all_down(const Redundancy *r) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n_order; i++) {
+                const RServer *s = &r->servers[r->order[i]];
+                if (s->bound >= 0)
+                        return false;
+                for (size_t a = 0; a < s->n_addrs; a++, n++)
+                        if (s->addrs[a].health != RED_HEALTH_DOWN)
+                                return false;
+        }
+        return n > 0;
 }
 
 bool redundancy_working_bound(const Redundancy *r) {

@@ -75,14 +75,14 @@ typedef struct RedServerConfig {
 
 typedef struct RedConfig {
         bool enabled;
-        unsigned redundancy_type;         /* 0 concurrent, 1 successive */
-        uint32_t fallback_timeout;        /* s */
-        uint32_t reg_fail_retry_interval; /* s */
+        unsigned redundancy_type;                            /* 0 concurrent, 1 successive */
+        uint32_t fallback_timeout;                           /* s */
+        uint32_t reg_fail_retry_interval;                    /* s */
         uint32_t reg_failed_retry_min, reg_failed_retry_max; /* s: RFC 5626 4.5 back-off when min > 0 */
-        uint32_t reg_rejected_retry_interval;               /* s: after 403, 404…; 0 = never by itself */
-        uint32_t register_expires_overlap;                  /* s; UINT32_MAX = automatic */
+        uint32_t reg_rejected_retry_interval;                /* s: after 403, 404…; 0 = never by itself */
+        uint32_t register_expires_overlap;                   /* s; UINT32_MAX = automatic */
         uint64_t t1_usec, t2_usec;
-        uint32_t hold_down; /* s */
+        uint32_t hold_down;        /* s */
         uint32_t surge_prevention; /* s: the largest random delay (sip.reg_surge_prevention) */
         uint64_t random_seed;      /* jitter; the driver gives a random one, tests a fixed one */
         bool proactive_failover;
@@ -141,6 +141,8 @@ void redundancy_retry_after(Redundancy *r, unsigned server, const char *uri, uin
 
 /* What healthd says about an address; (server, uri). */
 void redundancy_health(Redundancy *r, unsigned server, const char *uri, RedHealth health, uint64_t now);
+/* Nothing bound anywhere and healthd reports every resolved address down. */
+bool redundancy_all_down(const Redundancy *r);
 
 /* The connection (TCP) that carried the binding on (server, uri) closed: renew there now; if the
  * server is gone the attempt fails at once (refused) and the usual failover follows. */

@@ -131,6 +131,14 @@ static void test_register_on_enable_off(void) {
         redundancy_health(r, 0, A0, RED_HEALTH_DOWN, S(10));
         drain(r);
         expect_active(r, A0 " " A1);
+        /* every address down: no WorkingServer, each address is a way back at the full rate */
+        redundancy_health(r, 0, A1, RED_HEALTH_DOWN, S(20));
+        redundancy_health(r, 0, A2, RED_HEALTH_DOWN, S(20));
+        drain(r);
+        expect_active(r, A0 " " A1 " " A2);
+        redundancy_health(r, 0, A1, RED_HEALTH_UP, S(30));
+        drain(r);
+        expect_active(r, A0 " " A1);
         redundancy_free(r);
 }
 
