@@ -14,21 +14,24 @@
 
 #define U32MAX_S 2147483647ULL
 
-static const char *const transport_names[] = { "UDP", "TCP", "TLS", "DNS-NAPTR", NULL };
-static const char *const failback_names[] = { "newRequests", "DNSTTL", "registration", "duration", NULL };
-static const char *const redundancy_names[] = { "concurrent", "successive", NULL };
-static const char *const method_names[] = { "options", "crlf", "connect", "none", NULL };
+static const char *const transport_names[] = {"UDP", "TCP", "TLS", "DNS-NAPTR", NULL};
+static const char *const failback_names[] = {"newRequests", "DNSTTL", "registration", "duration", NULL};
+static const char *const redundancy_names[] = {"concurrent", "successive", NULL};
+static const char *const method_names[] = {"options", "crlf", "connect", "none", NULL};
 
 /* Where each value lands: the struct, the field's kind and its offset (config-types.h). */
-#define AT_G(f, kind) SIPR_CONFIG_IN_GLOBAL, kind, offsetof(SiprGlobalConfig, f)
-#define AT_A(f, kind) SIPR_CONFIG_IN_ACCOUNT, kind, offsetof(SiprAccountConfig, f)
-#define AT_S(f, kind) SIPR_CONFIG_IN_SERVER, kind, offsetof(SiprServerConfig, f)
-#define AT_P(f, kind) SIPR_CONFIG_IN_PROXY, kind, offsetof(SiprProxyConfig, f)
+#define AT_G(f, kind)  SIPR_CONFIG_IN_GLOBAL, kind, offsetof(SiprGlobalConfig, f)
+#define AT_A(f, kind)  SIPR_CONFIG_IN_ACCOUNT, kind, offsetof(SiprAccountConfig, f)
+#define AT_S(f, kind)  SIPR_CONFIG_IN_SERVER, kind, offsetof(SiprServerConfig, f)
+#define AT_P(f, kind)  SIPR_CONFIG_IN_PROXY, kind, offsetof(SiprProxyConfig, f)
 #define AT_PV(f, kind) SIPR_CONFIG_IN_PROVISION, kind, offsetof(SiprProvisionConfig, f)
 
-#define BOOL(p, d, f, desc, at) { p, SIPR_CONFIG_BOOL, 0, 1, NULL, d, f, desc, at }
-#define UINT(p, lo, hi, d, desc, at) { p, SIPR_CONFIG_UINT, lo, hi, NULL, d, 0, desc, at }
-#define TEXT(p, d, f, desc, at) { p, SIPR_CONFIG_TEXT, 0, SIPR_CONFIG_TEXT_MAX, NULL, d, f, desc, at }
+#define BOOL(p, d, f, desc, at)                                                                             \
+        { p, SIPR_CONFIG_BOOL, 0, 1, NULL, d, f, desc, at }
+#define UINT(p, lo, hi, d, desc, at)                                                                        \
+        { p, SIPR_CONFIG_UINT, lo, hi, NULL, d, 0, desc, at }
+#define TEXT(p, d, f, desc, at)                                                                             \
+        { p, SIPR_CONFIG_TEXT, 0, SIPR_CONFIG_TEXT_MAX, NULL, d, f, desc, at }
 
 _Static_assert(sizeof(SiprTransport) == sizeof(uint32_t), "enums are stored as uint32_t");
 _Static_assert(sizeof(SiprFailbackMode) == sizeof(uint32_t), "enums are stored as uint32_t");
@@ -36,19 +39,24 @@ _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "unsigned is stored as uint
 
 const SiprConfigKey sipr_config_keys[] = {
         BOOL("account.X.enable", "0", SIPR_CONFIG_REBINDS, "account active", AT_A(enable, SIPR_FIELD_BOOL)),
-        TEXT("account.X.label", "", 0, "label shown to users", AT_A(label, SIPR_FIELD_STRING)),
-        TEXT("account.X.display_name", "", 0, "display name shown to users", AT_A(display_name, SIPR_FIELD_STRING)),
+        TEXT("account.X.label", "", SIPR_CONFIG_COSMETIC,
+             "label shown to users (a change never re-registers)", AT_A(label, SIPR_FIELD_STRING)),
+        TEXT("account.X.display_name", "", 0, "display name shown to users",
+             AT_A(display_name, SIPR_FIELD_STRING)),
         TEXT("account.X.user_name", "", SIPR_CONFIG_REBINDS, "user part of the AOR",
              AT_A(user_name, SIPR_FIELD_STRING)),
-        TEXT("account.X.auth_name", "", SIPR_CONFIG_DEFAULT_USER_NAME, "digest user name (default: user_name)",
-             AT_A(auth_name, SIPR_FIELD_STRING)),
-        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password", AT_A(password, SIPR_FIELD_STRING)),
-        { "account.X.sip_server.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", SIPR_CONFIG_REBINDS,
-          "server Y (host name or IP); its domain is the AOR domain for Y=1", AT_S(address, SIPR_FIELD_STRING) },
-        { "account.X.sip_server.Y.port", SIPR_CONFIG_UINT, 0, 65535, NULL, "5060", SIPR_CONFIG_REBINDS,
-          "server port; 0 = take the port from SRV", AT_S(port, SIPR_FIELD_U16) },
-        { "account.X.sip_server.Y.transport_type", SIPR_CONFIG_UINT, 0, 3, transport_names, "0",
-          SIPR_CONFIG_REBINDS, "transport; 3 = choose by NAPTR/SRV (RFC 3263)", AT_S(transport, SIPR_FIELD_U32) },
+        TEXT("account.X.auth_name", "", SIPR_CONFIG_DEFAULT_USER_NAME,
+             "digest user name (default: user_name)", AT_A(auth_name, SIPR_FIELD_STRING)),
+        TEXT("account.X.password", "", SIPR_CONFIG_SECRET, "digest password",
+             AT_A(password, SIPR_FIELD_STRING)),
+        {"account.X.sip_server.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", SIPR_CONFIG_REBINDS,
+         "server Y (host name or IP); its domain is the AOR domain for Y=1",
+         AT_S(address, SIPR_FIELD_STRING)},
+        {"account.X.sip_server.Y.port", SIPR_CONFIG_UINT, 0, 65535, NULL, "5060", SIPR_CONFIG_REBINDS,
+         "server port; 0 = take the port from SRV", AT_S(port, SIPR_FIELD_U16)},
+        {"account.X.sip_server.Y.transport_type", SIPR_CONFIG_UINT, 0, 3, transport_names, "0",
+         SIPR_CONFIG_REBINDS, "transport; 3 = choose by NAPTR/SRV (RFC 3263)",
+         AT_S(transport, SIPR_FIELD_U32)},
         UINT("account.X.sip_server.Y.expires", 30, U32MAX_S, "3600", "requested registration lifetime (s)",
              AT_S(expires, SIPR_FIELD_U32)),
         UINT("account.X.sip_server.Y.retry_counts", 0, 20, "3",
@@ -57,31 +65,34 @@ const SiprConfigKey sipr_config_keys[] = {
         UINT("account.X.sip_server.Y.invite_retry_counts", 1, 10, "3",
              "INVITE retransmissions through the edge on a server that is not the last before moving on",
              AT_S(invite_retry_counts, SIPR_FIELD_U32)),
-        { "account.X.sip_server.Y.failback_mode", SIPR_CONFIG_UINT, 0, 3, failback_names, "0", 0,
-          "when to go back to the primary server", AT_S(failback_mode, SIPR_FIELD_U32) },
-        { "account.X.sip_server.Y.failback_timeout", SIPR_CONFIG_UINT, 0, 65535, NULL, "3600",
-          SIPR_CONFIG_ROUND_UP_TO_60,
-          "failback_mode 3: seconds before failback (1…59 become 60); 0 = only when the current server fails",
-          AT_S(failback_timeout, SIPR_FIELD_U32) },
-        { "account.X.sip_server.Y.failover_response_codes", SIPR_CONFIG_STATUS_LIST, 0, 0, NULL, "408,503", 0,
-          "final answers that mean \"try the next address\" (besides local failures: timeout, ICMP, refused)",
-          AT_S(failover_codes, SIPR_FIELD_STRING) },
+        {"account.X.sip_server.Y.failback_mode", SIPR_CONFIG_UINT, 0, 3, failback_names, "0", 0,
+         "when to go back to the primary server", AT_S(failback_mode, SIPR_FIELD_U32)},
+        {"account.X.sip_server.Y.failback_timeout", SIPR_CONFIG_UINT, 0, 65535, NULL, "3600",
+         SIPR_CONFIG_ROUND_UP_TO_60,
+         "failback_mode 3: seconds before failback (1…59 become 60); 0 = only when the current server fails",
+         AT_S(failback_timeout, SIPR_FIELD_U32)},
+        {"account.X.sip_server.Y.failover_response_codes", SIPR_CONFIG_STATUS_LIST, 0, 0, NULL, "408,503", 0,
+         "final answers that mean \"try the next address\" (besides local failures: timeout, ICMP, refused)",
+         AT_S(failover_codes, SIPR_FIELD_STRING)},
         BOOL("account.X.sip_server.Y.register_on_enable", "0", 0,
              "in failover, also REGISTER with the secondary server it sends to",
              AT_S(register_on_enable, SIPR_FIELD_BOOL)),
         BOOL("account.X.sip_server.Y.only_signal_with_registered", "0", 0,
-             "with register_on_enable = 1 and failback mode 1–3: send requests only to an address holding a binding (Yealink; no effect otherwise)",
+             "with register_on_enable = 1 and failback mode 1–3: send requests only to an address holding a "
+             "binding (Yealink; no effect otherwise)",
              AT_S(only_signal_with_registered, SIPR_FIELD_BOOL)),
-        { "account.X.fallback.redundancy_type", SIPR_CONFIG_UINT, 0, 1, redundancy_names, "0", 0,
-          "fallback registration method", AT_A(redundancy_type, SIPR_FIELD_U32) },
+        {"account.X.fallback.redundancy_type", SIPR_CONFIG_UINT, 0, 1, redundancy_names, "0", 0,
+         "fallback registration method", AT_A(redundancy_type, SIPR_FIELD_U32)},
         UINT("account.X.fallback.timeout", 10, U32MAX_S, "120",
-             "successive mode: how often to REGISTER to the working server to see if it is back (s); with health probing also sipr.failback.hold_down s after it is seen up",
+             "successive mode: how often to REGISTER to the working server to see if it is back (s); with "
+             "health probing also sipr.failback.hold_down s after it is seen up",
              AT_A(fallback_timeout, SIPR_FIELD_U32)),
         BOOL("account.X.outbound_proxy_enable", "0", 0, "route requests through an outbound proxy",
              AT_A(outbound_proxy_enable, SIPR_FIELD_BOOL)),
-        { "account.X.outbound_proxy.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
-          "outbound proxy Y (Y=1 preferred)", AT_P(address, SIPR_FIELD_STRING) },
-        UINT("account.X.outbound_proxy.Y.port", 0, 65535, "5060", "outbound proxy port", AT_P(port, SIPR_FIELD_U16)),
+        {"account.X.outbound_proxy.Y.address", SIPR_CONFIG_HOST, 0, 0, NULL, "", 0,
+         "outbound proxy Y (Y=1 preferred)", AT_P(address, SIPR_FIELD_STRING)},
+        UINT("account.X.outbound_proxy.Y.port", 0, 65535, "5060", "outbound proxy port",
+             AT_P(port, SIPR_FIELD_U16)),
         UINT("account.X.outbound_proxy_fallback_interval", 30, U32MAX_S, "3600",
              "how often to try the preferred proxy again after falling back (s)",
              AT_A(outbound_proxy_fallback_interval, SIPR_FIELD_U32)),
@@ -89,77 +100,84 @@ const SiprConfigKey sipr_config_keys[] = {
              "wait before re-registering after all servers failed (s)",
              AT_A(reg_fail_retry_interval, SIPR_FIELD_U32)),
         UINT("account.X.reg_failed_retry_min_time", 0, 86400, "0",
-             "RFC 5626 back-off base: after the n-th failed round wait a random 50…100 % of min(max_time, min_time·2ⁿ) (s); 0 = reg_fail_retry_interval",
+             "RFC 5626 back-off base: after the n-th failed round wait a random 50…100 % of min(max_time, "
+             "min_time·2ⁿ) (s); 0 = reg_fail_retry_interval",
              AT_A(reg_failed_retry_min_time, SIPR_FIELD_U32)),
         UINT("account.X.reg_failed_retry_max_time", 0, 86400, "60",
              "RFC 5626 back-off ceiling (s), with reg_failed_retry_min_time",
              AT_A(reg_failed_retry_max_time, SIPR_FIELD_U32)),
         UINT("account.X.reg_rejected_retry_interval", 0, 86400, "1800",
-             "wait before trying again a server that refused the registration (403, 404, failed authentication…) (s); 0 = only on Register() or a configuration change",
+             "wait before trying again a server that refused the registration (403, 404, failed "
+             "authentication…) (s); 0 = only on Register() or a configuration change",
              AT_A(reg_rejected_retry_interval, SIPR_FIELD_U32)),
-        { "account.X.register_expires_overlap", SIPR_CONFIG_UINT, 0, 86400, NULL, "-1", SIPR_CONFIG_MINUS_ONE,
-          "refresh this many seconds before the granted lifetime ends; -1 = the earlier of 60 s before and 90 %",
-          AT_A(register_expires_overlap, SIPR_FIELD_U32) },
+        {"account.X.register_expires_overlap", SIPR_CONFIG_UINT, 0, 86400, NULL, "-1", SIPR_CONFIG_MINUS_ONE,
+         "refresh this many seconds before the granted lifetime ends; -1 = the earlier of 60 s before and "
+         "90 %",
+         AT_A(register_expires_overlap, SIPR_FIELD_U32)},
         BOOL("account.X.nat.udp_update_enable", "1", 0, "send keep-alives on the registration flow",
              AT_A(udp_update_enable, SIPR_FIELD_BOOL)),
         UINT("account.X.nat.udp_update_time", 15, U32MAX_S, "30", "keep-alive period (s)",
              AT_A(udp_update_time, SIPR_FIELD_U32)),
-        { "account.X.edge.contact", SIPR_CONFIG_SIP_URI, 0, 0, NULL, "", 0,
-          "a fixed local UA for this account (one that does not REGISTER with the edge)",
-          AT_A(edge_contact, SIPR_FIELD_STRING) },
-        { "sip.timer_t1", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "0.5", 0, "RFC 3261 timer T1 (s)",
-          AT_G(timer_t1_usec, SIPR_FIELD_USEC) },
-        { "sip.timer_t2", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "4", 0, "RFC 3261 timer T2 (s)",
-          AT_G(timer_t2_usec, SIPR_FIELD_USEC) },
-        { "sip.timer_t4", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "5", 0, "RFC 3261 timer T4 (s)",
-          AT_G(timer_t4_usec, SIPR_FIELD_USEC) },
-        { "network.primary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
-          "DNS server (IP or IP:port); empty = /etc/resolv.conf", AT_G(primary_dns, SIPR_FIELD_STRING) },
-        { "network.secondary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0, "second DNS server (IP or IP:port)",
-          AT_G(secondary_dns, SIPR_FIELD_STRING) },
+        {"account.X.edge.contact", SIPR_CONFIG_SIP_URI, 0, 0, NULL, "", 0,
+         "a fixed local UA for this account (one that does not REGISTER with the edge)",
+         AT_A(edge_contact, SIPR_FIELD_STRING)},
+        {"sip.timer_t1", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "0.5", 0, "RFC 3261 timer T1 (s)",
+         AT_G(timer_t1_usec, SIPR_FIELD_USEC)},
+        {"sip.timer_t2", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "4", 0, "RFC 3261 timer T2 (s)",
+         AT_G(timer_t2_usec, SIPR_FIELD_USEC)},
+        {"sip.timer_t4", SIPR_CONFIG_SECONDS, 10, 600000, NULL, "5", 0, "RFC 3261 timer T4 (s)",
+         AT_G(timer_t4_usec, SIPR_FIELD_USEC)},
+        {"network.primary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
+         "DNS server (IP or IP:port); empty = /etc/resolv.conf", AT_G(primary_dns, SIPR_FIELD_STRING)},
+        {"network.secondary_dns", SIPR_CONFIG_ADDRESS, 0, 0, NULL, "", 0,
+         "second DNS server (IP or IP:port)", AT_G(secondary_dns, SIPR_FIELD_STRING)},
         UINT("sipr.health.interval", 200, 3600000, "5000",
              "probe period (ms) for every server a registration depends on",
              AT_G(health_interval_ms, SIPR_FIELD_U32)),
         UINT("sipr.health.standby_interval", 200, 3600000, "30000",
-             "probe period (ms) for a server address that holds no binding and takes no new requests (never shorter than sipr.health.interval)",
+             "probe period (ms) for a server address that holds no binding and takes no new requests (never "
+             "shorter than sipr.health.interval)",
              AT_G(health_standby_interval_ms, SIPR_FIELD_U32)),
-        { "sipr.health.method", SIPR_CONFIG_ENUM, 0, 3, method_names, "options", 0,
-          "how healthd probes (crlf needs TCP/TLS)", AT_G(health_method, SIPR_FIELD_STRING) },
+        {"sipr.health.method", SIPR_CONFIG_ENUM, 0, 3, method_names, "options", 0,
+         "how healthd probes (crlf needs TCP/TLS)", AT_G(health_method, SIPR_FIELD_STRING)},
         UINT("sipr.health.down_after", 1, 100, "2", "consecutive failed probes before a target is down",
              AT_G(health_down_after, SIPR_FIELD_U32)),
         UINT("sipr.health.up_after", 1, 100, "2", "consecutive good probes before a target is up",
              AT_G(health_up_after, SIPR_FIELD_U32)),
-        BOOL("sipr.health.proactive_failover", "1", 0, "a target that goes down makes regd fail over at once",
+        BOOL("sipr.health.proactive_failover", "1", 0,
+             "a target that goes down makes regd fail over at once",
              AT_G(health_proactive_failover, SIPR_FIELD_BOOL)),
         UINT("sipr.dns.serve_stale", 0, 604800, "86400",
              "how long an expired DNS answer may be used when no DNS server answers (s)",
              AT_G(dns_serve_stale, SIPR_FIELD_U32)),
         UINT("sip.reg_surge_prevention", 0, 600, "0",
-             "random delay of up to this many seconds before the first REGISTER after start, before each retry of a failed server and before returning to a recovered one (s)",
+             "random delay of up to this many seconds before the first REGISTER after start, before each "
+             "retry of a failed server and before returning to a recovered one (s)",
              AT_G(reg_surge_prevention, SIPR_FIELD_U32)),
-        UINT("sipr.failback.hold_down", 0, 3600, "30", "a recovered primary must stay up this long before failback (s)",
+        UINT("sipr.failback.hold_down", 0, 3600, "30",
+             "a recovered primary must stay up this long before failback (s)",
              AT_G(failback_hold_down, SIPR_FIELD_U32)),
         BOOL("sipr.unregister_on_stop", "0", 0, "send REGISTER Expires: 0 on clean stop",
              AT_G(unregister_on_stop, SIPR_FIELD_BOOL)),
         BOOL("sipr.edge.enable", "1", 0, "listen for local user agents (the SIP edge, docs/edge.md)",
              AT_G(edge_enable, SIPR_FIELD_BOOL)),
-        { "sipr.edge.address", SIPR_CONFIG_IP, 0, 0, NULL, "127.0.0.1", 0, "edge socket address (UDP and TCP)",
-          AT_G(edge_address, SIPR_FIELD_STRING) },
+        {"sipr.edge.address", SIPR_CONFIG_IP, 0, 0, NULL, "127.0.0.1", 0,
+         "edge socket address (UDP and TCP)", AT_G(edge_address, SIPR_FIELD_STRING)},
         UINT("sipr.edge.port", 1, 65535, "5060", "edge socket port", AT_G(edge_port, SIPR_FIELD_U16)),
-        { "sipr.edge.allow", SIPR_CONFIG_CIDR_LIST, 0, 0, NULL, "127.0.0.0/8,::1/128", 0,
-          "sources allowed on the edge (comma list of IP/prefix); others get 403",
-          AT_G(edge_allow, SIPR_FIELD_STRING) },
-        { "static.auto_provision.server.url", SIPR_CONFIG_URL, 0, 0, NULL, "", 0,
-          "provisioning server: the directory holding the common and the device file; empty = none",
-          AT_PV(url, SIPR_FIELD_STRING) },
-        TEXT("static.auto_provision.server.username", "", 0, "user name for the provisioning server (basic or digest)",
-             AT_PV(username, SIPR_FIELD_STRING)),
-        TEXT("static.auto_provision.server.password", "", SIPR_CONFIG_SECRET, "password for the provisioning server",
-             AT_PV(password, SIPR_FIELD_STRING)),
+        {"sipr.edge.allow", SIPR_CONFIG_CIDR_LIST, 0, 0, NULL, "127.0.0.0/8,::1/128", 0,
+         "sources allowed on the edge (comma list of IP/prefix); others get 403",
+         AT_G(edge_allow, SIPR_FIELD_STRING)},
+        {"static.auto_provision.server.url", SIPR_CONFIG_URL, 0, 0, NULL, "", 0,
+         "provisioning server: the directory holding the common and the device file; empty = none",
+         AT_PV(url, SIPR_FIELD_STRING)},
+        TEXT("static.auto_provision.server.username", "", 0,
+             "user name for the provisioning server (basic or digest)", AT_PV(username, SIPR_FIELD_STRING)),
+        TEXT("static.auto_provision.server.password", "", SIPR_CONFIG_SECRET,
+             "password for the provisioning server", AT_PV(password, SIPR_FIELD_STRING)),
         BOOL("static.auto_provision.power_on", "1", 0, "fetch from the provisioning server at start",
              AT_PV(power_on, SIPR_FIELD_BOOL)),
-        BOOL("static.auto_provision.repeat.enable", "0", 0, "fetch from the provisioning server periodically",
-             AT_PV(repeat_enable, SIPR_FIELD_BOOL)),
+        BOOL("static.auto_provision.repeat.enable", "0", 0,
+             "fetch from the provisioning server periodically", AT_PV(repeat_enable, SIPR_FIELD_BOOL)),
         UINT("static.auto_provision.repeat.minutes", 1, 43200, "1440", "period of the periodic fetch (min)",
              AT_PV(repeat_minutes, SIPR_FIELD_U32)),
         TEXT("sipr.provision.ca_file", "", 0,
@@ -297,10 +315,14 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
                 return strdup("0 or 1");
         case SIPR_CONFIG_UINT:
                 if (k->flags & SIPR_CONFIG_MINUS_ONE)
-                        return asprintf(&s, "-1 (automatic) or %" PRIu64 "…%" PRIu64, k->min, k->max) < 0 ? NULL : s;
+                        return asprintf(&s, "-1 (automatic) or %" PRIu64 "…%" PRIu64, k->min, k->max) < 0
+                                       ? NULL
+                                       : s;
                 if (!k->names) {
                         if (k->flags & SIPR_CONFIG_ROUND_UP_TO_60)
-                                return asprintf(&s, "0 or 60…%" PRIu64 " (1…59 are taken as 60)", k->max) < 0 ? NULL : s;
+                                return asprintf(&s, "0 or 60…%" PRIu64 " (1…59 are taken as 60)", k->max) < 0
+                                               ? NULL
+                                               : s;
                         return asprintf(&s, "%" PRIu64 "…%" PRIu64, k->min, k->max) < 0 ? NULL : s;
                 }
                 f = open_memstream(&s, &len);
@@ -320,7 +342,9 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
                 return s;
         case SIPR_CONFIG_TEXT:
                 return asprintf(&s, "UTF-8 text without control characters, at most %d bytes",
-                                SIPR_CONFIG_TEXT_MAX) < 0 ? NULL : s;
+                                SIPR_CONFIG_TEXT_MAX) < 0
+                               ? NULL
+                               : s;
         case SIPR_CONFIG_HOST:
                 return strdup("a host name or an IP address, or empty");
         case SIPR_CONFIG_ADDRESS:
@@ -328,7 +352,8 @@ char *sipr_config_range_string(const SiprConfigKey *k) {
         case SIPR_CONFIG_IP:
                 return strdup("an IPv4 or IPv6 address");
         case SIPR_CONFIG_CIDR_LIST:
-                return strdup("a comma-separated list of IP addresses or IP/prefix (e.g. 127.0.0.0/8,::1/128)");
+                return strdup(
+                        "a comma-separated list of IP addresses or IP/prefix (e.g. 127.0.0.0/8,::1/128)");
         case SIPR_CONFIG_SIP_URI:
                 return strdup("a sip: or sips: URI (e.g. sip:1001@127.0.0.1:5062), or empty");
         case SIPR_CONFIG_URL:
@@ -548,11 +573,11 @@ bool sipr_url_valid(const char *s, const char **ret_reason) {
         char buf[256];
         size_t hl;
 
-#define URL_FAIL(why)                       \
-        do {                                \
-                if (ret_reason)             \
-                        *ret_reason = why;  \
-                return false;               \
+#define URL_FAIL(why)                                                                                       \
+        do {                                                                                                \
+                if (ret_reason)                                                                             \
+                        *ret_reason = why;                                                                  \
+                return false;                                                                               \
         } while (0)
 
         if (!s || !sipr_config_text_valid(s, SIPR_CONFIG_TEXT_MAX))
@@ -564,8 +589,8 @@ bool sipr_url_valid(const char *s, const char **ret_reason) {
         if (!p || p == s)
                 URL_FAIL("no scheme (write http://… or https://…)");
         for (const char *q = s; q < p; q++)
-                if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (q > s && ((*q >= '0' && *q <= '9') ||
-                                                                                        *q == '+' || *q == '-' || *q == '.'))))
+                if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                      (q > s && ((*q >= '0' && *q <= '9') || *q == '+' || *q == '-' || *q == '.'))))
                         URL_FAIL("the scheme is not a word (write http://… or https://…)");
         auth = p + 3;
         end = auth + strcspn(auth, "/?#");
@@ -620,8 +645,8 @@ static int parse_uint(const char *s, uint64_t *ret) {
         return 0;
 }
 
-int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value,
-                         char **ret_normalized, char **ret_error) {
+int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value, char **ret_normalized,
+                         char **ret_error) {
         _cleanup_free_ char *norm = NULL;
         const char *url_reason = NULL;
         uint64_t v;
@@ -640,9 +665,11 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
         /* The file format trims blanks around a value, so such a value could not survive a
          * restart: refuse it rather than let the running and the stored value differ. */
         if (*value && (strchr(" \t", value[0]) || strchr(" \t", value[strlen(value) - 1]))) {
-                if (ret_error && asprintf(ret_error, "%s: invalid value '%s': leading or trailing blanks cannot be "
-                                          "stored in a provisioning file", key,
-                                          (k->flags & SIPR_CONFIG_SECRET) ? SIPR_CONFIG_SECRET_MASK : value) < 0)
+                if (ret_error &&
+                    asprintf(ret_error,
+                             "%s: invalid value '%s': leading or trailing blanks cannot be "
+                             "stored in a provisioning file",
+                             key, (k->flags & SIPR_CONFIG_SECRET) ? SIPR_CONFIG_SECRET_MASK : value) < 0)
                         return -ENOMEM;
                 return -EINVAL;
         }
@@ -744,8 +771,8 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                 else if (!sipr_config_text_valid(value, SIZE_MAX))
                         v_log = "(not valid UTF-8 text)";
                 else if (strlen(value) > 64) {
-                        snprintf(shown, sizeof(shown), "%.*s… (%zu bytes)", (int) sipr_utf8_prefix_len(value, 48),
-                                 value, strlen(value));
+                        snprintf(shown, sizeof(shown), "%.*s… (%zu bytes)",
+                                 (int) sipr_utf8_prefix_len(value, 48), value, strlen(value));
                         v_log = shown;
                 } else
                         v_log = value;
@@ -762,8 +789,8 @@ int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *va
                         char where[32] = "";
                         if (pos > 0)
                                 snprintf(where, sizeof(where), "entry %zu: ", pos);
-                        if (asprintf(ret_error, "%s: invalid value '%s': %s%s; permitted %s", key, v_log, where,
-                                     strempty(why), strempty(range)) < 0)
+                        if (asprintf(ret_error, "%s: invalid value '%s': %s%s; permitted %s", key, v_log,
+                                     where, strempty(why), strempty(range)) < 0)
                                 return -ENOMEM;
                 } else if (url_reason) {
                         /* A URL refused for a password in it is not quoted: that would show it. */

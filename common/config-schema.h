@@ -11,34 +11,35 @@
 
 /* CONFIG.md: "sipr accepts 1…256". A build for a gateway may raise it (meson -Daccounts_max). */
 #include "config-types.h"
-#define SIPR_CONFIG_TEXT_MAX 1024 /* bytes of a text value */
+#define SIPR_CONFIG_TEXT_MAX    1024 /* bytes of a text value */
 #define SIPR_CONFIG_SECRET_MASK "********"
 /* Yealink's explicit "empty": the key is set here, to "" (text, hosts) or to its default. Unlike
  * an empty value it hides what lower layers say. */
 #define SIPR_CONFIG_NULL "%NULL%"
 
 typedef enum SiprConfigType {
-        SIPR_CONFIG_BOOL,    /* 0/1 */
-        SIPR_CONFIG_UINT,    /* decimal integer in [min, max]; names[] documents numeric enums */
-        SIPR_CONFIG_ENUM,    /* one of names[] */
-        SIPR_CONFIG_TEXT,    /* UTF-8, no control characters */
-        SIPR_CONFIG_HOST,    /* host name or IP literal, "" = unset */
-        SIPR_CONFIG_ADDRESS, /* IP or IP:port ([v6]:port), "" = unset */
-        SIPR_CONFIG_SECONDS, /* decimal seconds, millisecond resolution; min/max in ms */
-        SIPR_CONFIG_IP,      /* an IPv4 or IPv6 literal (no brackets, no port) */
-        SIPR_CONFIG_CIDR_LIST, /* comma-separated IP/prefix list (cidr.h), at least one */
-        SIPR_CONFIG_SIP_URI, /* sip: or sips: URI, "" = unset */
-        SIPR_CONFIG_URL,     /* scheme://[user@]host[:port][/path] without a password, "" = unset */
+        SIPR_CONFIG_BOOL,        /* 0/1 */
+        SIPR_CONFIG_UINT,        /* decimal integer in [min, max]; names[] documents numeric enums */
+        SIPR_CONFIG_ENUM,        /* one of names[] */
+        SIPR_CONFIG_TEXT,        /* UTF-8, no control characters */
+        SIPR_CONFIG_HOST,        /* host name or IP literal, "" = unset */
+        SIPR_CONFIG_ADDRESS,     /* IP or IP:port ([v6]:port), "" = unset */
+        SIPR_CONFIG_SECONDS,     /* decimal seconds, millisecond resolution; min/max in ms */
+        SIPR_CONFIG_IP,          /* an IPv4 or IPv6 literal (no brackets, no port) */
+        SIPR_CONFIG_CIDR_LIST,   /* comma-separated IP/prefix list (cidr.h), at least one */
+        SIPR_CONFIG_SIP_URI,     /* sip: or sips: URI, "" = unset */
+        SIPR_CONFIG_URL,         /* scheme://[user@]host[:port][/path] without a password, "" = unset */
         SIPR_CONFIG_STATUS_LIST, /* comma-separated SIP final response codes (status-list.h), may be "" */
         _SIPR_CONFIG_TYPE_MAX,
 } SiprConfigType;
 
 typedef enum SiprConfigFlags {
-        SIPR_CONFIG_SECRET = 1 << 0,          /* never shown, never logged */
-        SIPR_CONFIG_ROUND_UP_TO_60 = 1 << 1,  /* failback_timeout: 1…59 → 60 */
+        SIPR_CONFIG_SECRET = 1 << 0,            /* never shown, never logged */
+        SIPR_CONFIG_ROUND_UP_TO_60 = 1 << 1,    /* failback_timeout: 1…59 → 60 */
         SIPR_CONFIG_DEFAULT_USER_NAME = 1 << 2, /* auth_name: defaults to account.X.user_name */
-        SIPR_CONFIG_REBINDS = 1 << 3, /* a change moves the registration: old bindings go first */
+        SIPR_CONFIG_REBINDS = 1 << 3,           /* a change moves the registration: old bindings go first */
         SIPR_CONFIG_MINUS_ONE = 1 << 4, /* UINT: "-1" also accepted (automatic), stored as UINT32_MAX */
+        SIPR_CONFIG_COSMETIC = 1 << 5,  /* only shown to users (label): a change never re-registers */
 } SiprConfigFlags;
 
 typedef enum SiprConfigScope {
@@ -74,8 +75,8 @@ const SiprConfigKey *sipr_config_lookup(const char *key, unsigned *ret_x, unsign
 /* Checks value against k. On success returns 0 and, if ret_normalized, the canonical form
  * (e.g. failback_timeout "30" → "60", "007" → "7"). On failure returns -EINVAL and, if
  * ret_error, "KEY: invalid value 'V': permitted RANGE" (the value masked for secrets). */
-int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value,
-                         char **ret_normalized, char **ret_error);
+int sipr_config_validate(const SiprConfigKey *k, const char *key, const char *value, char **ret_normalized,
+                         char **ret_error);
 
 /* Human description of the permitted values: "0…65535", "0 UDP, 1 TCP, 2 TLS, 3 DNS-NAPTR". */
 char *sipr_config_range_string(const SiprConfigKey *k);
@@ -105,6 +106,9 @@ void sipr_account_config_done(SiprAccountConfig *a); /* frees the strings; secre
 int sipr_account_config_copy(SiprAccountConfig *dst, const SiprAccountConfig *src);
 /* Whether x and y differ in any key carrying one of flags (0: in any key at all). */
 bool sipr_account_config_differs(const SiprAccountConfig *x, const SiprAccountConfig *y, unsigned flags);
+/* Whether x and y differ in any key carrying none of except. */
+bool sipr_account_config_differs_except(const SiprAccountConfig *x, const SiprAccountConfig *y,
+                                        unsigned except);
 void sipr_global_config_done(SiprGlobalConfig *g);
 int sipr_global_config_defaults(SiprGlobalConfig *ret); /* every global key at its default */
 int sipr_global_config_copy(SiprGlobalConfig *dst, const SiprGlobalConfig *src);

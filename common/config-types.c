@@ -189,7 +189,7 @@ static int do_copy(const SiprConfigKey *k, void *x, const void *y, void *userdat
 }
 
 typedef struct DiffersData {
-        unsigned flags;
+        unsigned flags, except;
         const char *prefix;
 } DiffersData;
 
@@ -197,6 +197,8 @@ static int do_differs(const SiprConfigKey *k, void *x, const void *y, void *user
         const DiffersData *d = userdata;
 
         if (d->flags && !(k->flags & d->flags))
+                return 0;
+        if (k->flags & d->except)
                 return 0;
         if (d->prefix && !strneq(k->pattern, d->prefix, strlen(d->prefix)))
                 return 0;
@@ -223,6 +225,13 @@ int sipr_account_config_copy(SiprAccountConfig *dst, const SiprAccountConfig *sr
 
 bool sipr_account_config_differs(const SiprAccountConfig *x, const SiprAccountConfig *y, unsigned flags) {
         DiffersData d = {.flags = flags};
+
+        return account_slots((SiprAccountConfig *) x, y, do_differs, &d) < 0;
+}
+
+bool sipr_account_config_differs_except(const SiprAccountConfig *x, const SiprAccountConfig *y,
+                                        unsigned except) {
+        DiffersData d = {.except = except};
 
         return account_slots((SiprAccountConfig *) x, y, do_differs, &d) < 0;
 }
@@ -284,7 +293,7 @@ void sipr_provision_config_done(SiprProvisionConfig *p) {
 
 int sipr_provision_config_load(SiprProvisionConfig *ret, const char *(*get)(const char *key, void *userdata),
                                void *userdata) {
-        *ret = (SiprProvisionConfig) {};
+        *ret = (SiprProvisionConfig){};
         for (size_t i = 0; i < sipr_config_n_keys; i++) {
                 const SiprConfigKey *k = provision_key(i);
                 const char *v;

@@ -9,7 +9,9 @@
 #include "macro.h"
 
 bool account_config_equal(const SiprAccountConfig *x, const SiprAccountConfig *y) {
-        return !sipr_account_config_differs(x, y, 0);
+        /* Keys only shown to users (the label) are not regd's business: a new label must not
+         * cost the account a re-registration. */
+        return !sipr_account_config_differs_except(x, y, SIPR_CONFIG_COSMETIC);
 }
 
 const char *account_domain(const Account *a) {
@@ -49,7 +51,7 @@ char *account_config_problem(const SiprAccountConfig *c) {
 void account_red_config(Account *a, RedConfig *c) {
         const SiprGlobalConfig *g = &a->manager->global;
 
-        *c = (RedConfig) {
+        *c = (RedConfig){
                 .enabled = a->cfg.enable && !a->problem,
                 .redundancy_type = a->cfg.redundancy_type,
                 .fallback_timeout = a->cfg.fallback_timeout,
@@ -67,7 +69,7 @@ void account_red_config(Account *a, RedConfig *c) {
         };
         for (unsigned i = 0; i < SIPR_SERVER_MAX && i < RED_SERVER_MAX; i++) {
                 const SiprServerConfig *s = &a->cfg.server[i];
-                c->server[i] = (RedServerConfig) {
+                c->server[i] = (RedServerConfig){
                         .set = !isempty(s->address),
                         .expires = s->expires ?: 3600,
                         .retry_counts = s->retry_counts,
@@ -78,7 +80,8 @@ void account_red_config(Account *a, RedConfig *c) {
                         .only_signal_with_registered = s->only_signal_with_registered,
                 };
                 /* validated by the schema; "" or unparsable leaves the list empty: 408, 503 */
-                (void) status_list_parse(strempty(s->failover_codes), &c->server[i].failover_codes, NULL, NULL);
+                (void) status_list_parse(strempty(s->failover_codes), &c->server[i].failover_codes, NULL,
+                                         NULL);
         }
         if (a->proxy_mode) {
                 /* Registration through outbound proxies: never concurrent; the proxies are the

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # regd started before configd: it waits for the configuration. configd restarted → regd keeps both registrations (no re-REGISTER: the binding of account 1
 # keeps counting down with the same Call-ID). A changed key of account 2 re-registers account 2
-# only; account 1's binding is untouched.
+# only; account 1's binding is untouched, also when account 1's label changes.
 source "$(dirname "$0")/regd-lib.sh"
 regd_setup
 lab_registrar_start 1
@@ -40,6 +40,24 @@ lab_assert_eq "$cid1" "$cid1c" "account 1 Call-ID after account 2 changed"
 ((exp1c <= exp1b)) || lab_fail "account 1 was re-registered when account 2 changed ($exp1b → $exp1c)"
 lab_assert_eq 1 "$(lab_binding_count 1 1001)" "account 1 contacts"
 lab_assert_eq 1 "$(lab_binding_count 1 1002)" "account 2 contacts"
+
+# account 1's label (only shown to users) changed, then account 2's expiry: once account 2 has
+# re-registered, regd has seen both changes (configd sends them in order); account 1 must not
+# have re-registered for a label.
+sleep 1 # bindings count down in whole seconds: a re-REGISTER would show as a larger expiry
+read -r _ _ exp1l < <(lab_bindings 1 1001)
+mark=$(regd_log_mark)
+lab_siprctl set account.1.label=Front-desk >/dev/null
+lab_siprctl set account.2.sip_server.1.expires=1700 >/dev/null
+regd_wait 20 "account 2 re-registered with expiry 1700" \
+        bash -c "source '$(dirname "$0")/regd-lib.sh'; read -r _ _ e < <(lab_bindings 1 1002); ((e <= 1700))"
+lab_assert_eq Front-desk "$(lab_siprctl get account.1.label)" "account 1 label"
+if regd_log_since "$mark" | grep "Account 1: configuration changed"; then
+        lab_fail "account 1 re-registered because its label changed"
+fi
+read -r _ _ exp1m < <(lab_bindings 1 1001)
+((exp1m <= exp1l)) || lab_fail "account 1's binding was refreshed when its label changed ($exp1l → $exp1m)"
+exp1c=$exp1m
 
 # account 2 disabled: its binding is removed, it stays visible as disabled; account 1 untouched
 lab_siprctl set account.2.enable=0 >/dev/null
