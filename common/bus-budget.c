@@ -197,15 +197,14 @@ static int on_message(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
         if (!b->logged_once || now - b->logged_at >= LOG_INTERVAL_USEC) {
                 if (r == -EDQUOT)
                         log_warning("Refusing GetManagedObjects from %s: more than %u at once or one every "
-                                    "%u s from "
-                                    "one connection (%" PRIu64 " refused since the last message)",
+                                    "%u s from one connection (%" PRIu64 " refused since the last message)",
                                     sender ?: "?", BUS_BUDGET_BURST,
                                     (unsigned) (BUS_BUDGET_REFILL_USEC / USEC_PER_SEC_),
                                     b->refused - b->refused_logged);
                 else
                         log_warning("Refusing GetManagedObjects from %s: more than %u a second from all "
-                                    "unprivileged "
-                                    "connections together (%" PRIu64 " refused since the last message)",
+                                    "unprivileged connections together (%" PRIu64 " refused since the last "
+                                    "message)",
                                     sender ?: "?", BUS_BUDGET_ALL_PER_SEC, b->refused - b->refused_logged);
                 b->refused_logged = b->refused;
                 b->logged_at = now;

@@ -30,7 +30,7 @@ BusBudget *bus_budget_free(BusBudget *b);
 
 /* Takes one call from sender at now (CLOCK_MONOTONIC µs): 0 when within budget, -EDQUOT when the
  * sender is over its own, -EBUSY when all limited connections together are over theirs. *ret_new
- * (may be NULL) tells that sender was not known yet (the filter then asks the bus for its uid). */
+ * (may be NULL) tells that sender was not known yet (the filter learns senders before taking). */
 int bus_budget_take(BusBudget *b, const char *sender, uint64_t now, bool *ret_new);
 
 /* Whether sender has a row yet; bus_budget_learn() gives it one, exempt or limited. */
